@@ -1,0 +1,31 @@
+// The one place the runner gets an isolate from: RuntimeIsolate, the same builder NANO uses for apps.
+import { RuntimeIsolate } from '../src/isolates/runtime-isolate.js';
+
+/** The part of RuntimeIsolate the runner relies on. */
+export interface TestIsolate {
+  runScript(code: string, filename: string, timeoutMs?: number): Promise<void>;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+export interface TestIsolateOptions {
+  readonly name: string;
+  readonly memoryLimitMb?: number;
+  readonly onLog?: (level: string, text: string) => void;
+}
+
+/** Says in reports which isolate builder produced the figures. */
+export const ISOLATE_KIND: string = 'RuntimeIsolate (src/isolates/runtime-isolate.ts)';
+
+/**
+ * Creates a fresh isolate for one test file with the NANO web runtime installed exactly as apps
+ * get it. Nothing is added for tests: the runner's own scripts (prelude, reporter) only adapt
+ * testharness.js to a worker-like scope.
+ */
+export async function createTestIsolate(opts: TestIsolateOptions): Promise<TestIsolate> {
+  return RuntimeIsolate.create({
+    name: opts.name,
+    ...(opts.memoryLimitMb === undefined ? {} : { memoryLimitMb: opts.memoryLimitMb }),
+    ...(opts.onLog === undefined ? {} : { onLog: opts.onLog }),
+  });
+}

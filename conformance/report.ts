@@ -1,0 +1,109 @@
+// Builds conformance/report.json: per area and per file, every subtest's outcome, plus the surface check.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SurfaceResult } from './surface.js';
+import type { FileResult, FileStatus, SkippedJob, SubtestResult, TestJob } from './types.js';
+
+/** One file in the report: how it ended and its subtests, or why it was skipped. */
+export interface FileReport {
+  readonly area: string;
+  readonly status: FileStatus | 'SKIP';
+  readonly message?: string;
+  readonly passed: number;
+  readonly total: number;
+  readonly durationMs?: number;
+  readonly subtests?: readonly SubtestResult[];
+}
+
+export interface AreaReport {
+  readonly title: string;
+  readonly source: string;
+  readonly filesRun: number;
+  /** Files that ended OK with every subtest passing. */
+  readonly filesPassed: number;
+  readonly filesSkipped: number;
+  readonly passed: number;
+  readonly total: number;
+  /** Failures the expectations file lists for this area (subtests plus harness entries). */
+  readonly expectedFailures: number;
+}
+
+export interface SourceReport {
+  readonly repository: string;
+  readonly pinned: string;
+  readonly wpt: string;
+  readonly date: string;
+  /** The commit the files run came from ("unknown" when it cannot be told). */
+  readonly ran: string;
+  readonly matchesPin: boolean;
+}
+
+export interface Report {
+  readonly generatedBy: string;
+  readonly generatedAt: string;
+  readonly isolate: string;
+  readonly node: string;
+  readonly wallTimeMs: number;
+  readonly sources: Readonly<Record<string, SourceReport>>;
+  readonly surface: { readonly present: number; readonly total: number; readonly entries: readonly SurfaceResult[] };
+  readonly totals: { readonly filesRun: number; readonly filesSkipped: number; readonly passed: number; readonly total: number; readonly percent: number };
+  readonly areas: Readonly<Record<string, AreaReport>>;
+  readonly files: Readonly<Record<string, FileReport>>;
+}
+
+/**
+ * Passed/total for one file. A file that did not end OK counts its harness outcome as one more
+ * failing subtest, so a file that crashes before defining any subtest is not invisible.
+ */
+export function fileCounts(result: FileResult): { passed: number; total: number } {
+  const passed = result.subtests.filter((subtest) => subtest.status === 'PASS').length;
+  return { passed, total: result.subtests.length + (result.status === 'OK' ? 0 : 1) };
+}
+
+export function fileReport(job: TestJob, result: FileResult): FileReport {
+  return {
+    area: job.area,
+    status: result.status,
+    ...(result.message === undefined ? {} : { message: result.message }),
+    ...fileCounts(result),
+    durationMs: result.durationMs,
+    subtests: result.subtests,
+  };
+}
+
+export function skippedReport(skip: SkippedJob): FileReport {
+  return { area: skip.area, status: 'SKIP', message: skip.reason, passed: 0, total: 0 };
+}
+
+/** Sums files into their area's figures. */
+export function summarizeArea(
+  meta: { title: string; source: string; expectedFailures: number },
+  files: readonly FileReport[],
+): AreaReport {
+  let passed = 0;
+  let total = 0;
+  let filesRun = 0;
+  let filesPassed = 0;
+  let filesSkipped = 0;
+  for (const file of files) {
+    if (file.status === 'SKIP') {
+      filesSkipped++;
+      continue;
+    }
+    filesRun++;
+    passed += file.passed;
+    total += file.total;
+    if (file.status === 'OK' && file.passed === file.total) filesPassed++;
+  }
+  return { ...meta, filesRun, filesPassed, filesSkipped, passed, total };
+}
+
+/** Percent with one decimal, rounded down so 99.96% never shows as 100%. */
+export function percent(passed: number, total: number): number {
+  return total === 0 ? 0 : Math.floor((passed / total) * 1000) / 10;
+}
+
+export function writeReport(file: string, report: Report): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
+}

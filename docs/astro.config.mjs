@@ -1,0 +1,39 @@
+// Astro + Starlight configuration for the NANO documentation site.
+// The build runs offline: no web fonts, no remote images, telemetry off.
+import { defineConfig } from 'astro/config';
+import starlight from '@astrojs/starlight';
+
+// The npm scripts set this too; setting it here also covers a bare `npx astro build`.
+process.env.ASTRO_TELEMETRY_DISABLED = '1';
+
+export default defineConfig({
+  integrations: [
+    starlight({
+      title: 'NANO',
+      description:
+        'A self-hosted runtime that serves many Workers-style JavaScript apps, each in its own V8 isolate, from one Node.js process.',
+      sidebar: [
+        { label: 'Overview', slug: 'index' },
+        {
+          label: 'Guides',
+          items: [
+            { label: 'Getting started', slug: 'guides/getting-started' },
+            { label: 'Configuration', slug: 'guides/configuration' },
+            { label: 'Limits', slug: 'guides/limits' },
+            { label: 'Operations', slug: 'guides/operations' },
+            { label: 'Security', slug: 'guides/security' },
+          ],
+        },
+        {
+          // Every page here is written by a script; see docs/README.md.
+          label: 'Reference',
+          items: [
+            { label: 'Config fields', slug: 'reference/config' },
+            { label: 'Error codes', slug: 'reference/errors' },
+            { label: 'WinterCG compliance', slug: 'reference/wintercg' },
+          ],
+        },
+      ],
+    }),
+  ],
+});

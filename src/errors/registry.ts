@@ -1,0 +1,44 @@
+// Every error NANO reports has a stable NANO_ERR_* code here, split into "your config or app is
+// wrong" (user) and "NANO failed" (internal). Responses, logs and the docs' error page use these.
+
+export type ErrorKind = 'user' | 'internal';
+export interface ErrorSpec {
+  readonly kind: ErrorKind;
+  /** HTTP status when the error ends a request; 0 when it never does. */
+  readonly status: number;
+  /** What it means and what to do, for logs and the docs. */
+  readonly description: string;
+}
+
+export const ERRORS = {
+  NANO_ERR_CONFIG_INVALID: { kind: 'user', status: 0, description: 'The config file failed validation; each problem names the file, the field and the fix. A running server keeps its last good config.' },
+  NANO_ERR_CONFIG_READ: { kind: 'user', status: 0, description: 'The config file could not be read or is not valid JSON.' },
+  NANO_ERR_APP_LOAD: { kind: 'user', status: 503, description: 'The app failed to load: a syntax error, a missing module, an import outside the app directory, or a top-level throw.' },
+  NANO_ERR_APP_EXCEPTION: { kind: 'user', status: 500, description: 'The app threw or rejected while handling the request; the stack is in the log.' },
+  NANO_ERR_APP_BAD_RESPONSE: { kind: 'user', status: 500, description: 'The handler did not return a usable Response.' },
+  NANO_ERR_CPU_LIMIT: { kind: 'user', status: 503, description: 'The request used more CPU time than the app\'s limits.cpuMs; the app gets a fresh isolate.' },
+  NANO_ERR_MEMORY_LIMIT: { kind: 'user', status: 503, description: 'The app\'s isolate exceeded limits.memoryMb and was disposed; the app gets a fresh isolate.' },
+  NANO_ERR_WALL_LIMIT: { kind: 'user', status: 503, description: 'The request took longer than the app\'s limits.wallMs.' },
+  NANO_ERR_BODY_TOO_LARGE: { kind: 'user', status: 413, description: 'The request body is larger than the app\'s limits.maxBodyBytes.' },
+  NANO_ERR_NO_APP: { kind: 'user', status: 404, description: 'No app is configured for the request\'s Host header and there is no default app.' },
+  NANO_ERR_APP_DRAINING: { kind: 'user', status: 503, description: 'The app is being removed or replaced, or the server is shutting down; retry.' },
+  NANO_ERR_ISOLATE_RESTARTED: { kind: 'internal', status: 503, description: 'The app\'s isolate was restarted while this request was in flight (another request hit a limit).' },
+  NANO_ERR_INTERNAL: { kind: 'internal', status: 500, description: 'NANO failed; the log has the details.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The JSON body of an error response: a code and a short message, never a stack or a path. */
+export function errorBody(code: ErrorCode, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}
+
+/** An error carrying a registry code; thrown by NANO's own code paths. */
+export class NanoError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NanoError';
+    this.code = code;
+  }
+}

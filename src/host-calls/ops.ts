@@ -1,0 +1,24 @@
+// The asynchronous host ops an isolate may start with `send('op', id, name, args)`; the host
+// answers by entering the isolate with Entry.complete. Each op validates its arguments itself.
+
+/** What an op knows about the app that started it. */
+export interface OpContext {
+  readonly appName: string;
+}
+
+export type AsyncOp = (args: unknown[], ctx: OpContext) => Promise<unknown>;
+
+/** Error names that reach the isolate; anything else becomes a TypeError with a clean message. */
+export class OpError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export const asyncOps = new Map<string, AsyncOp>();
+
+/** Registers an op; the web-platform modules (fetch, crypto, compression) add theirs. */
+export function registerOp(name: string, op: AsyncOp): void {
+  asyncOps.set(name, op);
+}

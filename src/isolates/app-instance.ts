@@ -1,0 +1,491 @@
+// One configured app: its code version, its env, its (lazily created, restartable, evictable)
+// isolate, and the requests in flight in it. Turns Node's req/res into guest entries and back,
+// enforcing the app's CPU, memory, wall-clock and body limits.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Entry, Signal, MAX_TAKE_BYTES, type WireResponse, type WireChunks } from '../protocol/bridge.js';
+import { ERRORS, errorBody, type ErrorCode } from '../errors/registry.js';
+import type { Logger } from '../observability/logger.js';
+import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
+import { instantiateApp, type AppCode } from './app-code.js';
+import type { Hooks } from '../observability/hooks.js';
+
+export interface AppSettings {
+  readonly name: string;
+  readonly memoryMb: number;
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly maxBodyBytes: number;
+  readonly idleEvictMs: number;
+  readonly execution: 'auto' | Execution;
+  /** The env as JSON (strings, JSON values and resolved secrets). */
+  readonly envJson: string;
+}
+
+/**
+ * An 'auto' app moves from the main thread to the pool when the moving average of its entry
+ * durations passes this, not counting an isolate's first entries (cold code is compiled lazily).
+ */
+const AUTO_POOL_ENTRY_MS = 2;
+const AUTO_WARMUP_ENTRIES = 8;
+
+interface InFlight {
+  readonly id: number;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly isolate: RuntimeIsolate;
+  cpuMs: number;
+  responded: boolean;
+  finished: boolean;
+  streamId: number;
+  streamReady: boolean;
+  taking: boolean;
+  bodyBytes: number;
+  bodyWaiting: boolean;
+  wallTimer: NodeJS.Timeout | undefined;
+  resolve: () => void;
+}
+
+let nextRequestId = 1;
+
+export class AppInstance {
+  readonly settings: AppSettings;
+  readonly code: AppCode;
+  readonly #log: Logger;
+  readonly #hooks: Hooks;
+  #isolate: RuntimeIsolate | null = null;
+  #creating: Promise<RuntimeIsolate> | null = null;
+  #execution: Execution;
+  /** Entries seen by the current isolate and their moving average duration (ms). */
+  #entries = 0;
+  #entryAvg = 0;
+  readonly #inflight = new Map<number, InFlight>();
+  #waitUntil = 0;
+  #lastUsed = Date.now();
+  #draining = false;
+  #idleWaiters: (() => void)[] = [];
+  lastError: string | null = null;
+  restarts = 0;
+
+  constructor(settings: AppSettings, code: AppCode, log: Logger, hooks: Hooks) {
+    this.settings = settings;
+    this.code = code;
+    this.#log = log.child({ app: settings.name });
+    this.#hooks = hooks;
+    this.#execution = settings.execution === 'pool' ? 'pool' : 'main-thread';
+  }
+
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+  get pendingWaitUntil(): number {
+    return this.#waitUntil;
+  }
+  get hasIsolate(): boolean {
+    return this.#isolate !== null && !this.#isolate.disposed;
+  }
+  get execution(): Execution {
+    return this.#execution;
+  }
+  get lastUsed(): number {
+    return this.#lastUsed;
+  }
+  /** Heap of the live isolate in bytes (0 without one). */
+  heapBytes(): number {
+    const iso = this.#isolate;
+    if (iso === null || iso.disposed) return 0;
+    try {
+      const h = iso.isolate.getHeapStatisticsSync();
+      return h.used_heap_size + h.externally_allocated_size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Builds the isolate now (used to warm a new version before traffic switches to it). */
+  async warm(): Promise<void> {
+    await this.#ensureIsolate();
+  }
+
+  #ensureIsolate(): Promise<RuntimeIsolate> {
+    if (this.#isolate !== null && !this.#isolate.disposed) return Promise.resolve(this.#isolate);
+    this.#creating ??= this.#createIsolate().finally(() => {
+      this.#creating = null;
+    });
+    return this.#creating;
+  }
+
+  async #createIsolate(): Promise<RuntimeIsolate> {
+    const s = this.settings;
+    const start = performance.now();
+    const iso = await RuntimeIsolate.create({
+      name: s.name,
+      memoryLimitMb: s.memoryMb,
+      execution: this.#execution,
+      onLog: (level, text) => this.#appLog(level, text),
+      calls: {
+        respond: (id, wire) => this.#onRespond(Number(id), wire as WireResponse),
+        respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
+      },
+      onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
+      onEntry: (origin, ms) => this.#charge(origin, ms),
+      entryTimeout: (origin) => this.#remainingCpu(origin),
+    });
+    try {
+      if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson);
+      const mod = await instantiateApp(iso.isolate, iso.context, this.code, s.cpuMs);
+      let def;
+      if (this.code.moduleSyntax) def = await mod.namespace.get('default', { reference: true });
+      iso.initApp(def, s.envJson, s.cpuMs);
+      def?.release();
+    } catch (err) {
+      iso.dispose();
+      const message = err instanceof Error ? err.message : String(err);
+      this.lastError = message;
+      this.#log.error({ err: message }, 'app failed to load');
+      throw new EntryError('error', message);
+    }
+    this.#isolate = iso;
+    this.#entries = 0;
+    this.#hooks.isolateCreated(s.name, performance.now() - start);
+    return iso;
+  }
+
+  #appLog(level: string, text: string): void {
+    const lvl = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
+    this.#log[lvl]({ src: 'console' }, text);
+  }
+
+  /** Serves one HTTP request. Resolves when the response has finished (or failed). */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#lastUsed = Date.now();
+    if (this.#draining) {
+      sendError(res, 'NANO_ERR_APP_DRAINING', 'the app is restarting or being removed; retry', true);
+      return Promise.resolve();
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.settings.maxBodyBytes) {
+      // The unread body is discarded (not a closed socket), so clients still writing read the 413.
+      sendError(res, 'NANO_ERR_BODY_TOO_LARGE', `request body over ${this.settings.maxBodyBytes} bytes`, false);
+      req.resume();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const id = nextRequestId++;
+      this.#ensureIsolate().then(
+        (isolate) => this.#dispatch(id, req, res, isolate, resolve),
+        (err: unknown) => {
+          const m = err instanceof Error ? err.message : String(err);
+          sendError(res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
+          this.#log.error({ err: m }, 'request failed: app not loaded');
+          resolve();
+        },
+      );
+    });
+  }
+
+  #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate, resolve: () => void): void {
+    const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
+    const f: InFlight = {
+      id, req, res, isolate, cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
+      bodyBytes: 0, bodyWaiting: false, wallTimer: undefined, resolve,
+    };
+    this.#inflight.set(id, f);
+    this.#hooks.requestStart(this.settings.name);
+    f.wallTimer = setTimeout(() => {
+      if (!f.responded) this.#finishWithError(f, 'NANO_ERR_WALL_LIMIT', `no response within ${this.settings.wallMs} ms`);
+    }, this.settings.wallMs);
+    res.on('close', () => {
+      if (!f.finished) {
+        // The client went away before we finished: cancel a streaming body in the guest.
+        if (f.streamId !== 0 && !isolate.disposed) {
+          isolate.enter(Entry.bodyCancel, f.streamId, 'client disconnected', id, 100).catch(() => {});
+        }
+        this.#complete(f);
+      }
+    });
+    const host = req.headers.host ?? 'localhost';
+    const wire = { id, method: req.method ?? 'GET', url: `http://${host}${req.url ?? '/'}`, headers: req.rawHeaders, bodyStream: hasBody ? id : 0 };
+    isolate.enter(Entry.dispatch, wire, null, id, this.#remainingCpu(id)).catch((err: unknown) => this.#entryFailed(id, err));
+  }
+
+  #remainingCpu(origin: number): number {
+    const f = this.#inflight.get(origin);
+    return f === undefined ? this.settings.cpuMs : Math.max(1, this.settings.cpuMs - f.cpuMs);
+  }
+
+  #charge(origin: number, ms: number): void {
+    if (this.settings.execution === 'auto' && this.#execution === 'main-thread' && ++this.#entries > AUTO_WARMUP_ENTRIES) {
+      this.#entryAvg = this.#entryAvg * 0.8 + ms * 0.2;
+      // A single long turn (a CPU hog) moves at once; steady moderate cost moves on the average.
+      if (this.#entryAvg > AUTO_POOL_ENTRY_MS || ms > 50) {
+        this.#execution = 'pool';
+        this.#isolate?.setExecution('pool');
+        this.#log.info({ entryMs: Math.round(ms * 100) / 100, avgMs: Math.round(this.#entryAvg * 100) / 100 }, 'app uses more CPU per turn: running it on the isolate thread pool');
+      }
+    }
+    const f = this.#inflight.get(origin);
+    if (f === undefined) return;
+    f.cpuMs += ms;
+    this.#hooks.cpu(this.settings.name, ms);
+  }
+
+  #entryFailed(origin: number, err: unknown): void {
+    const e = err instanceof EntryError ? err : new EntryError('error', String(err));
+    const f = this.#inflight.get(origin);
+    const iso = f?.isolate ?? this.#isolate;
+    if (e.failure === 'timeout' || (f !== undefined && f.cpuMs >= this.settings.cpuMs)) {
+      this.#restart(iso, 'cpu', f, 'NANO_ERR_CPU_LIMIT', `request used more than ${this.settings.cpuMs} ms of CPU`);
+    } else if (e.failure === 'disposed') {
+      if (iso !== null && iso === this.#isolate) this.#restart(iso, 'memory', f, 'NANO_ERR_MEMORY_LIMIT', `isolate exceeded ${this.settings.memoryMb} MiB`);
+      else if (f !== undefined) this.#finishWithError(f, 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
+    } else {
+      this.#log.error({ err: e.message }, 'entry into isolate failed');
+      if (f !== undefined) this.#finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
+    }
+  }
+
+  /** Disposes the app's isolate: the culprit request gets `code`, others in it get 503 too. */
+  #restart(iso: RuntimeIsolate | null, reason: string, culprit: InFlight | undefined, code: ErrorCode, message: string): void {
+    if (iso === null) return;
+    const wasLive = !iso.disposed || iso === this.#isolate;
+    iso.dispose();
+    if (this.#isolate === iso) this.#isolate = null;
+    if (wasLive) {
+      this.restarts++;
+      this.lastError = `${reason} limit: ${message}`;
+      this.#hooks.restart(this.settings.name, reason);
+      this.#log.warn({ limit: reason, reqId: culprit?.id }, `limit exceeded (${message}); the app gets a fresh isolate`);
+    }
+    if (culprit !== undefined) this.#finishWithError(culprit, code, message);
+    for (const f of [...this.#inflight.values()]) {
+      if (f.isolate === iso) this.#finishWithError(f, f === culprit ? code : 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
+    }
+    this.#waitUntil = 0;
+    this.#checkIdle();
+  }
+
+  #onRespond(id: number, wire: WireResponse): void {
+    const f = this.#inflight.get(id);
+    if (f === undefined || f.responded) return;
+    f.responded = true;
+    clearTimeout(f.wallTimer);
+    const res = f.res;
+    // A body known in full gets its true length, whatever the app claimed.
+    const headers = wire.body !== null ? withoutHeader(wire.headers, 'content-length') : wire.headers;
+    if (wire.body !== null) headers.push('content-length', String(wire.body.byteLength));
+    try {
+      res.writeHead(wire.status, wire.statusText === '' ? undefined : wire.statusText, headers);
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'app returned headers Node cannot send');
+      f.responded = false;
+      this.#finishWithError(f, 'NANO_ERR_APP_BAD_RESPONSE', 'the response headers are invalid');
+      return;
+    }
+    this.#hooks.responseStart(this.settings.name, wire.status);
+    if (wire.bodyStream === 0) {
+      if (wire.body !== null) res.end(Buffer.from(wire.body.buffer, wire.body.byteOffset, wire.body.byteLength));
+      else res.end();
+      this.#complete(f);
+      return;
+    }
+    f.streamId = wire.bodyStream;
+    res.on('drain', () => this.#take(f));
+  }
+
+  #onRespondError(id: number, message: string, stack: string): void {
+    const f = this.#inflight.get(id);
+    if (f === undefined) return;
+    this.lastError = message;
+    this.#log.error({ reqId: id, stack }, `uncaught exception in handler: ${message}`);
+    this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
+  }
+
+  #onSignal(name: string, origin: number, args: unknown[]): void {
+    switch (name) {
+      case Signal.bodyReady: {
+        const f = this.#inflight.get(origin);
+        if (f !== undefined && f.streamId === Number(args[0])) {
+          f.streamReady = true;
+          this.#take(f);
+        }
+        return;
+      }
+      case Signal.bodyPull:
+        this.#feedBody(origin, args[1] === true);
+        return;
+      case Signal.waitUntil:
+        this.#waitUntil += Number(args[1]) > 0 ? 1 : -1;
+        if (this.#waitUntil < 0) this.#waitUntil = 0;
+        this.#checkIdle();
+        return;
+      case Signal.uncaught:
+        this.#log.error({ reqId: origin, stack: String(args[1]) }, `uncaught error: ${String(args[0])}`);
+        return;
+      case 'entryFailed':
+        this.#entryFailed(origin, args[0]);
+        return;
+    }
+  }
+
+  /** Moves one batch of response body bytes from the guest to the socket, with backpressure. */
+  #take(f: InFlight): void {
+    if (f.taking || !f.streamReady || f.finished || f.res.writableNeedDrain) return;
+    f.taking = true;
+    f.streamReady = false;
+    f.isolate.enter(Entry.bodyTake, f.streamId, MAX_TAKE_BYTES, f.id, this.#remainingCpu(f.id)).then(
+      (result) => {
+        f.taking = false;
+        const r = result as WireChunks;
+        if (f.finished) return;
+        let ok = true;
+        for (const c of r.chunks) ok = f.res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+        if (r.error !== null) {
+          this.#log.error({ reqId: f.id, err: r.error }, 'response body stream failed; closing the connection');
+          f.res.destroy();
+          this.#complete(f);
+        } else if (r.done) {
+          f.res.end();
+          this.#complete(f);
+        } else if (ok && f.streamReady) this.#take(f);
+      },
+      (err: unknown) => {
+        f.taking = false;
+        this.#entryFailed(f.id, err);
+      },
+    );
+  }
+
+  /** Feeds the guest's request body stream one chunk per pull, counting against maxBodyBytes. */
+  #feedBody(id: number, cancel: boolean): void {
+    const f = this.#inflight.get(id);
+    if (f === undefined) return;
+    const req = f.req;
+    if (cancel) {
+      req.resume();
+      return;
+    }
+    const push = (chunk: Uint8Array | null | string): void => {
+      f.isolate.enter(Entry.bodyPush, id, chunk, id, this.#remainingCpu(id)).catch((err: unknown) => this.#entryFailed(id, err));
+    };
+    const tryRead = (): void => {
+      f.bodyWaiting = false;
+      if (f.finished) return;
+      const chunk = req.read() as Buffer | null;
+      if (chunk !== null) {
+        f.bodyBytes += chunk.byteLength;
+        if (f.bodyBytes > this.settings.maxBodyBytes) {
+          push('request body too large');
+          if (!f.responded) this.#finishWithError(f, 'NANO_ERR_BODY_TOO_LARGE', `request body over ${this.settings.maxBodyBytes} bytes`);
+          return;
+        }
+        push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } else if (req.readableEnded) {
+        push(null);
+      } else if (req.errored !== null || req.destroyed) {
+        push('request body aborted');
+      } else if (!f.bodyWaiting) {
+        f.bodyWaiting = true;
+        const again = (): void => {
+          req.off('readable', again);
+          req.off('end', again);
+          req.off('close', again);
+          tryRead();
+        };
+        req.on('readable', again);
+        req.on('end', again);
+        req.on('close', again);
+      }
+    };
+    tryRead();
+  }
+
+  #finishWithError(f: InFlight, code: ErrorCode, message: string): void {
+    if (f.finished) return;
+    if (!f.responded && !f.res.headersSent) {
+      f.responded = true;
+      clearTimeout(f.wallTimer);
+      sendError(f.res, code, message, false);
+      if (code === 'NANO_ERR_BODY_TOO_LARGE') f.req.resume();
+      this.#hooks.responseStart(this.settings.name, ERRORS[code].status);
+    } else {
+      // Headers went out already: all we can do is cut the connection.
+      f.res.destroy();
+    }
+    this.#complete(f);
+  }
+
+  #complete(f: InFlight): void {
+    if (f.finished) return;
+    f.finished = true;
+    clearTimeout(f.wallTimer);
+    this.#inflight.delete(f.id);
+    this.#hooks.requestEnd(this.settings.name, f.cpuMs);
+    this.#lastUsed = Date.now();
+    f.resolve();
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#inflight.size === 0 && this.#waitUntil === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves once no request is in flight and no waitUntil work is pending. */
+  whenIdle(): Promise<void> {
+    if (this.#inflight.size === 0 && this.#waitUntil === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** New requests get 503 from now on; in-flight ones continue. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  /** Ends every in-flight request (the drain deadline passed) and reports how many were cut. */
+  forceClose(): number {
+    const n = this.#inflight.size;
+    for (const f of [...this.#inflight.values()]) this.#finishWithError(f, 'NANO_ERR_APP_DRAINING', 'the server is shutting down');
+    this.#waitUntil = 0;
+    this.#checkIdle();
+    return n;
+  }
+
+  /** Disposes the isolate when it has been idle for idleEvictMs. Returns true if it did. */
+  evictIfIdle(now: number): boolean {
+    const iso = this.#isolate;
+    if (iso === null || this.settings.idleEvictMs === 0) return false;
+    if (this.#inflight.size > 0 || this.#waitUntil > 0 || now - this.#lastUsed < this.settings.idleEvictMs) return false;
+    iso.dispose();
+    this.#isolate = null;
+    this.#hooks.evicted(this.settings.name);
+    return true;
+  }
+
+  dispose(): void {
+    this.#isolate?.dispose();
+    this.#isolate = null;
+  }
+}
+
+function withoutHeader(flat: string[], lower: string): string[] {
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i] === lower) return flat.filter((_, j) => j % 2 === 0 ? flat[j] !== lower : flat[j - 1] !== lower);
+  }
+  return flat;
+}
+
+export function sendError(res: ServerResponse, code: ErrorCode, message: string, close: boolean): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const status = ERRORS[code].status || 500;
+  const body = errorBody(code, message);
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (close) headers.connection = 'close';
+  res.writeHead(status, headers);
+  res.end(body);
+}

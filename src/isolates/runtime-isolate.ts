@@ -1,0 +1,284 @@
+// An isolate with the NANO web runtime installed, exactly as every app and every conformance test
+// gets it: the one place that creates isolated-vm isolates, enters them, and runs their timers.
+import ivm from 'isolated-vm';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Entry, Signal, type EntryKind } from '../protocol/bridge.js';
+import { syncCalls } from '../host-calls/sync-calls.js';
+import { asyncOps, OpError } from '../host-calls/ops.js';
+
+export type Execution = 'main-thread' | 'pool';
+
+export interface RuntimeIsolateOptions {
+  readonly name: string;
+  readonly memoryLimitMb?: number;
+  /** Where entries run; switchable later with `setExecution`. Default 'main-thread'. */
+  readonly execution?: Execution;
+  /** console.* and uncaught errors from the guest. `origin` is the request id (0: none). */
+  readonly onLog?: (level: string, text: string, origin: number) => void;
+  /** Extra synchronous calls owned by the caller (`respond`, `respondError`). */
+  readonly calls?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
+  /** Signals the caller handles: bodyReady, bodyPull, waitUntil, uncaught. */
+  readonly onSignal?: (name: string, origin: number, args: unknown[]) => void;
+  /** Called after every entry with its origin and duration (CPU accounting). */
+  readonly onEntry?: (origin: number, ms: number) => void;
+  /** Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. */
+  readonly entryTimeout?: (origin: number) => number;
+}
+
+const RUNTIME_PATH = fileURLToPath(new URL('../../guest/runtime.js', import.meta.url));
+let runtimeCode: string | undefined;
+let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+
+function runtimeSource(): string {
+  runtimeCode ??= readFileSync(RUNTIME_PATH, 'utf8');
+  return runtimeCode;
+}
+
+/** Why an entry failed, in the terms the caller acts on. */
+export type EntryFailure = 'timeout' | 'disposed' | 'error';
+export class EntryError extends Error {
+  readonly failure: EntryFailure;
+  constructor(failure: EntryFailure, message: string) {
+    super(message);
+    this.name = 'EntryError';
+    this.failure = failure;
+  }
+}
+
+export class RuntimeIsolate {
+  readonly name: string;
+  readonly isolate: ivm.Isolate;
+  readonly context: ivm.Context;
+  readonly #entry: ivm.Reference<(...args: unknown[]) => unknown>;
+  readonly #opts: RuntimeIsolateOptions;
+  readonly #timers = new Map<number, { handle: NodeJS.Timeout | NodeJS.Immediate; origin: number; repeat: boolean; immediate: boolean }>();
+  #execution: Execution;
+  #busy = false;
+  #queue: (() => void)[] = [];
+  #tail: Promise<unknown> = Promise.resolve();
+  #disposed = false;
+
+  private constructor(opts: RuntimeIsolateOptions, isolate: ivm.Isolate, context: ivm.Context, entry: ivm.Reference<(...args: unknown[]) => unknown>) {
+    this.name = opts.name;
+    this.#opts = opts;
+    this.isolate = isolate;
+    this.context = context;
+    this.#entry = entry;
+    this.#execution = opts.execution ?? 'main-thread';
+  }
+
+  static async create(opts: RuntimeIsolateOptions): Promise<RuntimeIsolate> {
+    const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb ?? 128 });
+    try {
+      const context = isolate.createContextSync();
+      // The holder lets the callbacks reach the instance that does not exist yet.
+      const holder: { self: RuntimeIsolate | null } = { self: null };
+      const call = new ivm.Callback((name: unknown, ...args: unknown[]) => (holder.self === null ? undefined : holder.self.#onCall(name, args)));
+      const send = new ivm.Callback((name: unknown, origin: unknown, ...args: unknown[]) => holder.self === null ? undefined : holder.self.#onSend(name, origin, args), { ignored: true });
+      const global = context.global;
+      global.setSync('__nano_call', call);
+      global.setSync('__nano_send', send);
+      const script = isolate.compileScriptSync(runtimeSource(), {
+        filename: 'nano:runtime',
+        ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),
+      });
+      const produced = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
+      if (runtimeCache === undefined && produced !== undefined) runtimeCache = produced;
+      script.runSync(context, { timeout: 5000 });
+      script.release();
+      const entry = global.getSync('__nano_entry', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
+      global.deleteSync('__nano_entry');
+      const self = new RuntimeIsolate(opts, isolate, context, entry);
+      holder.self = self;
+      return self;
+    } catch (err) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw err;
+    }
+  }
+
+  get disposed(): boolean {
+    return this.#disposed || this.isolate.isDisposed;
+  }
+  get execution(): Execution {
+    return this.#execution;
+  }
+  setExecution(mode: Execution): void {
+    this.#execution = mode;
+  }
+
+  /** Runs a classic script in the global scope (conformance tests, helpers). */
+  async runScript(code: string, filename: string, timeoutMs = 10_000): Promise<void> {
+    const script = await this.isolate.compileScript(code, { filename });
+    try {
+      await this.#serialize(() => script.run(this.context, { timeout: timeoutMs, copy: true }).then(() => undefined), 0);
+    } catch (err) {
+      throw this.#classify(err);
+    } finally {
+      script.release();
+    }
+  }
+
+  /** Service-worker syntax: installs the env bindings as globals before app code runs. */
+  installEnvGlobals(envJson: string): void {
+    this.#entry.applySync(undefined, [Entry.envGlobals, envJson, null, 0], { timeout: 1000 });
+  }
+
+  /** Entry.init with the app's default export (a Reference inside this isolate) or none. */
+  initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number): void {
+    try {
+      this.#entry.applySync(undefined, [Entry.init, defaultExport?.derefInto(), envJson, 0], { timeout: timeoutMs });
+    } catch (err) {
+      throw this.#classify(err);
+    }
+  }
+
+  /**
+   * Enters the guest. On the main thread the entry runs synchronously (and its microtasks with it);
+   * in the pool it runs on isolated-vm's thread. Entries into one isolate never overlap.
+   */
+  enter(kind: EntryKind, a: unknown, b: unknown, origin: number, timeoutMs: number): Promise<unknown> {
+    if (this.disposed) return Promise.reject(new EntryError('disposed', 'isolate is disposed'));
+    const args = [kind, a, b, origin];
+    if (this.#execution === 'main-thread') {
+      if (this.#busy) {
+        return new Promise((resolve, reject) => this.#queue.push(() => this.enter(kind, a, b, origin, timeoutMs).then(resolve, reject)));
+      }
+      this.#busy = true;
+      const start = performance.now();
+      try {
+        const result = this.#entry.applySync(undefined, args, { arguments: { copy: true }, result: { copy: true }, timeout: Math.max(1, Math.ceil(timeoutMs)) });
+        return Promise.resolve(result);
+      } catch (err) {
+        return Promise.reject(this.#classify(err));
+      } finally {
+        this.#busy = false;
+        this.#opts.onEntry?.(origin, performance.now() - start);
+        this.#drainQueue();
+      }
+    }
+    return this.#serialize(
+      () => this.#entry.apply(undefined, args, { arguments: { copy: true }, result: { copy: true }, timeout: Math.max(1, Math.ceil(timeoutMs)) }),
+      origin,
+    ).catch((err: unknown) => {
+      throw this.#classify(err);
+    });
+  }
+
+  #drainQueue(): void {
+    const next = this.#queue.shift();
+    if (next !== undefined) queueMicrotask(next);
+  }
+
+  /** Pool entries are chained per isolate so each one's duration can be measured. */
+  #serialize<T>(fn: () => Promise<T>, origin: number): Promise<T> {
+    const run = async (): Promise<T> => {
+      const start = performance.now();
+      try {
+        return await fn();
+      } finally {
+        this.#opts.onEntry?.(origin, performance.now() - start);
+      }
+    };
+    const p = this.#tail.then(run, run);
+    this.#tail = p.catch(() => undefined);
+    return p;
+  }
+
+  #classify(err: unknown): EntryError {
+    if (err instanceof EntryError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.isolate.isDisposed) return new EntryError('disposed', message);
+    if (/Script execution timed out/.test(message)) return new EntryError('timeout', message);
+    const e = new EntryError('error', message);
+    if (err instanceof Error && err.stack !== undefined) e.stack = err.stack;
+    return e;
+  }
+
+  #onCall(name: unknown, args: unknown[]): unknown {
+    if (typeof name !== 'string') throw new TypeError('bad host call');
+    const own = this.#opts.calls?.[name];
+    if (own !== undefined) return own(...args);
+    const fn = syncCalls[name];
+    if (fn === undefined) throw new TypeError(`unknown host call ${name}`);
+    return fn(...args);
+  }
+
+  #onSend(name: unknown, originArg: unknown, args: unknown[]): void {
+    if (this.disposed || typeof name !== 'string') return;
+    const origin = typeof originArg === 'number' ? originArg : 0;
+    switch (name) {
+      case Signal.log:
+        this.#opts.onLog?.(String(args[0]), String(args[1]), origin);
+        return;
+      case Signal.timerStart:
+        this.#startTimer(Number(args[0]), Number(args[1]), args[2] === true, origin);
+        return;
+      case Signal.timerClear:
+        this.#clearTimer(Number(args[0]));
+        return;
+      case Signal.op:
+        void this.#runOp(Number(args[0]), String(args[1]), args[2], origin);
+        return;
+      default:
+        this.#opts.onSignal?.(name, origin, args);
+    }
+  }
+
+  #startTimer(id: number, delay: number, repeat: boolean, origin: number): void {
+    if (!Number.isInteger(id) || this.#timers.has(id)) return;
+    const ms = Number.isFinite(delay) && delay > 0 ? Math.min(delay, 2 ** 31 - 1) : 0;
+    const fire = (): void => {
+      const t = this.#timers.get(id);
+      if (t === undefined) return;
+      if (!t.repeat) this.#timers.delete(id);
+      else if (t.immediate) t.handle = setImmediate(fire);
+      this.enter(Entry.timer, id, null, origin, this.#timerTimeout(origin)).catch((err: unknown) => this.#opts.onSignal?.('entryFailed', origin, [err]));
+    };
+    const immediate = ms === 0;
+    const handle = immediate ? setImmediate(fire) : repeat ? setInterval(fire, ms) : setTimeout(fire, ms);
+    this.#timers.set(id, { handle, origin, repeat, immediate });
+  }
+
+  #timerTimeout(origin: number): number {
+    return this.#opts.entryTimeout?.(origin) ?? 1000;
+  }
+
+  #clearTimer(id: number): void {
+    const t = this.#timers.get(id);
+    if (t === undefined) return;
+    this.#timers.delete(id);
+    if (t.immediate) clearImmediate(t.handle as NodeJS.Immediate);
+    else clearTimeout(t.handle as NodeJS.Timeout);
+  }
+
+  /** Timers still pending (a busy isolate is not evicted while it has work). */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  async #runOp(id: number, name: string, args: unknown, origin: number): Promise<void> {
+    const op = asyncOps.get(name);
+    let result: [boolean, unknown];
+    try {
+      if (op === undefined) throw new OpError('TypeError', `${name} is not supported`);
+      result = [true, await op(Array.isArray(args) ? args : [], { appName: this.name })];
+    } catch (err) {
+      result = err instanceof OpError ? [false, [err.name, err.message]] : [false, ['TypeError', 'internal error']];
+      if (!(err instanceof OpError)) this.#opts.onLog?.('error', `host op ${name} failed: ${err instanceof Error ? err.stack : String(err)}`, origin);
+    }
+    if (this.disposed) return;
+    await this.enter(Entry.complete, id, result, origin, this.#timerTimeout(origin)).catch((err: unknown) => this.#opts.onSignal?.('entryFailed', origin, [err]));
+  }
+
+  /** Idempotent: clears timers and frees the isolate (ending everything running inside). */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const id of [...this.#timers.keys()]) this.#clearTimer(id);
+    this.#queue = [];
+    this.#entry.release();
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}

@@ -1,0 +1,305 @@
+// Turns a host request into a call of the app's handler and the handler's Response into wire
+// form: module syntax (`export default { fetch }`) or service-worker syntax (a 'fetch' event),
+// ctx.waitUntil, request bodies fed by the host and response bodies drained by the host.
+import { Signal, MAX_TAKE_BYTES, type WireRequest, type WireResponse, type WireChunks } from '../protocol/bridge.js';
+import { hostCall, hostSend } from './host.js';
+import { ReadableStream, type ReadableStreamDefaultController, type ReadableStreamDefaultReader } from './streams.js';
+import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportException } from './events.js';
+import { headersFromFlat, headersToFlat } from './headers.js';
+import { makeRequest } from './request.js';
+import { isResponse, resp } from './response.js';
+import { newSignal } from './abort.js';
+import { markDisturbed } from './body.js';
+import { inspect } from './console.js';
+import { DOMException } from './dom-exception.js';
+
+type Handler = (request: unknown, env: unknown, ctx: unknown) => unknown;
+let moduleHandler: Handler | null = null;
+let moduleThis: unknown = undefined;
+let env: unknown = Object.freeze({});
+
+/** Entry.init: the app's default export (module syntax) or undefined; the frozen env. */
+export function initApp(defaultExport: unknown, envJson: string): void {
+  env = deepFreeze(JSON.parse(envJson) as unknown);
+  if (defaultExport !== undefined && defaultExport !== null && typeof (defaultExport as { fetch?: unknown }).fetch === 'function') {
+    moduleHandler = (defaultExport as { fetch: Handler }).fetch;
+    moduleThis = defaultExport;
+  }
+}
+
+/** For service-worker syntax apps the env bindings are globals, as in Workers. */
+export function installEnvGlobals(envJson: string): void {
+  const values = JSON.parse(envJson) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(values)) {
+    Object.defineProperty(globalThis, k, { value: deepFreeze(v), writable: false, configurable: false, enumerable: true });
+  }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}
+
+// --- FetchEvent for the service-worker syntax ---
+const fetchEvents = new WeakMap<object, { request: unknown; respond: ((r: unknown) => void) | null; waitUntil: (p: unknown) => void }>();
+export class FetchEvent extends Event {
+  constructor(type: string, init: { request: unknown }) {
+    super(type);
+    fetchEvents.set(this, { request: init.request, respond: null, waitUntil: () => {} });
+  }
+  get request(): unknown {
+    return fe(this).request;
+  }
+  respondWith(r: unknown): void {
+    const s = fe(this);
+    if (s.respond === null) throw new DOMException('respondWith() was already called or the event is no longer dispatching', 'InvalidStateError');
+    const respond = s.respond;
+    s.respond = null;
+    respond(r);
+  }
+  waitUntil(p: unknown): void {
+    fe(this).waitUntil(p);
+  }
+  passThroughOnException(): void {}
+}
+function fe(self: unknown): { request: unknown; respond: ((r: unknown) => void) | null; waitUntil: (p: unknown) => void } {
+  const s = fetchEvents.get(self as object);
+  if (s === undefined) throw new TypeError('Illegal invocation');
+  return s;
+}
+
+
+// --- request bodies (host → guest) ---
+interface InBody {
+  controller: ReadableStreamDefaultController<Uint8Array> | null;
+  pull: (() => void) | null;
+}
+const inBodies = new Map<number, InBody>();
+
+function requestBody(id: number): ReadableStream<Uint8Array> {
+  const state: InBody = { controller: null, pull: null };
+  inBodies.set(id, state);
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        state.controller = c;
+      },
+      pull() {
+        return new Promise<void>((resolve) => {
+          state.pull = resolve;
+          hostSend(Signal.bodyPull, id);
+        });
+      },
+      cancel() {
+        inBodies.delete(id);
+        hostSend(Signal.bodyPull, id, true);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** Entry.bodyPush: a chunk, null at the end, or an error message. */
+export function pushBody(id: number, chunk: unknown): void {
+  const s = inBodies.get(id);
+  if (s === undefined || s.controller === null) return;
+  const c = s.controller;
+  if (chunk === null) {
+    inBodies.delete(id);
+    c.close();
+  } else if (typeof chunk === 'string') {
+    inBodies.delete(id);
+    c.error(new TypeError(chunk));
+  } else {
+    c.enqueue(chunk as Uint8Array);
+  }
+  const pull = s.pull;
+  s.pull = null;
+  pull?.();
+}
+
+// --- response bodies (guest → host) ---
+interface OutBody {
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  chunks: Uint8Array[];
+  bytes: number;
+  reading: boolean;
+  done: boolean;
+  error: string | null;
+  notified: boolean;
+}
+const outBodies = new Map<number, OutBody>();
+let nextStreamId = 1;
+
+function pump(id: number, s: OutBody): void {
+  if (s.reading || s.done || s.error !== null || s.bytes >= MAX_TAKE_BYTES) return;
+  s.reading = true;
+  s.reader.read().then(
+    (r: { done: boolean; value?: Uint8Array | undefined }) => {
+      s.reading = false;
+      if (r.done) s.done = true;
+      else if (!(r.value instanceof Uint8Array)) {
+        s.error = 'TypeError: response body chunks must be Uint8Array';
+        s.reader.cancel(new TypeError(s.error)).catch(() => {});
+      } else if (r.value.byteLength > 0) {
+        s.chunks.push(r.value);
+        s.bytes += r.value.byteLength;
+      }
+      notify(id, s);
+      pump(id, s);
+    },
+    (err: unknown) => {
+      s.reading = false;
+      s.error = errorText(err);
+      notify(id, s);
+    },
+  );
+}
+function notify(id: number, s: OutBody): void {
+  if (!s.notified && (s.chunks.length > 0 || s.done || s.error !== null)) {
+    s.notified = true;
+    hostSend(Signal.bodyReady, id);
+  }
+}
+
+/** Entry.bodyTake: hands the host up to `max` bytes of buffered chunks. */
+export function takeBody(id: number, max: number): WireChunks {
+  const s = outBodies.get(id);
+  if (s === undefined) return { chunks: [], done: true, error: null };
+  const out: Uint8Array[] = [];
+  let n = 0;
+  while (s.chunks.length > 0 && n < max) {
+    const c = s.chunks.shift() as Uint8Array;
+    out.push(c);
+    n += c.byteLength;
+  }
+  s.bytes -= n;
+  s.notified = false;
+  const finished = s.chunks.length === 0 && (s.done || s.error !== null);
+  if (finished) outBodies.delete(id);
+  else {
+    notify(id, s);
+    pump(id, s);
+  }
+  return { chunks: out, done: finished && s.error === null, error: finished ? s.error : null };
+}
+
+/** Entry.bodyCancel: the client went away. */
+export function cancelBody(id: number, reason: string): void {
+  const s = outBodies.get(id);
+  if (s === undefined) return;
+  outBodies.delete(id);
+  s.reader.cancel(new DOMException(reason, 'AbortError')).catch(() => {});
+}
+
+function toWire(r: unknown): WireResponse {
+  if (!isResponse(r)) throw new TypeError(`The handler did not return a Response (got ${inspect(r, 0)})`);
+  const s = resp(r);
+  if (s.type === 'error') throw new TypeError('The handler returned Response.error()');
+  const headers = headersToFlat(s.headers);
+  const b = s.body;
+  if (b === null) return { status: s.status, statusText: s.statusText, headers, body: null, bodyStream: 0 };
+  if (b.used) throw new TypeError('The response body has already been used');
+  if (b.stream === null) {
+    b.used = true;
+    return { status: s.status, statusText: s.statusText, headers, body: b.source ?? new Uint8Array(0), bodyStream: 0 };
+  }
+  if (b.stream.locked) throw new TypeError('The response body stream is locked');
+  const id = nextStreamId++;
+  markDisturbed(b.stream);
+  b.used = true;
+  const out: OutBody = { reader: b.stream.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, notified: false };
+  outBodies.set(id, out);
+  pump(id, out);
+  return { status: s.status, statusText: s.statusText, headers, body: null, bodyStream: id };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return inspect(err, 1);
+}
+function errorStack(err: unknown): string {
+  return err instanceof Error && typeof err.stack === 'string' ? err.stack : errorText(err);
+}
+
+function succeed(id: number, r: unknown): void {
+  let wire: WireResponse;
+  try {
+    wire = toWire(r);
+  } catch (err) {
+    fail(id, err);
+    return;
+  }
+  hostCall('respond', id, wire);
+}
+function fail(id: number, err: unknown): void {
+  hostCall('respondError', id, errorText(err), errorStack(err));
+}
+
+function makeCtx(id: number): object {
+  return Object.freeze({
+    waitUntil(p: unknown): void {
+      hostSend(Signal.waitUntil, id, 1);
+      Promise.resolve(p).then(
+        () => hostSend(Signal.waitUntil, id, -1),
+        (err: unknown) => {
+          hostSend(Signal.uncaught, id, errorText(err), errorStack(err));
+          hostSend(Signal.waitUntil, id, -1);
+        },
+      );
+    },
+    passThroughOnException(): void {},
+  });
+}
+
+/** Entry.dispatch */
+export function dispatchRequest(w: WireRequest): void {
+  const request = makeRequest({
+    method: w.method,
+    url: w.url,
+    headers: headersFromFlat(w.headers, 'immutable'),
+    body: w.bodyStream === 0 ? null : { source: null, stream: requestBody(w.bodyStream), used: false, length: null },
+    signal: newSignal(),
+    redirect: 'manual',
+    credentials: 'same-origin',
+    mode: 'cors',
+    cache: 'default',
+    referrer: 'about:client',
+    referrerPolicy: '',
+    integrity: '',
+    keepalive: false,
+    duplex: 'half',
+  });
+  const ctx = makeCtx(w.id);
+  let result: unknown;
+  try {
+    if (moduleHandler !== null) {
+      result = Reflect.apply(moduleHandler, moduleThis, [request, env, ctx]);
+    } else {
+      let responded: unknown = undefined;
+      let called = false;
+      const event = new FetchEvent('fetch', { request });
+      const s = fe(event);
+      s.respond = (r) => {
+        called = true;
+        responded = r;
+      };
+      s.waitUntil = (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p);
+      markTrusted(event);
+      dispatchEvent(globalThis as unknown as EventTarget, event);
+      s.respond = null;
+      if (!called) throw new TypeError('No fetch handler responded: export default { fetch } or call event.respondWith()');
+      result = responded;
+    }
+  } catch (err) {
+    fail(w.id, err);
+    return;
+  }
+  if (isResponse(result)) succeed(w.id, result);
+  else Promise.resolve(result).then((r) => succeed(w.id, r), (err: unknown) => fail(w.id, err));
+}
+
+void reportException;

@@ -1,0 +1,269 @@
+// TextEncoder and TextDecoder (https://encoding.spec.whatwg.org/). UTF-8 and UTF-16 are decoded
+// here; other legacy labels are decoded by the host's ICU through the `textDecode` host call.
+import { hostCall } from './host.js';
+import { setToStringTag } from './primordials.js';
+import { bufferSourceBytes, toUSVString, toDOMString } from './webidl.js';
+import { DOMException } from './dom-exception.js';
+
+export function utf8Encode(input: string): Uint8Array {
+  const out = new Uint8Array(input.length * 3);
+  const { written } = encodeIntoBytes(input, out);
+  return out.slice(0, written);
+}
+
+function encodeIntoBytes(s: string, out: Uint8Array): { read: number; written: number } {
+  let read = 0;
+  let w = 0;
+  const n = out.length;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    let units = 1;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        units = 2;
+      } else c = 0xfffd;
+    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    if (c < 0x80) {
+      if (w + 1 > n) break;
+      out[w++] = c;
+    } else if (c < 0x800) {
+      if (w + 2 > n) break;
+      out[w++] = 0xc0 | (c >> 6);
+      out[w++] = 0x80 | (c & 63);
+    } else if (c < 0x10000) {
+      if (w + 3 > n) break;
+      out[w++] = 0xe0 | (c >> 12);
+      out[w++] = 0x80 | ((c >> 6) & 63);
+      out[w++] = 0x80 | (c & 63);
+    } else {
+      if (w + 4 > n) break;
+      out[w++] = 0xf0 | (c >> 18);
+      out[w++] = 0x80 | ((c >> 12) & 63);
+      out[w++] = 0x80 | ((c >> 6) & 63);
+      out[w++] = 0x80 | (c & 63);
+    }
+    read += units;
+    i += units - 1;
+  }
+  return { read, written: w };
+}
+
+/**
+ * Streaming UTF-8 decoder state machine (https://encoding.spec.whatwg.org/#utf-8-decoder).
+ * Returns the decoded text; `state` carries an incomplete sequence between calls.
+ */
+interface Utf8State {
+  needed: number;
+  seen: number;
+  cp: number;
+  lower: number;
+  upper: number;
+}
+function newUtf8State(): Utf8State {
+  return { needed: 0, seen: 0, cp: 0, lower: 0x80, upper: 0xbf };
+}
+
+function utf8Decode(bytes: Uint8Array, st: Utf8State, flush: boolean, fatal: boolean): string {
+  let out = '';
+  const parts: string[] = [];
+  const codes: number[] = [];
+  const emit = (cp: number): void => {
+    if (cp > 0xffff) {
+      cp -= 0x10000;
+      codes.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else codes.push(cp);
+    if (codes.length >= 8192) {
+      parts.push(String.fromCharCode(...codes));
+      codes.length = 0;
+    }
+  };
+  const fail = (): void => {
+    if (fatal) throw new TypeError('The encoded data was not valid for encoding utf-8');
+    emit(0xfffd);
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (st.needed === 0) {
+      if (b <= 0x7f) emit(b);
+      else if (b >= 0xc2 && b <= 0xdf) { st.needed = 1; st.cp = b & 0x1f; }
+      else if (b >= 0xe0 && b <= 0xef) {
+        if (b === 0xe0) st.lower = 0xa0;
+        if (b === 0xed) st.upper = 0x9f;
+        st.needed = 2;
+        st.cp = b & 0xf;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        if (b === 0xf0) st.lower = 0x90;
+        if (b === 0xf4) st.upper = 0x8f;
+        st.needed = 3;
+        st.cp = b & 0x7;
+      } else fail();
+      continue;
+    }
+    if (b < st.lower || b > st.upper) {
+      st.cp = st.needed = st.seen = 0;
+      st.lower = 0x80;
+      st.upper = 0xbf;
+      fail();
+      i--; // reprocess this byte
+      continue;
+    }
+    st.lower = 0x80;
+    st.upper = 0xbf;
+    st.cp = (st.cp << 6) | (b & 0x3f);
+    if (++st.seen === st.needed) {
+      const cp = st.cp;
+      st.cp = st.needed = st.seen = 0;
+      emit(cp);
+    }
+  }
+  if (flush && st.needed !== 0) {
+    st.cp = st.needed = st.seen = 0;
+    fail();
+  }
+  parts.push(String.fromCharCode(...codes));
+  out = parts.join('');
+  return out;
+}
+
+/** Fast path used by Body mixins: whole buffer, replacement mode, BOM stripped. */
+export function utf8DecodeAll(bytes: Uint8Array): string {
+  let start = 0;
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  return utf8Decode(start === 0 ? bytes : bytes.subarray(start), newUtf8State(), true, false);
+}
+
+export class TextEncoder {
+  get encoding(): string {
+    return 'utf-8';
+  }
+  encode(input: unknown = ''): Uint8Array {
+    return utf8Encode(toUSVString(input));
+  }
+  encodeInto(source: unknown, destination: Uint8Array): { read: number; written: number } {
+    if (!(destination instanceof Uint8Array)) throw new TypeError("Failed to execute 'encodeInto': parameter 2 is not of type 'Uint8Array'.");
+    return encodeIntoBytes(toUSVString(source), destination);
+  }
+}
+setToStringTag(TextEncoder, 'TextEncoder');
+
+/** Label → canonical name for the encodings decoded in the guest; others go to the host. */
+const UTF8_LABELS = new Set(['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']);
+const UTF16LE_LABELS = new Set(['csunicode', 'iso-10646-ucs-2', 'ucs-2', 'unicode', 'unicodefeff', 'utf-16', 'utf-16le']);
+const UTF16BE_LABELS = new Set(['unicodefffe', 'utf-16be']);
+
+interface DecoderState {
+  encoding: string;
+  fatal: boolean;
+  ignoreBOM: boolean;
+  bomSeen: boolean;
+  utf8: Utf8State;
+  pending: Uint8Array;
+}
+const decoders = new WeakMap<object, DecoderState>();
+function dec(self: unknown): DecoderState {
+  const s = decoders.get(self as object);
+  if (s === undefined) throw new TypeError('Illegal invocation');
+  return s;
+}
+
+export function resolveEncodingLabel(label: string): string | null {
+  const l = label.trim().toLowerCase();
+  if (UTF8_LABELS.has(l)) return 'utf-8';
+  if (UTF16LE_LABELS.has(l)) return 'utf-16le';
+  if (UTF16BE_LABELS.has(l)) return 'utf-16be';
+  return hostCall<string | null>('encodingName', l);
+}
+
+export class TextDecoder {
+  constructor(label: unknown = 'utf-8', options: { fatal?: boolean; ignoreBOM?: boolean } = {}) {
+    const encoding = resolveEncodingLabel(toDOMString(label));
+    if (encoding === null || encoding === 'replacement') {
+      throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${toDOMString(label)}') is invalid.`);
+    }
+    decoders.set(this, {
+      encoding,
+      fatal: Boolean(options?.fatal),
+      ignoreBOM: Boolean(options?.ignoreBOM),
+      bomSeen: false,
+      utf8: newUtf8State(),
+      pending: new Uint8Array(0),
+    });
+  }
+  get encoding(): string { return dec(this).encoding; }
+  get fatal(): boolean { return dec(this).fatal; }
+  get ignoreBOM(): boolean { return dec(this).ignoreBOM; }
+  decode(input?: unknown, options: { stream?: boolean } = {}): string {
+    const s = dec(this);
+    const stream = Boolean(options?.stream);
+    let bytes = input === undefined || input === null ? new Uint8Array(0) : bufferSourceBytes(input, "Failed to execute 'decode' on 'TextDecoder'");
+    // Copy: the caller may reuse its buffer between streaming calls.
+    bytes = bytes.slice();
+    let text: string;
+    if (s.encoding === 'utf-8') {
+      text = utf8Decode(bytes, s.utf8, !stream, s.fatal);
+    } else if (s.encoding === 'utf-16le' || s.encoding === 'utf-16be') {
+      text = utf16Decode(s, bytes, stream);
+    } else {
+      const all = concatBytes(s.pending, bytes);
+      const [out, rest] = hostCall<[string, Uint8Array] | string>('textDecode', s.encoding, all, s.fatal, stream) as [string, Uint8Array];
+      if (typeof out !== 'string') throw new TypeError(`The encoded data was not valid for encoding ${s.encoding}`);
+      s.pending = rest;
+      text = out;
+    }
+    if (!s.ignoreBOM && !s.bomSeen && text.length > 0) {
+      s.bomSeen = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (!stream) {
+      s.bomSeen = false;
+      s.utf8 = newUtf8State();
+      s.pending = new Uint8Array(0);
+    }
+    return text;
+  }
+}
+setToStringTag(TextDecoder, 'TextDecoder');
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function utf16Decode(s: DecoderState, input: Uint8Array, stream: boolean): string {
+  const bytes = concatBytes(s.pending, input);
+  const be = s.encoding === 'utf-16be';
+  const end = bytes.length - (bytes.length % 2);
+  const units: number[] = [];
+  for (let i = 0; i < end; i += 2) {
+    units.push(be ? ((bytes[i] as number) << 8) | (bytes[i + 1] as number) : (bytes[i] as number) | ((bytes[i + 1] as number) << 8));
+  }
+  let rest = bytes.subarray(end);
+  // A trailing high surrogate waits for its pair while streaming.
+  let held: number[] = [];
+  const last = units[units.length - 1];
+  if (stream && last !== undefined && last >= 0xd800 && last <= 0xdbff) {
+    held = [units.pop() as number];
+    rest = concatBytes(be ? new Uint8Array([last >> 8, last & 255]) : new Uint8Array([last & 255, last >> 8]), rest);
+  }
+  void held;
+  let out = '';
+  for (let i = 0; i < units.length; i += 8192) out += String.fromCharCode(...units.slice(i, i + 8192));
+  if (!stream && rest.length > 0) {
+    if (s.fatal) throw new TypeError(`The encoded data was not valid for encoding ${s.encoding}`);
+    out += '\ufffd';
+    rest = new Uint8Array(0);
+  }
+  s.pending = rest.slice();
+  if (!out.isWellFormed()) {
+    if (s.fatal) throw new TypeError(`The encoded data was not valid for encoding ${s.encoding}`);
+    out = out.toWellFormed();
+  }
+  return out;
+}
+
+void DOMException;

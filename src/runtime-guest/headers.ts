@@ -1,0 +1,198 @@
+// Headers (https://fetch.spec.whatwg.org/#headers-class): a header list with guards, sorted and
+// combined iteration, and getSetCookie.
+import { setToStringTag } from './primordials.js';
+import { requiredArguments, toByteString, isObject } from './webidl.js';
+
+export type Guard = 'none' | 'immutable' | 'request' | 'request-no-cors' | 'response';
+
+interface HeadersState {
+  /** [lowercased name, value] in insertion order (the spec's header list). */
+  list: [string, string][];
+  guard: Guard;
+}
+const states = new WeakMap<object, HeadersState>();
+function hs(self: unknown): HeadersState {
+  const s = states.get(self as object);
+  if (s === undefined) throw new TypeError('Illegal invocation');
+  return s;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** https://fetch.spec.whatwg.org/#concept-header-value-normalize */
+function normalizeValue(v: string): string {
+  return v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+}
+function validate(name: string, value: string): void {
+  if (!TOKEN.test(name)) throw new TypeError(`Headers: invalid header name ${JSON.stringify(name)}`);
+  if (/[\0\r\n]/.test(value)) throw new TypeError(`Headers: invalid header value for ${JSON.stringify(name)}`);
+}
+const FORBIDDEN_RESPONSE = new Set(['set-cookie', 'set-cookie2']);
+
+function checkGuard(s: HeadersState, name: string): boolean {
+  if (s.guard === 'immutable') throw new TypeError('Headers are immutable');
+  if (s.guard === 'response' && FORBIDDEN_RESPONSE.has(name) && false) return false;
+  return true;
+}
+
+export class Headers {
+  constructor(init?: unknown) {
+    const s: HeadersState = { list: [], guard: 'none' };
+    states.set(this, s);
+    if (init !== undefined) fillHeaders(this, init);
+  }
+  append(name: unknown, value: unknown): void {
+    requiredArguments(arguments.length, 2, "Failed to execute 'append' on 'Headers'");
+    appendHeader(this, toByteString(name), toByteString(value));
+  }
+  delete(name: unknown): void {
+    requiredArguments(arguments.length, 1, "Failed to execute 'delete' on 'Headers'");
+    const n = toByteString(name);
+    if (!TOKEN.test(n)) throw new TypeError(`Headers: invalid header name ${JSON.stringify(n)}`);
+    const s = hs(this);
+    const lower = n.toLowerCase();
+    if (!checkGuard(s, lower)) return;
+    s.list = s.list.filter((e) => e[0] !== lower);
+  }
+  get(name: unknown): string | null {
+    requiredArguments(arguments.length, 1, "Failed to execute 'get' on 'Headers'");
+    const n = toByteString(name);
+    if (!TOKEN.test(n)) throw new TypeError(`Headers: invalid header name ${JSON.stringify(n)}`);
+    return getCombined(hs(this).list, n.toLowerCase());
+  }
+  getSetCookie(): string[] {
+    return hs(this).list.filter((e) => e[0] === 'set-cookie').map((e) => e[1]);
+  }
+  has(name: unknown): boolean {
+    requiredArguments(arguments.length, 1, "Failed to execute 'has' on 'Headers'");
+    const n = toByteString(name);
+    if (!TOKEN.test(n)) throw new TypeError(`Headers: invalid header name ${JSON.stringify(n)}`);
+    const lower = n.toLowerCase();
+    return hs(this).list.some((e) => e[0] === lower);
+  }
+  set(name: unknown, value: unknown): void {
+    requiredArguments(arguments.length, 2, "Failed to execute 'set' on 'Headers'");
+    const n = toByteString(name);
+    const v = normalizeValue(toByteString(value));
+    validate(n, v);
+    const s = hs(this);
+    const lower = n.toLowerCase();
+    if (!checkGuard(s, lower)) return;
+    const i = s.list.findIndex((e) => e[0] === lower);
+    if (i < 0) s.list.push([lower, v]);
+    else {
+      s.list[i] = [lower, v];
+      s.list = s.list.filter((e, j) => j <= i || e[0] !== lower);
+    }
+  }
+  forEach(cb: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    requiredArguments(arguments.length, 1, "Failed to execute 'forEach' on 'Headers'");
+    if (typeof cb !== 'function') throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
+    for (const [k, v] of sortAndCombine(hs(this).list)) Reflect.apply(cb, thisArg, [v, k, this]);
+  }
+  keys(): IterableIterator<string> { return headersIterator(this, 0); }
+  values(): IterableIterator<string> { return headersIterator(this, 1); }
+  entries(): IterableIterator<[string, string]> { return headersIterator(this, 2); }
+  [Symbol.iterator](): IterableIterator<[string, string]> { return headersIterator(this, 2); }
+}
+setToStringTag(Headers, 'Headers');
+
+function getCombined(list: [string, string][], lower: string): string | null {
+  let out: string | null = null;
+  for (const [k, v] of list) if (k === lower) out = out === null ? v : `${out}, ${v}`;
+  return out;
+}
+
+/** https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine */
+function sortAndCombine(list: [string, string][]): [string, string][] {
+  const names = [...new Set(list.map((e) => e[0]))].sort();
+  const out: [string, string][] = [];
+  for (const n of names) {
+    if (n === 'set-cookie') {
+      for (const [k, v] of list) if (k === n) out.push([n, v]);
+    } else out.push([n, getCombined(list, n) as string]);
+  }
+  return out;
+}
+
+const IteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
+interface HIter { target: Headers; i: number; kind: number }
+const iterStates = new WeakMap<object, HIter>();
+const HeadersIteratorProto = Object.create(IteratorProto, {
+  next: {
+    value: function next(this: object) {
+      const it = iterStates.get(this);
+      if (it === undefined) throw new TypeError('Illegal invocation');
+      const pairs = sortAndCombine(hs(it.target).list);
+      if (it.i >= pairs.length) return { value: undefined, done: true };
+      const e = pairs[it.i++] as [string, string];
+      return { value: it.kind === 0 ? e[0] : it.kind === 1 ? e[1] : [e[0], e[1]], done: false };
+    },
+    writable: true, enumerable: true, configurable: true,
+  },
+  [Symbol.toStringTag]: { value: 'Headers Iterator', configurable: true },
+}) as object;
+function headersIterator<T>(self: Headers, kind: number): IterableIterator<T> {
+  hs(self);
+  const it = Object.create(HeadersIteratorProto) as object;
+  iterStates.set(it, { target: self, i: 0, kind });
+  return it as IterableIterator<T>;
+}
+
+export function appendHeader(h: Headers, name: string, value: string): void {
+  const v = normalizeValue(value);
+  validate(name, v);
+  const s = hs(h);
+  const lower = name.toLowerCase();
+  if (!checkGuard(s, lower)) return;
+  s.list.push([lower, v]);
+}
+
+/** https://fetch.spec.whatwg.org/#concept-headers-fill */
+export function fillHeaders(h: Headers, init: unknown): void {
+  if (!isObject(init)) throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
+  const iter = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (iter !== undefined && iter !== null) {
+    if (typeof iter !== 'function') throw new TypeError("Failed to construct 'Headers': The object's iterator is not callable.");
+    for (const pair of init as Iterable<unknown>) {
+      if (!isObject(pair)) throw new TypeError("Failed to construct 'Headers': The provided value cannot be converted to a sequence.");
+      const items = [...(pair as Iterable<unknown>)];
+      if (items.length !== 2) throw new TypeError("Failed to construct 'Headers': Invalid value");
+      appendHeader(h, toByteString(items[0]), toByteString(items[1]));
+    }
+    return;
+  }
+  for (const key of Reflect.ownKeys(init as object)) {
+    const desc = Reflect.getOwnPropertyDescriptor(init as object, key);
+    if (desc === undefined || !desc.enumerable) continue;
+    if (typeof key === 'symbol') throw new TypeError("Failed to construct 'Headers': Invalid header name");
+    appendHeader(h, toByteString(key), toByteString((init as Record<string, unknown>)[key]));
+  }
+}
+
+export function setGuard(h: Headers, guard: Guard): void {
+  hs(h).guard = guard;
+}
+export function headerList(h: Headers): [string, string][] {
+  return hs(h).list;
+}
+/** Builds Headers straight from a trusted flat [name, value, …] list (incoming requests). */
+export function headersFromFlat(flat: string[], guard: Guard): Headers {
+  const h = new Headers();
+  const s = hs(h);
+  for (let i = 0; i + 1 < flat.length; i += 2) s.list.push([(flat[i] as string).toLowerCase(), flat[i + 1] as string]);
+  s.guard = guard;
+  return h;
+}
+/** Flat [name, value, …] list for the wire. */
+export function headersToFlat(h: Headers): string[] {
+  const out: string[] = [];
+  for (const [k, v] of hs(h).list) out.push(k, v);
+  return out;
+}
+export function cloneHeaders(h: Headers, guard: Guard): Headers {
+  const out = new Headers();
+  const s = hs(out);
+  s.list = hs(h).list.map((e) => [e[0], e[1]]);
+  s.guard = guard;
+  return out;
+}

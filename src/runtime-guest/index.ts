@@ -1,0 +1,102 @@
+// The guest runtime's entry: installs the web platform on the isolate's global in a fixed order,
+// then leaves one function, `__nano_entry`, for the host to take (and delete) as its way in.
+import './host.js'; // first: captures and removes the host bridge from the global
+import { Entry, type EntryKind, type WireRequest } from '../protocol/bridge.js';
+import { completeOp, hostSend, setOrigin } from './host.js';
+import { exposeGlobals } from './primordials.js';
+import { DOMException } from './dom-exception.js';
+import { Event, CustomEvent, EventTarget, initEventTarget, setReportHook } from './events.js';
+import { AbortController, AbortSignal } from './abort.js';
+import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer } from './timers.js';
+import { TextEncoder, TextDecoder } from './encoding.js';
+import { atob, btoa } from './base64.js';
+import { console, inspect } from './console.js';
+import { getRandomValues, randomUUID } from './crypto-random.js';
+import { structuredClone } from './structured-clone.js';
+import { URL, URLSearchParams } from './url.js';
+import { Headers } from './headers.js';
+import { Request } from './request.js';
+import { Response } from './response.js';
+import * as streams from './streams.js';
+import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, cancelBody } from './dispatch.js';
+import { Signal } from '../protocol/bridge.js';
+
+const crypto = Object.freeze({ getRandomValues, randomUUID });
+
+function reportError(err: unknown): void {
+  const text = err instanceof Error && typeof err.stack === 'string' ? err.stack : inspect(err);
+  hostSend(Signal.uncaught, 0, err instanceof Error ? `${err.name}: ${err.message}` : inspect(err, 1), text);
+}
+setReportHook(reportError);
+
+// The global object is the app's EventTarget (addEventListener('fetch', …)).
+initEventTarget(globalThis);
+for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent'] as const) {
+  const fn = EventTarget.prototype[name];
+  Object.defineProperty(globalThis, name, { value: fn, writable: true, configurable: true, enumerable: true });
+}
+
+exposeGlobals({
+  DOMException,
+  Event,
+  CustomEvent,
+  EventTarget,
+  FetchEvent,
+  AbortController,
+  AbortSignal,
+  setTimeout,
+  setInterval,
+  clearTimeout,
+  clearInterval,
+  queueMicrotask,
+  TextEncoder,
+  TextDecoder,
+  atob,
+  btoa,
+  console,
+  crypto,
+  structuredClone,
+  reportError,
+  URL,
+  URLSearchParams,
+  Headers,
+  Request,
+  Response,
+  ...streams,
+  self: globalThis,
+  navigator: Object.freeze({ userAgent: 'NANO' }),
+});
+
+/** The host's one way in. `origin` tags the entry for CPU accounting on the host side. */
+function entry(kind: EntryKind, a: unknown, b: unknown, origin: number): unknown {
+  setOrigin(origin);
+  switch (kind) {
+    case Entry.dispatch:
+      dispatchRequest(a as WireRequest);
+      return undefined;
+    case Entry.complete:
+      completeOp(a as number, b);
+      return undefined;
+    case Entry.timer:
+      fireTimer(a as number);
+      return undefined;
+    case Entry.bodyPush:
+      pushBody(a as number, b);
+      return undefined;
+    case Entry.bodyTake:
+      return takeBody(a as number, b as number);
+    case Entry.bodyCancel:
+      cancelBody(a as number, String(b));
+      return undefined;
+    case Entry.init:
+      initApp(a, b as string);
+      return undefined;
+    case Entry.envGlobals:
+      installEnvGlobals(a as string);
+      return undefined;
+    default:
+      throw new TypeError(`unknown entry kind ${String(kind)}`);
+  }
+}
+
+Object.defineProperty(globalThis, '__nano_entry', { value: entry, configurable: true, enumerable: false, writable: false });

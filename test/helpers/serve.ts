@@ -1,0 +1,124 @@
+// Test harness: starts a real `nano serve` child on port 0, waits for its machine-readable
+// "listening" log line, and offers request helpers and a clean stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = join(ROOT, 'bin/nano.js');
+
+export interface Served {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly url: string;
+  /** Every log line (parsed JSON) the child printed so far. */
+  readonly logs: Record<string, unknown>[];
+  readonly stderr: () => string;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--port', '0', '--log-format', 'json', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let err = '';
+  let buf = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (d: string) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        const l = JSON.parse(line) as Record<string, unknown>;
+        logs.push(l);
+        for (const w of [...waiters]) {
+          if (w.pred(l)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(l);
+          }
+        }
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const waitForLog = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> => {
+    const found = logs.find(pred);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`log line not seen in ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+      waiters.push({ pred, resolve: (l) => { clearTimeout(t); resolve(l); } });
+      void exited.then(() => { clearTimeout(t); reject(new Error(`nano exited before the log line; stderr: ${err}`)); });
+    });
+  };
+  const listening = await waitForLog((l) => l.event === 'listening');
+  const port = Number(listening.port);
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    stderr: () => err,
+    waitForLog,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+}
+
+/** One HTTP request over 127.0.0.1 with a chosen Host header. */
+export function fetchRaw(port: number, path: string, opts: { host?: string; method?: string; headers?: Record<string, string>; body?: Buffer | string; agent?: false } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    let responded = false;
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host: opts.host ?? 'localhost', ...opts.headers }, agent: false },
+      (res) => {
+        responded = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    // A server may answer (413) and close while the upload is still being written: an EPIPE then
+    // is expected, so a write error only fails the request if no response arrives shortly after.
+    req.on('error', (err) => setTimeout(() => responded || reject(err), 500));
+    if (opts.body !== undefined) req.end(opts.body);
+    else req.end();
+  });
+}
+
+/** Writes files into a fresh temp directory: { 'a/index.js': '...' } → its path. */
+export function tempTree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nano-test-'));
+  for (const [rel, text] of Object.entries(files)) {
+    const p = join(dir, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+  return dir;
+}
