@@ -189,6 +189,32 @@ const redirect: Handler = async (req, res, url) => {
   res.end();
 };
 
+/** A fixed resource with an ETag: a matching If-None-Match gets 304, anything else the content. */
+const cache: Handler = async (req, res) => {
+  await readBody(req);
+  const etag = '"123abc"';
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, 'Not Modified', { 'X-HTTP-STATUS': '304' });
+    res.end();
+    return;
+  }
+  res.writeHead(200, 'OK', { ETag: etag, 'Content-Type': 'text/plain' });
+  res.end('lorem ipsum dolor sit amet');
+};
+
+/** Basic auth: user/password gets 200, anything else 401 with a Basic challenge (realm from `?realm`). */
+const authentication: Handler = async (req, res, url) => {
+  await readBody(req);
+  const header = req.headers.authorization ?? '';
+  const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('latin1') : '';
+  if (decoded === 'user:password') {
+    res.end('Authentication done');
+    return;
+  }
+  res.writeHead(401, 'Unauthorized', { 'WWW-Authenticate': `Basic realm="${url.searchParams.get('realm') ?? 'test'}"` });
+  res.end("Please login with credentials 'user' and 'password'");
+};
+
 /** Handlers by the file name tests request (wherever the file sits). */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
   'inspect-headers.py': inspectHeaders,
@@ -200,4 +226,6 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   'stash-take.py': stashTake,
   'infinite-slow-response.py': infiniteSlowResponse,
   'redirect.py': redirect,
+  'cache.py': cache,
+  'authentication.py': authentication,
 };

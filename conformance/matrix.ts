@@ -74,7 +74,7 @@ export function renderMatrix(report: Report, comparison: Comparison): string {
   }
   return [
     '---',
-    'title: WinterCG conformance',
+    'title: WinterCG compliance',
     'description: Web Platform Tests results of NANO for the WinterTC Minimum Common API, per area and per file.',
     '---',
     '',

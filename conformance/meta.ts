@@ -63,8 +63,8 @@ export function parseMeta(source: string): TestMeta {
 
 /**
  * Chooses the scope an `.any.js` file runs as in a server runtime: a worker-like scope when the
- * file allows any worker (the closest match to an isolate), otherwise window; null when neither
- * (e.g. `global=shadowrealm` only is still accepted as worker-like, an empty list is not).
+ * file allows any worker or a shadow realm (the closest match to an isolate), otherwise window
+ * when listed; null when the list names no scope at all.
  */
 export function chooseScope(meta: TestMeta): ScopeKind | null {
   if (meta.globals.some((scope) => WORKER_SCOPES.has(scope.replace(/-module$/, '')))) return 'worker';

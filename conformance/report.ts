@@ -60,14 +60,18 @@ export function fileCounts(result: FileResult): { passed: number; total: number 
   return { passed, total: result.subtests.length + (result.status === 'OK' ? 0 : 1) };
 }
 
+/** Messages in the report are cut to this length; the full text is one --verbose run away. */
+const MESSAGE_LIMIT = 300;
+const cut = (text: string): string => (text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT - 3)}...` : text);
+
 export function fileReport(job: TestJob, result: FileResult): FileReport {
   return {
     area: job.area,
     status: result.status,
-    ...(result.message === undefined ? {} : { message: result.message }),
+    ...(result.message === undefined ? {} : { message: cut(result.message) }),
     ...fileCounts(result),
     durationMs: result.durationMs,
-    subtests: result.subtests,
+    subtests: result.subtests.map((subtest) => (subtest.message === undefined ? subtest : { ...subtest, message: cut(subtest.message) })),
   };
 }
 
@@ -103,7 +107,26 @@ export function percent(passed: number, total: number): number {
   return total === 0 ? 0 : Math.floor((passed / total) * 1000) / 10;
 }
 
+/**
+ * Writes the report as JSON with one line per file (and per surface entry), so it stays a few MB
+ * for ~20k subtests and a regeneration diffs file by file.
+ */
 export function writeReport(file: string, report: Report): void {
+  const { files, surface, ...head } = report;
+  const headJson = JSON.stringify(head, null, 2).replace(/\n}$/, '');
+  const surfaceLines = surface.entries.map((entry) => `    ${JSON.stringify(entry)}`).join(',\n');
+  const fileLines = Object.entries(files).map(([id, entry]) => `    ${JSON.stringify(id)}: ${JSON.stringify(entry)}`).join(',\n');
+  const text = [
+    `${headJson},`,
+    `  "surface": {"present": ${surface.present}, "total": ${surface.total}, "entries": [`,
+    `${surfaceLines}`,
+    '  ]},',
+    '  "files": {',
+    fileLines,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
+  writeFileSync(file, text);
 }

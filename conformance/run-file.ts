@@ -26,13 +26,21 @@ const GRACE_MS = 2000;
 /** The per-file state fed by the reporter's console messages. */
 class Collector {
   readonly subtests: SubtestResult[] = [];
+  readonly #port: RegExp;
   readonly #names = new Map<string, number>();
   harness: { status: FileStatus; message: string | null } | null = null;
   #finish: () => void = () => {};
   readonly finished = new Promise<void>((resolve) => (this.#finish = resolve));
 
+  /** `port` is the static server's: it is replaced by "{port}" so names stay the same across runs. */
+  constructor(port: number) {
+    this.#port = new RegExp(`:${port}(?!\\d)`, 'g');
+  }
+
   /** Adds a subtest; repeated names get " [2]", " [3]", … so every key stays unique. */
-  add(name: string, status: number, message: string | null): void {
+  add(rawName: string, status: number, rawMessage: string | null): void {
+    const name = rawName.replace(this.#port, ':{port}');
+    const message = rawMessage === null ? null : rawMessage.replace(this.#port, ':{port}');
     const count = (this.#names.get(name) ?? 0) + 1;
     this.#names.set(name, count);
     const unique = count === 1 ? name : `${name} [${count}]`;
@@ -47,7 +55,7 @@ class Collector {
     if (message.d !== undefined) {
       const [status, text, late] = message.d;
       for (const entry of late) this.add(...entry);
-      this.harness = { status: HARNESS_STATUS[status] ?? 'ERROR', message: text };
+      this.harness = { status: HARNESS_STATUS[status] ?? 'ERROR', message: text === null ? null : text.replace(this.#port, ':{port}') };
       this.#finish();
     }
   }
@@ -86,7 +94,7 @@ export async function runFile(job: TestJob, options: RunFileOptions): Promise<Fi
   const started = performance.now();
   const nonce = randomBytes(8).toString('hex');
   const marker = `\u0001NANO-WPT-${nonce}:`;
-  const collector = new Collector();
+  const collector = new Collector(options.server.port);
   const deadline = started + options.timeoutMs * (job.meta.timeout === 'long' ? 3 : 1);
   const url = testUrl(job, options.server);
   let loadError: string | undefined;
@@ -148,7 +156,8 @@ export async function runFile(job: TestJob, options: RunFileOptions): Promise<Fi
     }
 
     const control = `globalThis[${JSON.stringify(controlName(nonce))}]`;
-    if (!job.selfContained || loadError !== undefined) await live.runScript(`${control}.done();`, 'wpt:done.js', remaining());
+    // done() itself is quick; it gets its own small budget even when a slow script used up the file's.
+    if (!job.selfContained || loadError !== undefined) await live.runScript(`${control}.done();`, 'wpt:done.js', GRACE_MS);
 
     const outcome = await waitFor(collector, live, deadline);
     if (outcome === 'disposed') return result('CRASH', 'the isolate was disposed (memory limit or a fatal error)');
@@ -184,6 +193,8 @@ async function waitFor(collector: Collector, isolate: TestIsolate, deadline: num
   return 'finished';
 }
 
+/** The text of an error from the isolate; RuntimeIsolate's EntryError wrapper name adds nothing. */
 function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (!(error instanceof Error)) return String(error);
+  return error.name === 'EntryError' ? error.message : `${error.name}: ${error.message}`;
 }

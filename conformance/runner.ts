@@ -56,6 +56,8 @@ export async function runConformance(options: RunnerOptions): Promise<RunnerResu
   const { log, dataDir } = options;
   const pin = loadPin(join(dataDir, 'pin.json'));
   const areas = loadAreas(join(dataDir, 'areas.json'), pin);
+  // Read now so a broken data file stops the run before the tests, not after them.
+  const comparison = options.outputs === undefined ? undefined : loadComparison(join(dataDir, 'comparison.json'));
   const mismatches: exp.Mismatch[] = [];
 
   // 1. The API surface, always: it needs no WPT files.
@@ -154,9 +156,9 @@ export async function runConformance(options: RunnerOptions): Promise<RunnerResu
     log(`${name}: ${area.filesRun} files run, ${area.passed}/${area.total} subtests passed (${rep.percent(area.passed, area.total)}%), ${area.filesSkipped} skipped`);
   }
   log(`All: ${report.totals.passed}/${report.totals.total} subtests (${report.totals.percent}%) in ${(report.wallTimeMs / 1000).toFixed(1)} s`);
-  if (options.outputs !== undefined && fullRun) {
+  if (options.outputs !== undefined && comparison !== undefined && fullRun) {
     rep.writeReport(options.outputs.report, report);
-    writeMatrix(options.outputs.matrix, report, loadComparison(join(dataDir, 'comparison.json')));
+    writeMatrix(options.outputs.matrix, report, comparison);
     mkdirSync(dirname(options.outputs.badge), { recursive: true });
     writeFileSync(options.outputs.badge, badgeSvg('WinterCG', report.totals.percent));
     log('Wrote the report, the docs matrix and the badge.');

@@ -3,10 +3,12 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { Server } from '../server/server.js';
-import { loadConfigFile, singleAppConfig, ConfigError } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { createLogger } from '../observability/logger.js';
+import type { AddressInfo } from 'node:net';
+import { ReloadError, formatAppProblem } from '../server/server.js';
+import { run, type Running } from '../server/run.js';
+import { ConfigSource } from '../reload/source.js';
+import { loadConfigFile, ConfigError } from '../config/load.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { encryptSecret, parseKey, SECRET_KEY_VAR } from '../env/secret-crypto.js';
 import { NanoError } from '../errors/registry.js';
 
@@ -22,43 +24,48 @@ program
   .option('-c, --config <file>', 'config file (JSON) naming the apps')
   .option('-p, --port <port>', 'port (overrides the config; 0 picks a free port)')
   .option('-H, --host <address>', 'address to bind (overrides the config)')
+  .option('--admin-port <port>', 'admin API port (overrides the config; 0 picks a free port)')
+  .option('--admin-host <address>', 'admin API address (overrides the config)')
+  .option('--no-watch', 'do not watch the config file and app directories for changes')
   .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']))
   .option('--log-level <level>', 'log level (trace, debug, info, warn, error)')
-  .action(async (opts: { app?: string; config?: string; port?: string; host?: string; logFormat?: 'json' | 'pretty'; logLevel?: string }) => {
+  .action(async (opts: ServeOptions) => {
     const log = createLogger({ ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}), ...(opts.logLevel !== undefined ? { level: opts.logLevel } : {}) });
-    let config: Config;
+    let nano: Running;
     try {
-      config = await readConfig(opts);
+      nano = await run({ source: configSource(opts), logger: log });
     } catch (err) {
       fail(err);
     }
-    const server = new Server({ logger: log });
-    let addr;
-    try {
-      addr = await server.start(config);
-    } catch (err) {
-      fail(err);
-    }
-    const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
-    log.info({ event: 'listening', port: addr.port, host: addr.address, url, apps: config.apps.map((a) => a.name) }, `listening on ${url}`);
+    const { address: addr, adminAddress: admin } = nano;
+    const url = `http://${hostPort(addr)}`;
+    log.info(
+      { event: 'listening', port: addr.port, host: addr.address, url, apps: nano.config.apps.map((a) => a.name), admin: admin === null ? null : { port: admin.port, host: admin.address, url: `http://${hostPort(admin)}` }, watching: nano.watching },
+      `listening on ${url}${admin === null ? '' : `; admin API on http://${hostPort(admin)}`}`,
+    );
 
+    // First SIGTERM/SIGINT drains; a second one exits at once. SIGHUP reloads the config.
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
-        log.warn({ signal }, 'second signal: exiting now');
-        process.exit(130);
+        log.warn({ event: 'exit_now', signal }, 'second signal: exiting now without waiting for the drain');
+        exitAfterFlush(log, 130);
+        return;
       }
       stopping = true;
-      log.info({ signal, timeoutMs: config.server.drainTimeoutMs }, 'draining');
-      void server.drain(server.config?.server.drainTimeoutMs ?? config.server.drainTimeoutMs).then((r) => {
-        if (r.cut > 0) log.error({ cut: r.cut, ms: Math.round(r.ms) }, 'drain deadline passed: in-flight work was cut');
-        else log.info({ ms: Math.round(r.ms) }, 'drained: all in-flight work finished');
-        log.flush?.();
-        setImmediate(() => process.exit(r.cut > 0 ? 1 : 0));
+      const timeoutMs = nano.server.config?.server.drainTimeoutMs ?? nano.config.server.drainTimeoutMs;
+      log.info({ event: 'draining', signal, timeoutMs }, `${signal}: draining (up to ${timeoutMs} ms)`);
+      void nano.shutdown(timeoutMs).then((r) => {
+        const code = r.cut > 0 ? 1 : 0;
+        log.info({ event: 'exit', code, cut: r.cut, ms: Math.round(r.ms) }, r.cut > 0 ? `exiting with status 1: ${r.cut} request(s) or waitUntil task(s) were cut` : 'exiting: every in-flight request finished');
+        exitAfterFlush(log, code);
       });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      if (!stopping) void nano.reload('SIGHUP');
+    });
   });
 
 program
@@ -97,20 +104,59 @@ secret
     }
   });
 
-async function readConfig(opts: { app?: string; config?: string; port?: string; host?: string }): Promise<Config> {
+interface ServeOptions {
+  app?: string;
+  config?: string;
+  port?: string;
+  host?: string;
+  adminPort?: string;
+  adminHost?: string;
+  watch: boolean;
+  logFormat?: 'json' | 'pretty';
+  logLevel?: string;
+}
+
+function configSource(opts: ServeOptions): ConfigSource {
   if (opts.app !== undefined && opts.config !== undefined) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'use either --app or --config, not both');
-  const port = opts.port === undefined ? undefined : Number(opts.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new NanoError('NANO_ERR_CONFIG_INVALID', `--port ${opts.port}: expected a port number 0-65535`);
-  if (opts.app !== undefined) return singleAppConfig(opts.app, port ?? 8787, opts.host ?? '127.0.0.1');
-  if (opts.config === undefined) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'nothing to serve: pass --app <dir> or --config <file>');
-  const cfg = await loadConfigFile(opts.config);
-  if (port === undefined && opts.host === undefined) return cfg;
-  return { ...cfg, server: { ...cfg.server, ...(port !== undefined ? { port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) } };
+  if (opts.app === undefined && opts.config === undefined) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'nothing to serve: pass --app <dir> or --config <file>');
+  const port = portOption('--port', opts.port);
+  const adminPort = portOption('--admin-port', opts.adminPort);
+  return new ConfigSource({
+    ...(opts.app !== undefined ? { appPath: opts.app } : {}),
+    ...(opts.config !== undefined ? { file: opts.config } : {}),
+    overrides: {
+      ...(port !== undefined ? { port } : {}),
+      ...(opts.host !== undefined ? { host: opts.host } : {}),
+      ...(adminPort !== undefined ? { adminPort } : {}),
+      ...(opts.adminHost !== undefined ? { adminHost: opts.adminHost } : {}),
+      ...(opts.watch ? {} : { watch: false }),
+    },
+  });
+}
+
+function portOption(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NanoError('NANO_ERR_CONFIG_INVALID', `${flag} ${value}: expected a port number 0-65535`);
+  return port;
+}
+
+function hostPort(a: AddressInfo): string {
+  return `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+/** Exits once the log lines written so far are out (pino writes asynchronously). */
+function exitAfterFlush(log: Logger, code: number): void {
+  const exit = (): void => process.exit(code);
+  setTimeout(exit, 200).unref();
+  log.flush(() => exit());
 }
 
 function fail(err: unknown): never {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.code}: invalid config\n${err.problems.map((p) => `  ${p.file}: ${p.path}: ${p.message}`).join('\n')}\n`);
+  } else if (err instanceof ReloadError) {
+    process.stderr.write(`${err.code}: cannot start\n${err.problems.map((p) => `  ${formatAppProblem(p)}`).join('\n')}\n`);
   } else if (err instanceof NanoError) {
     process.stderr.write(`${err.code}: ${err.message}\n`);
   } else {

@@ -74,6 +74,10 @@ export function validateConfig(raw: unknown, file: string): Config {
   const base = dirname(resolve(file));
   for (const app of cfg.apps) {
     if (!isAbsolute(app.path)) app.path = resolve(base, app.path);
+    // Secret files, like app paths, are relative to the config file (not to nano's cwd).
+    for (const spec of Object.values(app.secrets)) {
+      if ('fromFile' in spec && !isAbsolute(spec.fromFile)) spec.fromFile = resolve(base, spec.fromFile);
+    }
   }
   return deepFreeze(cfg);
 }

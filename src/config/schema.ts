@@ -12,6 +12,8 @@ export const limitsSchema = z
     cpuMs: z.number().int().min(1).max(600_000).describe('CPU time one request may use inside the isolate, in ms, across all its turns (handler, timers, stream pulls).').optional(),
     wallMs: z.number().int().min(1).max(3_600_000).describe('Wall-clock time until the response starts, in ms.').optional(),
     maxBodyBytes: z.number().int().min(0).describe('Largest request body accepted, in bytes; larger gets 413.').optional(),
+    subrequests: z.number().int().min(1).max(10_000).describe('Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default 32.').optional(),
+    subrequestTimeoutMs: z.number().int().min(1).max(3_600_000).describe('Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.').optional(),
   })
   .strict();
 
@@ -33,42 +35,63 @@ export const appSchema = z
     default: z.boolean().default(false).describe('Serve requests whose Host matches no app. At most one app may be the default.'),
     env: z.record(z.string().regex(ENV_NAME, 'a binding name like API_URL'), z.json()).default({}).describe('Bindings passed to the handler as `env` (strings or any JSON value), deeply frozen.'),
     secrets: z.record(z.string().regex(ENV_NAME, 'a binding name like API_KEY'), secretSchema).default({}).describe('Bindings whose values come from the host environment, a file or an encrypted value; never logged or shown.'),
-    limits: limitsSchema.default({}),
+    limits: limitsSchema.default({}).describe('Resource limits of this app; a field left out takes its value from `defaults`.'),
   })
   .strict();
 
 export const configSchema = z
   .object({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe('Path or URL of schema/nano.schema.json, for editor completion; ignored by nano.'),
     server: z
       .object({
-        host: z.string().default('127.0.0.1').describe('Address the HTTP listener binds to.'),
-        port: z.number().int().min(0).max(65535).default(8787).describe('HTTP port; 0 picks a free one (printed on start).'),
-        drainTimeoutMs: z.number().int().min(0).default(30_000).describe('How long SIGTERM waits for in-flight requests before cutting them.'),
+        host: z.string().default('127.0.0.1').describe('Address the HTTP listener binds to. Changing it needs a restart.'),
+        port: z.number().int().min(0).max(65535).default(8787).describe('HTTP port; 0 picks a free one (printed on start). Changing it needs a restart.'),
+        drainTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a drain (SIGTERM/SIGINT, a replaced app version, a removed app) waits for in-flight requests and waitUntil work before cutting them. On shutdown, cutting makes nano exit 1.'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000 }),
+      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000 })
+      .describe('The traffic listener. /healthz and /readyz are answered here, before routing to apps.'),
     admin: z
       .object({
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(8788),
-        token: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token for the admin API. Without a token (here or in tokenFromEnv) the admin API is off.'),
-        tokenFromEnv: z.string().regex(ENV_NAME).optional().describe('Environment variable holding the admin token.'),
+        host: z.string().default('127.0.0.1').describe('Address the admin listener binds to. Keep it on loopback or a private network.'),
+        port: z.number().int().min(0).max(65535).default(8788).describe('Admin listener port (admin API and /metrics); 0 picks a free one.'),
+        token: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token for the admin API (at least 16 characters). Prefer tokenFromEnv, so the config holds no credential.'),
+        tokenFromEnv: z.string().regex(ENV_NAME, 'an environment variable name').default('NANO_ADMIN_TOKEN').describe('Environment variable holding the admin token, used when `token` is not set. With no token from either, the admin API is off.'),
       })
       .strict()
-      .optional(),
+      .default({ host: '127.0.0.1', port: 8788, tokenFromEnv: 'NANO_ADMIN_TOKEN' })
+      .describe('The admin API and /metrics, on their own listener. Admin settings apply at start; changing them needs a restart.'),
+    watch: z
+      .object({
+        enabled: z.boolean().default(true).describe('Watch the config file and every app directory and reload on change (`nano serve --no-watch` turns it off).'),
+        debounceMs: z.number().int().min(0).max(60_000).default(200).describe('Quiet time after the last file change before a reload starts, so a burst of writes gives one reload.'),
+      })
+      .strict()
+      .default({ enabled: true, debounceMs: 200 })
+      .describe('Hot reload. SIGHUP and POST /admin/reload reload too, watched or not.'),
     defaults: z
       .object({
-        memoryMb: z.number().int().min(8).max(4096).default(128),
-        cpuMs: z.number().int().min(1).max(600_000).default(1000),
-        wallMs: z.number().int().min(1).max(3_600_000).default(30_000),
-        maxBodyBytes: z.number().int().min(0).default(100 * 1024 * 1024),
+        memoryMb: z.number().int().min(8).max(4096).default(128).describe('Default of limits.memoryMb for apps that do not set it.'),
+        cpuMs: z.number().int().min(1).max(600_000).default(1000).describe('Default of limits.cpuMs for apps that do not set it.'),
+        wallMs: z.number().int().min(1).max(3_600_000).default(30_000).describe('Default of limits.wallMs for apps that do not set it.'),
+        maxBodyBytes: z.number().int().min(0).default(100 * 1024 * 1024).describe('Default of limits.maxBodyBytes for apps that do not set it.'),
         idleEvictMs: z.number().int().min(0).default(300_000).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
         execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread and moves an app to the pool when its requests use more CPU.'),
       })
       .strict()
-      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, execution: 'auto' }),
-    apps: z.array(appSchema).min(1, 'at least one app'),
+      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, execution: 'auto' })
+      .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
+    fetch: z
+      .object({
+        allow: z
+          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-:]+)(:\d{1,5})?(\/\d{1,3})?$/, 'a host ("api.internal"), host:port ("127.0.0.1:8788"), IP, "[ipv6]:port" or CIDR ("10.0.0.0/8")'))
+          .default([])
+          .describe('Destinations apps may fetch() although NANO refuses them by default: link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal) and this server\'s own listeners (traffic and admin ports). Other addresses, loopback and private networks included, are allowed.'),
+      })
+      .strict()
+      .default({ allow: [] })
+      .describe('Outbound fetch() from apps.'),
+    apps: z.array(appSchema).min(1, 'at least one app').describe('The apps to serve. Each runs in its own isolate; a request goes to the app whose hostnames match its Host header.'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -84,6 +107,9 @@ export const configSchema = z
         if (p !== undefined) ctx.addIssue({ code: 'custom', path: ['apps', i, 'hostnames', j], message: `hostname "${h}" is already routed to apps[${p}]; each hostname routes to one app` });
         hosts.set(h, i);
       });
+      for (const name of Object.keys(app.secrets)) {
+        if (Object.hasOwn(app.env, name)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'secrets', name], message: `"${name}" is also in env; a binding is either a plain env value or a secret, remove one` });
+      }
       if (app.default) defaults++;
       if (app.hostnames.length === 0 && !app.default && cfg.apps.length > 1) {
         ctx.addIssue({ code: 'custom', path: ['apps', i, 'hostnames'], message: 'this app has no hostnames and is not the default, so no request can reach it; add a hostname or set "default": true' });

@@ -1,26 +1,44 @@
 // Builds an app's env: plain bindings from the config plus secrets resolved from the host
-// environment or files. The result is JSON for the isolate; secret values are never logged.
+// environment, files or encrypted values. The result is JSON for the isolate; secret values are
+// never logged, and no error message built here contains one (only app, binding and source names).
 import { readFile } from 'node:fs/promises';
 import type { AppConfig } from '../config/schema.js';
 import { NanoError } from '../errors/registry.js';
 import { decryptSecret } from './secret-crypto.js';
 
+/**
+ * Resolves every secret of `app` and returns the env as JSON. Every unresolvable secret is
+ * reported in one NANO_ERR_SECRET_UNAVAILABLE error, one line per binding.
+ */
 export async function resolveEnv(app: AppConfig, hostEnv: NodeJS.ProcessEnv = process.env): Promise<string> {
   const env: Record<string, unknown> = { ...app.env };
+  const problems: string[] = [];
   for (const [name, spec] of Object.entries(app.secrets)) {
+    const where = `app "${app.name}": secrets.${name}`;
     if ('fromEnv' in spec) {
       const v = hostEnv[spec.fromEnv];
-      if (v === undefined) throw new NanoError('NANO_ERR_CONFIG_INVALID', `apps "${app.name}": secrets.${name}: environment variable ${spec.fromEnv} is not set; export it before starting nano`);
-      env[name] = v;
+      if (v === undefined) problems.push(`${where}: environment variable ${spec.fromEnv} is not set; export it before starting nano`);
+      else env[name] = v;
     } else if ('fromFile' in spec) {
       try {
         env[name] = (await readFile(spec.fromFile, 'utf8')).replace(/\r?\n$/, '');
-      } catch {
-        throw new NanoError('NANO_ERR_CONFIG_INVALID', `apps "${app.name}": secrets.${name}: cannot read ${spec.fromFile}; check the path and its permissions`);
+      } catch (err) {
+        const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable';
+        problems.push(`${where}: cannot read ${spec.fromFile} (${why}); check the path and its permissions`);
       }
     } else {
-      env[name] = decryptSecret(spec.encrypted, hostEnv, `apps "${app.name}": secrets.${name}`);
+      try {
+        env[name] = decryptSecret(spec.encrypted, hostEnv, where);
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
     }
   }
+  if (problems.length > 0) throw new NanoError('NANO_ERR_SECRET_UNAVAILABLE', problems.join('\n'));
   return JSON.stringify(env);
+}
+
+/** The binding names an app's env holds, split so views can show secrets by name only. */
+export function bindingNames(app: AppConfig): { env: string[]; secrets: string[] } {
+  return { env: Object.keys(app.env), secrets: Object.keys(app.secrets) };
 }

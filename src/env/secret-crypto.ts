@@ -7,10 +7,10 @@ export const SECRET_KEY_VAR = 'NANO_SECRET_KEY';
 
 export function parseKey(raw: string | undefined, where: string): Buffer {
   if (raw === undefined || raw === '') {
-    throw new NanoError('NANO_ERR_CONFIG_INVALID', `${where}: the config holds an encrypted secret but ${SECRET_KEY_VAR} is not set; export the key used with \`nano secret encrypt\``);
+    throw new NanoError('NANO_ERR_SECRET_UNAVAILABLE', `${where}: the config holds an encrypted secret but ${SECRET_KEY_VAR} is not set; export the key used with \`nano secret encrypt\``);
   }
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (key.length !== 32) throw new NanoError('NANO_ERR_CONFIG_INVALID', `${where}: ${SECRET_KEY_VAR} must be 32 bytes (64 hex digits or base64); generate one with \`nano secret keygen\``);
+  if (key.length !== 32) throw new NanoError('NANO_ERR_SECRET_UNAVAILABLE', `${where}: ${SECRET_KEY_VAR} must be 32 bytes (64 hex digits or base64); generate one with \`nano secret keygen\``);
   return key;
 }
 
@@ -25,13 +25,13 @@ export function decryptSecret(value: string, hostEnv: NodeJS.ProcessEnv, where: 
   const key = parseKey(hostEnv[SECRET_KEY_VAR], where);
   const parts = value.split(':');
   if (parts.length !== 5 || parts[0] !== 'nano' || parts[1] !== 'v1') {
-    throw new NanoError('NANO_ERR_CONFIG_INVALID', `${where}: not a value made by \`nano secret encrypt\``);
+    throw new NanoError('NANO_ERR_SECRET_UNAVAILABLE', `${where}: not a value made by \`nano secret encrypt\``);
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(parts[2] as string, 'base64'));
     decipher.setAuthTag(Buffer.from(parts[3] as string, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(parts[4] as string, 'base64')), decipher.final()]).toString('utf8');
   } catch {
-    throw new NanoError('NANO_ERR_CONFIG_INVALID', `${where}: cannot decrypt: wrong ${SECRET_KEY_VAR} or the value was altered`);
+    throw new NanoError('NANO_ERR_SECRET_UNAVAILABLE', `${where}: cannot decrypt: wrong ${SECRET_KEY_VAR} or the value was altered`);
   }
 }

@@ -22,6 +22,13 @@ export const ERRORS = {
   NANO_ERR_BODY_TOO_LARGE: { kind: 'user', status: 413, description: 'The request body is larger than the app\'s limits.maxBodyBytes.' },
   NANO_ERR_NO_APP: { kind: 'user', status: 404, description: 'No app is configured for the request\'s Host header and there is no default app.' },
   NANO_ERR_APP_DRAINING: { kind: 'user', status: 503, description: 'The app is being removed or replaced, or the server is shutting down; retry.' },
+  NANO_ERR_SECRET_UNAVAILABLE: { kind: 'user', status: 0, description: 'A secret could not be resolved: its environment variable is not set, its file cannot be read, or NANO_SECRET_KEY is missing or wrong for an encrypted value. Startup fails; a reload keeps the running version. The message names the app and the binding, never the value.' },
+  NANO_ERR_DRAIN_TIMEOUT: { kind: 'user', status: 0, description: 'A drain (shutdown, reload or app removal) reached server.drainTimeoutMs with requests or waitUntil work still running; they were cut, and the log line names them. On shutdown the exit status is 1.' },
+  NANO_ERR_ADMIN_UNAUTHORIZED: { kind: 'user', status: 401, description: 'The admin API request has no bearer token or the wrong one; send `Authorization: Bearer <token>`.' },
+  NANO_ERR_ADMIN_NOT_FOUND: { kind: 'user', status: 404, description: 'No such admin route, or no app of that name.' },
+  NANO_ERR_ADMIN_METHOD: { kind: 'user', status: 405, description: 'The admin route exists but not for this HTTP method; the Allow header lists the methods.' },
+  NANO_ERR_ADMIN_BAD_REQUEST: { kind: 'user', status: 400, description: 'The admin request body is not a JSON object, is over 1 MiB, or names a different app than the URL.' },
+  NANO_ERR_ADMIN_CONFLICT: { kind: 'user', status: 409, description: 'POST /admin/apps names an app that already exists; use PUT /admin/apps/:name to replace it.' },
   NANO_ERR_ISOLATE_RESTARTED: { kind: 'internal', status: 503, description: 'The app\'s isolate was restarted while this request was in flight (another request hit a limit).' },
   NANO_ERR_INTERNAL: { kind: 'internal', status: 500, description: 'NANO failed; the log has the details.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -4,6 +4,11 @@
 /** What an op knows about the app that started it. */
 export interface OpContext {
   readonly appName: string;
+  /**
+   * Host-side state an op family keeps for one isolate (e.g. CryptoKey material), each family
+   * under its own symbol. Cleared when the isolate is disposed.
+   */
+  readonly isolateState: Map<symbol, unknown>;
 }
 
 export type AsyncOp = (args: unknown[], ctx: OpContext) => Promise<unknown>;

@@ -39,12 +39,25 @@ export const syncCalls: Record<string, (...args: unknown[]) => unknown> = {
       return null;
     }
   },
-  /** Decodes a legacy encoding with ICU: [text, leftover bytes] or null when fatal fails. */
+  /**
+   * Decodes a legacy encoding with ICU: [text, leftover bytes] or null when fatal fails. The host
+   * keeps no decoder between calls; while streaming, the bytes of an incomplete trailing sequence
+   * come back as leftover and the guest sends them again with the next chunk.
+   */
   textDecode(encoding: unknown, bytes: unknown, fatal: unknown, stream: unknown): [string, Uint8Array] | null {
     if (typeof encoding !== 'string' || !(bytes instanceof Uint8Array)) return null;
     try {
-      const d = new TextDecoder(encoding, { fatal: fatal === true, ignoreBOM: true });
-      return [d.decode(bytes, { stream: stream === true }), new Uint8Array(0)];
+      const options = { fatal: fatal === true, ignoreBOM: true };
+      if (stream !== true) return [new TextDecoder(encoding, options).decode(bytes), new Uint8Array(0)];
+      const text = new TextDecoder(encoding, options).decode(bytes, { stream: true });
+      // The longest incomplete sequence of the Encoding Standard's decoders is 3 bytes (gb18030).
+      // Probing decoders are lenient: an incomplete tail then flushes as U+FFFD instead of throwing.
+      for (let k = 0; k <= Math.min(3, bytes.length); k++) {
+        const d = new TextDecoder(encoding, { ignoreBOM: true });
+        const head = bytes.subarray(0, bytes.length - k);
+        if (d.decode(head, { stream: true }) === text && d.decode() === '') return [text, bytes.slice(bytes.length - k)];
+      }
+      return [text, new Uint8Array(0)];
     } catch {
       return null;
     }

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
+import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
 
 export interface AppSettings {
   readonly name: string;
@@ -19,6 +20,8 @@ export interface AppSettings {
   readonly execution: 'auto' | Execution;
   /** The env as JSON (strings, JSON values and resolved secrets). */
   readonly envJson: string;
+  /** Subrequest limits and network allow-list for fetch() (defaults when absent). */
+  readonly fetch?: FetchPolicy;
 }
 
 /**
@@ -27,12 +30,16 @@ export interface AppSettings {
  */
 const AUTO_POOL_ENTRY_MS = 2;
 const AUTO_WARMUP_ENTRIES = 8;
+const AUTO_AVG_WEIGHT = 0.05;
+const AUTO_SAMPLE_CLIP_MS = 10;
+const AUTO_POOL_TURN_MS = 50;
 
 interface InFlight {
   readonly id: number;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly isolate: RuntimeIsolate;
+  readonly started: number;
   cpuMs: number;
   responded: boolean;
   finished: boolean;
@@ -41,6 +48,8 @@ interface InFlight {
   taking: boolean;
   bodyBytes: number;
   bodyWaiting: boolean;
+  /** The request has a body the guest has not read to its end yet. */
+  bodyOpen: boolean;
   wallTimer: NodeJS.Timeout | undefined;
   resolve: () => void;
 }
@@ -58,10 +67,19 @@ export class AppInstance {
   /** Entries seen by the current isolate and their moving average duration (ms). */
   #entries = 0;
   #entryAvg = 0;
+  #longTurns = 0;
   readonly #inflight = new Map<number, InFlight>();
+  /** In-flight requests by the id of their streaming response body. */
+  readonly #streams = new Map<number, InFlight>();
   #waitUntil = 0;
   #lastUsed = Date.now();
   #draining = false;
+  /** Requests accepted but waiting for the isolate (counted in flight: a drain waits for them). */
+  #starting = 0;
+  /** Set by dispose(): an isolate finished after it is freed at once, never adopted. */
+  #disposed = false;
+  /** True while warm({ silent: true }) loads: a reload check reports the failure itself. */
+  #silentLoad = false;
   #idleWaiters: (() => void)[] = [];
   lastError: string | null = null;
   restarts = 0;
@@ -74,8 +92,17 @@ export class AppInstance {
     this.#execution = settings.execution === 'pool' ? 'pool' : 'main-thread';
   }
 
+  /** Requests this version is serving, including those waiting for its isolate. */
   get inflight(): number {
-    return this.#inflight.size;
+    return this.#inflight.size + this.#starting;
+  }
+  get draining(): boolean {
+    return this.#draining;
+  }
+  /** Method, path (without query) and age of each request in flight, for drain logs. */
+  inflightRequests(): { method: string; path: string; ms: number }[] {
+    const now = performance.now();
+    return [...this.#inflight.values()].map((f) => ({ method: f.req.method ?? 'GET', path: (f.req.url ?? '/').split('?')[0] ?? '/', ms: Math.round(now - f.started) }));
   }
   get pendingWaitUntil(): number {
     return this.#waitUntil;
@@ -101,9 +128,25 @@ export class AppInstance {
     }
   }
 
-  /** Builds the isolate now (used to warm a new version before traffic switches to it). */
-  async warm(): Promise<void> {
-    await this.#ensureIsolate();
+  /**
+   * Builds the isolate now (used to warm a new version before traffic switches to it). With
+   * `silent`, a load failure is only thrown (and kept in lastError), not logged: the reload that
+   * asked logs one error for the whole attempt.
+   */
+  async warm(opts: { silent?: boolean } = {}): Promise<void> {
+    this.#silentLoad = opts.silent === true;
+    try {
+      await this.#ensureIsolate();
+    } finally {
+      this.#silentLoad = false;
+    }
+  }
+
+  /** Frees the isolate now if nothing runs in it (a reload's load check of an app that was cold). */
+  cool(): void {
+    if (this.#inflight.size > 0 || this.#starting > 0 || this.#waitUntil > 0) return;
+    this.#isolate?.dispose();
+    this.#isolate = null;
   }
 
   #ensureIsolate(): Promise<RuntimeIsolate> {
@@ -129,6 +172,7 @@ export class AppInstance {
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
       onEntry: (origin, ms) => this.#charge(origin, ms),
       entryTimeout: (origin) => this.#remainingCpu(origin),
+      ...(s.fetch !== undefined ? { opState: [[FETCH_POLICY, s.fetch] as const] } : {}),
     });
     try {
       if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson);
@@ -141,8 +185,12 @@ export class AppInstance {
       iso.dispose();
       const message = err instanceof Error ? err.message : String(err);
       this.lastError = message;
-      this.#log.error({ err: message }, 'app failed to load');
+      if (!this.#silentLoad) this.#log.error({ err: message }, 'app failed to load');
       throw new EntryError('error', message);
+    }
+    if (this.#disposed) {
+      iso.dispose();
+      throw new EntryError('disposed', 'this app version was retired');
     }
     this.#isolate = iso;
     this.#entries = 0;
@@ -171,13 +219,19 @@ export class AppInstance {
     }
     return new Promise<void>((resolve) => {
       const id = nextRequestId++;
+      this.#starting++;
       this.#ensureIsolate().then(
-        (isolate) => this.#dispatch(id, req, res, isolate, resolve),
+        (isolate) => {
+          this.#starting--;
+          this.#dispatch(id, req, res, isolate, resolve);
+        },
         (err: unknown) => {
+          this.#starting--;
           const m = err instanceof Error ? err.message : String(err);
           sendError(res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
           this.#log.error({ err: m }, 'request failed: app not loaded');
           resolve();
+          this.#checkIdle();
         },
       );
     });
@@ -186,8 +240,8 @@ export class AppInstance {
   #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate, resolve: () => void): void {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
-      id, req, res, isolate, cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
-      bodyBytes: 0, bodyWaiting: false, wallTimer: undefined, resolve,
+      id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
+      bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, wallTimer: undefined, resolve,
     };
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
@@ -215,18 +269,23 @@ export class AppInstance {
 
   #charge(origin: number, ms: number): void {
     if (this.settings.execution === 'auto' && this.#execution === 'main-thread' && ++this.#entries > AUTO_WARMUP_ENTRIES) {
-      this.#entryAvg = this.#entryAvg * 0.8 + ms * 0.2;
-      // A single long turn (a CPU hog) moves at once; steady moderate cost moves on the average.
-      if (this.#entryAvg > AUTO_POOL_ENTRY_MS || ms > 50) {
+      // Turns are timed on the wall clock (threadCpuUsage costs ~7% of a hello request), so a sample
+      // may include preemption or a GC pause: samples are clipped and averaged slowly, and the
+      // "real hog" rule needs two long turns in a row.
+      this.#entryAvg = this.#entryAvg * (1 - AUTO_AVG_WEIGHT) + Math.min(ms, AUTO_SAMPLE_CLIP_MS) * AUTO_AVG_WEIGHT;
+      this.#longTurns = ms > AUTO_POOL_TURN_MS ? this.#longTurns + 1 : 0;
+      if (this.#entryAvg > AUTO_POOL_ENTRY_MS || this.#longTurns >= 2) {
         this.#execution = 'pool';
         this.#isolate?.setExecution('pool');
         this.#log.info({ entryMs: Math.round(ms * 100) / 100, avgMs: Math.round(this.#entryAvg * 100) / 100 }, 'app uses more CPU per turn: running it on the isolate thread pool');
       }
     }
+    // Every entry counts for the app (the last one of a request ends after it left #inflight,
+    // and timers or waitUntil work may have none); the request's budget only while it runs.
+    this.#hooks.cpu(this.settings.name, ms);
     const f = this.#inflight.get(origin);
     if (f === undefined) return;
     f.cpuMs += ms;
-    this.#hooks.cpu(this.settings.name, ms);
   }
 
   #entryFailed(origin: number, err: unknown): void {
@@ -289,6 +348,7 @@ export class AppInstance {
       return;
     }
     f.streamId = wire.bodyStream;
+    this.#streams.set(f.streamId, f);
     res.on('drain', () => this.#take(f));
   }
 
@@ -303,7 +363,8 @@ export class AppInstance {
   #onSignal(name: string, origin: number, args: unknown[]): void {
     switch (name) {
       case Signal.bodyReady: {
-        const f = this.#inflight.get(origin);
+        // By stream id: the turn that produced the bytes may belong to another request.
+        const f = this.#streams.get(Number(args[0]));
         if (f !== undefined && f.streamId === Number(args[0])) {
           f.streamReady = true;
           this.#take(f);
@@ -311,7 +372,8 @@ export class AppInstance {
         return;
       }
       case Signal.bodyPull:
-        this.#feedBody(origin, args[1] === true);
+        // The body stream id is its request's id (whichever request's turn reads it).
+        this.#feedBody(Number(args[0]), args[1] === true);
         return;
       case Signal.waitUntil:
         this.#waitUntil += Number(args[1]) > 0 ? 1 : -1;
@@ -319,7 +381,8 @@ export class AppInstance {
         this.#checkIdle();
         return;
       case Signal.uncaught:
-        this.#log.error({ reqId: origin, stack: String(args[1]) }, `uncaught error: ${String(args[0])}`);
+        // args: request id (0: none), message, stack (src/protocol/bridge.ts).
+        this.#log.error({ reqId: Number(args[0]) || origin, stack: String(args[2]) }, `uncaught error: ${String(args[1])}`);
         return;
       case 'entryFailed':
         this.#entryFailed(origin, args[0]);
@@ -341,7 +404,14 @@ export class AppInstance {
         for (const c of r.chunks) ok = f.res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
         if (r.error !== null) {
           this.#log.error({ reqId: f.id, err: r.error }, 'response body stream failed; closing the connection');
-          f.res.destroy();
+          // Ending the socket (not the response) flushes what was written, then closes without the
+          // final chunk, so the client sees a truncated body rather than a complete one.
+          const socket = f.res.socket;
+          if (socket === null) f.res.destroy();
+          else {
+            socket.end();
+            setTimeout(() => socket.destroy(), 5000).unref();
+          }
           this.#complete(f);
         } else if (r.done) {
           f.res.end();
@@ -361,10 +431,12 @@ export class AppInstance {
     if (f === undefined) return;
     const req = f.req;
     if (cancel) {
+      f.bodyOpen = false;
       req.resume();
       return;
     }
     const push = (chunk: Uint8Array | null | string): void => {
+      if (typeof chunk !== 'object' || chunk === null) f.bodyOpen = false;
       f.isolate.enter(Entry.bodyPush, id, chunk, id, this.#remainingCpu(id)).catch((err: unknown) => this.#entryFailed(id, err));
     };
     const tryRead = (): void => {
@@ -374,8 +446,10 @@ export class AppInstance {
       if (chunk !== null) {
         f.bodyBytes += chunk.byteLength;
         if (f.bodyBytes > this.settings.maxBodyBytes) {
-          push('request body too large');
+          // Answer 413 first: erroring the app's body stream makes a handler that awaits it fail,
+          // and its error must not become the response.
           if (!f.responded) this.#finishWithError(f, 'NANO_ERR_BODY_TOO_LARGE', `request body over ${this.settings.maxBodyBytes} bytes`);
+          push('request body too large');
           return;
         }
         push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -419,6 +493,14 @@ export class AppInstance {
     f.finished = true;
     clearTimeout(f.wallTimer);
     this.#inflight.delete(f.id);
+    this.#streams.delete(f.streamId);
+    if (f.bodyOpen) {
+      // Answered before reading the whole upload: the rest is discarded (the connection stays
+      // usable) and a read still waiting in the guest ends with an error instead of hanging.
+      f.bodyOpen = false;
+      f.req.resume();
+      if (!f.isolate.disposed) f.isolate.enter(Entry.bodyPush, f.id, 'the response finished before the request body was read; the rest was discarded', f.id, 100).catch(() => {});
+    }
     this.#hooks.requestEnd(this.settings.name, f.cpuMs);
     this.#lastUsed = Date.now();
     f.resolve();
@@ -426,7 +508,7 @@ export class AppInstance {
   }
 
   #checkIdle(): void {
-    if (this.#inflight.size === 0 && this.#waitUntil === 0 && this.#idleWaiters.length > 0) {
+    if (this.#inflight.size === 0 && this.#starting === 0 && this.#waitUntil === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const w of waiters) w();
@@ -435,7 +517,7 @@ export class AppInstance {
 
   /** Resolves once no request is in flight and no waitUntil work is pending. */
   whenIdle(): Promise<void> {
-    if (this.#inflight.size === 0 && this.#waitUntil === 0) return Promise.resolve();
+    if (this.#inflight.size === 0 && this.#starting === 0 && this.#waitUntil === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -457,7 +539,7 @@ export class AppInstance {
   evictIfIdle(now: number): boolean {
     const iso = this.#isolate;
     if (iso === null || this.settings.idleEvictMs === 0) return false;
-    if (this.#inflight.size > 0 || this.#waitUntil > 0 || now - this.#lastUsed < this.settings.idleEvictMs) return false;
+    if (this.#inflight.size > 0 || this.#starting > 0 || this.#waitUntil > 0 || now - this.#lastUsed < this.settings.idleEvictMs) return false;
     iso.dispose();
     this.#isolate = null;
     this.#hooks.evicted(this.settings.name);
@@ -465,6 +547,7 @@ export class AppInstance {
   }
 
   dispose(): void {
+    this.#disposed = true;
     this.#isolate?.dispose();
     this.#isolate = null;
   }

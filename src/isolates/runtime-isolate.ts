@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Entry, Signal, type EntryKind } from '../protocol/bridge.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
+import '../host-calls/crypto.js'; // registers the crypto.* ops
+import '../host-calls/fetch.js'; // registers the fetch* ops
+import '../host-calls/compression.js'; // registers the zlib* ops
 
 export type Execution = 'main-thread' | 'pool';
 
@@ -24,6 +27,8 @@ export interface RuntimeIsolateOptions {
   readonly onEntry?: (origin: number, ms: number) => void;
   /** Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. */
   readonly entryTimeout?: (origin: number) => number;
+  /** Initial OpContext.isolateState entries (e.g. the app's FetchPolicy under FETCH_POLICY). */
+  readonly opState?: Iterable<readonly [symbol, unknown]>;
 }
 
 const RUNTIME_PATH = fileURLToPath(new URL('../../guest/runtime.js', import.meta.url));
@@ -58,10 +63,13 @@ export class RuntimeIsolate {
   #queue: (() => void)[] = [];
   #tail: Promise<unknown> = Promise.resolve();
   #disposed = false;
+  /** OpContext.isolateState: host-side state of this isolate's ops (CryptoKey material, …). */
+  readonly #opState = new Map<symbol, unknown>();
 
   private constructor(opts: RuntimeIsolateOptions, isolate: ivm.Isolate, context: ivm.Context, entry: ivm.Reference<(...args: unknown[]) => unknown>) {
     this.name = opts.name;
     this.#opts = opts;
+    for (const [k, v] of opts.opState ?? []) this.#opState.set(k, v);
     this.isolate = isolate;
     this.context = context;
     this.#entry = entry;
@@ -112,7 +120,8 @@ export class RuntimeIsolate {
   async runScript(code: string, filename: string, timeoutMs = 10_000): Promise<void> {
     const script = await this.isolate.compileScript(code, { filename });
     try {
-      await this.#serialize(() => script.run(this.context, { timeout: timeoutMs, copy: true }).then(() => undefined), 0);
+      // The completion value stays in the isolate (a Reference released at once): scripts may end in anything.
+      await this.#serialize(() => script.run(this.context, { timeout: timeoutMs, reference: true }).then((r) => r.release()), 0);
     } catch (err) {
       throw this.#classify(err);
     } finally {
@@ -263,7 +272,7 @@ export class RuntimeIsolate {
     let result: [boolean, unknown];
     try {
       if (op === undefined) throw new OpError('TypeError', `${name} is not supported`);
-      result = [true, await op(Array.isArray(args) ? args : [], { appName: this.name })];
+      result = [true, await op(Array.isArray(args) ? args : [], { appName: this.name, isolateState: this.#opState })];
     } catch (err) {
       result = err instanceof OpError ? [false, [err.name, err.message]] : [false, ['TypeError', 'internal error']];
       if (!(err instanceof OpError)) this.#opts.onLog?.('error', `host op ${name} failed: ${err instanceof Error ? err.stack : String(err)}`, origin);
@@ -278,6 +287,11 @@ export class RuntimeIsolate {
     this.#disposed = true;
     for (const id of [...this.#timers.keys()]) this.#clearTimer(id);
     this.#queue = [];
+    // Op families holding host resources (open subrequests, zlib streams) free them here.
+    for (const v of this.#opState.values()) {
+      if (typeof (v as { dispose?: unknown } | null)?.dispose === 'function') (v as { dispose(): void }).dispose();
+    }
+    this.#opState.clear();
     this.#entry.release();
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }

@@ -1,17 +1,23 @@
 // The Body mixin shared by Request and Response (https://fetch.spec.whatwg.org/#body-mixin):
 // extracting a body from BodyInit, consuming it once, and teeing it for clone(). A body given as
 // bytes stays bytes until someone asks for `.body`, so plain responses never build a stream.
-import { ReadableStream } from './streams.js';
+import { ReadableStream, TransformStream, type ReadableByteStreamController } from './streams.js';
+import type { UnderlyingByteSource } from 'web-streams-polyfill';
+import { readChunk, teeCloning, bare, strategy } from './stream-internals.js';
 import { utf8Encode, utf8DecodeAll } from './encoding.js';
 import { URLSearchParams, serializeUrlencoded } from './url.js';
-import { DOMException } from './dom-exception.js';
+import { isBlob, blobBytes, makeBlob } from './blob.js';
+import { isFormData } from './form-data.js';
+import { encodeMultipart, parseFormBody } from './multipart.js';
+import { extractMimeType, serializeMimeType } from './mime-type.js';
+import { isObject, toUSVString } from './webidl.js';
 
 export interface BodyState {
-  /** Bytes known up front (string, BufferSource, URLSearchParams); null when streamed. */
+  /** Bytes known up front (string, BufferSource, Blob, FormData, URLSearchParams); null when streamed. */
   source: Uint8Array | null;
   /** Created lazily from `source`, or the stream the body was given as. */
   stream: ReadableStream<Uint8Array> | null;
-  /** Set once the body was read through a mixin method or its stream was locked by one. */
+  /** Set when a byte body was consumed without ever building its stream. */
   used: boolean;
   /** Body length in bytes when known. */
   length: number | null;
@@ -22,87 +28,148 @@ export interface Extracted {
   contentType: string | null;
 }
 
-/** Hooks for body types added by other modules (Blob, FormData) without import cycles. */
-export const bodyExtensions: {
-  extract: ((init: object) => Extracted | null)[];
-  toBlob: ((bytes: Uint8Array, type: string) => unknown) | null;
-  toFormData: ((bytes: Uint8Array, contentType: string) => unknown) | null;
-} = { extract: [], toBlob: null, toFormData: null };
+function bytesBody(bytes: Uint8Array): BodyState {
+  return { source: bytes, stream: null, used: false, length: bytes.byteLength };
+}
 
-/** https://fetch.spec.whatwg.org/#concept-bodyinit-extract */
+/** https://fetch.spec.whatwg.org/#concept-bodyinit-extract (the WebIDL union, in its order). */
 export function extractBody(init: unknown, keepalive = false): Extracted {
   void keepalive;
-  if (typeof init === 'string') {
-    const bytes = utf8Encode(init);
-    return { body: { source: bytes, stream: null, used: false, length: bytes.length }, contentType: 'text/plain;charset=UTF-8' };
-  }
-  if (init instanceof ArrayBuffer) {
-    const bytes = new Uint8Array(init.slice(0));
-    return { body: { source: bytes, stream: null, used: false, length: bytes.length }, contentType: null };
-  }
-  if (ArrayBuffer.isView(init)) {
-    const bytes = new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength));
-    return { body: { source: bytes, stream: null, used: false, length: bytes.length }, contentType: null };
-  }
-  if (init instanceof URLSearchParams) {
-    const bytes = utf8Encode(serializeUrlencoded([...init]));
-    return { body: { source: bytes, stream: null, used: false, length: bytes.length }, contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
-  }
-  if (init instanceof ReadableStream) {
-    if (init.locked || isDisturbed(init)) throw new TypeError('The body stream is locked or has already been read');
-    return { body: { source: null, stream: init as ReadableStream<Uint8Array>, used: false, length: null }, contentType: null };
-  }
-  if (typeof init === 'object' && init !== null) {
-    for (const ext of bodyExtensions.extract) {
-      const r = ext(init);
-      if (r !== null) return r;
+  if (isObject(init)) {
+    if (isBlob(init)) {
+      const type = init.type;
+      return { body: bytesBody(blobBytes(init)), contentType: type === '' ? null : type };
+    }
+    if (init instanceof ArrayBuffer) return { body: bytesBody(new Uint8Array(init.slice(0))), contentType: null };
+    if (ArrayBuffer.isView(init)) {
+      const view = new Uint8Array(init.buffer, init.byteOffset, init.byteLength);
+      return { body: bytesBody(view.slice()), contentType: null };
+    }
+    if (isFormData(init)) {
+      const { bytes, contentType } = encodeMultipart(init);
+      return { body: bytesBody(bytes), contentType };
+    }
+    if (init instanceof URLSearchParams) {
+      return { body: bytesBody(utf8Encode(serializeUrlencoded([...init]))), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
+    }
+    if (init instanceof ReadableStream) {
+      if (init.locked || isDisturbed(init)) throw new TypeError('The body stream is locked or has already been read');
+      return { body: { source: null, stream: init as ReadableStream<Uint8Array>, used: false, length: null }, contentType: null };
     }
   }
-  // Anything else is stringified (WebIDL USVString fallback of the union).
-  return extractBody(String(init));
+  // Anything else is converted to the union's USVString (WebIDL's fallback for objects too).
+  const bytes = utf8Encode(toUSVString(init));
+  return { body: bytesBody(bytes), contentType: 'text/plain;charset=UTF-8' };
 }
 
-const disturbed = new WeakSet<object>();
+/** The polyfill's [[disturbed]] slot: set by any read or cancel, also through a reader or pipe. */
 export function isDisturbed(stream: ReadableStream): boolean {
-  return disturbed.has(stream);
+  return (stream as unknown as { _disturbed?: boolean })._disturbed === true;
 }
 
-/** The body's ReadableStream, created on first access for byte bodies. */
+/** Streams built from a byte source, so a host can still take the bytes directly. */
+const lazySources = new WeakMap<object, Uint8Array>();
+
+/** The body's ReadableStream, created on first access for byte bodies (a byte stream). */
 export function bodyStream(b: BodyState): ReadableStream<Uint8Array> {
   if (b.stream === null) {
     const bytes = b.source ?? new Uint8Array(0);
-    b.stream = new ReadableStream<Uint8Array>({
+    const stream = new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
       type: 'bytes',
-      start(controller: { enqueue(c: Uint8Array): void; close(): void }) {
-        if (bytes.length > 0) controller.enqueue(bytes.slice());
+      start(controller: ReadableByteStreamController) {
+        // Byte streams transfer what they are given: enqueue a copy, the source may be shared.
+        if (bytes.byteLength > 0) controller.enqueue(bytes.slice());
         controller.close();
       },
-    } as never);
+    }), strategy());
+    lazySources.set(stream, bytes);
+    b.stream = stream;
+    if (b.used) lockAndClose(stream);
   }
   return b.stream;
 }
 
-export function bodyUnusable(b: BodyState | null): boolean {
-  if (b === null) return false;
-  return b.used || (b.stream !== null && (b.stream.locked || isDisturbed(b.stream)));
-}
-
-/** https://fetch.spec.whatwg.org/#concept-body-consume-body — resolves to all the bytes. */
-export async function consumeBytes(b: BodyState | null): Promise<Uint8Array> {
-  if (b === null) return new Uint8Array(0);
-  if (bodyUnusable(b)) throw new TypeError('Body has already been used');
-  b.used = true;
+/**
+ * The bytes of a body that is still whole in memory and untouched, marking it used; null when it
+ * must be read as a stream. Lets the host send `new Response(bytes)` without a stream even after
+ * someone looked at `.body`.
+ */
+export function takeSourceBytes(b: BodyState): Uint8Array | null {
   if (b.stream === null) {
+    if (b.used) return null;
+    b.used = true;
     return b.source ?? new Uint8Array(0);
   }
-  const stream = b.stream;
-  disturbed.add(stream);
-  const reader = stream.getReader();
+  const lazy = lazySources.get(b.stream);
+  if (lazy === undefined || b.stream.locked || isDisturbed(b.stream)) return null;
+  b.used = true;
+  lockAndClose(b.stream);
+  return lazy;
+}
+
+/** Leaves a stream as reading it to the end through a reader would: disturbed, closed, locked. */
+function lockAndClose(stream: ReadableStream): void {
+  void stream.getReader().cancel();
+}
+
+/**
+ * The body a Request made from another Request gets (https://fetch.spec.whatwg.org/#dom-request
+ * step 44, "creating a proxy"): bytes still in memory are shared, a stream is piped through an
+ * identity TransformStream. Either way the source body is used from now on.
+ */
+export function proxyBody(b: BodyState): BodyState {
+  const lazy = b.stream === null ? b.source : lazySources.get(b.stream);
+  if (b.stream === null || lazy !== undefined) {
+    const bytes = lazy ?? new Uint8Array(0);
+    retireBody(b);
+    return { source: bytes, stream: null, used: false, length: b.length };
+  }
+  const stream = b.stream.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(bare({}), strategy(), strategy()));
+  b.used = true;
+  return { source: null, stream, used: false, length: b.length };
+}
+
+/** Marks a body used without reading it; a stream made from its bytes is closed and locked. */
+export function retireBody(b: BodyState): void {
+  b.used = true;
+  if (b.stream !== null && !b.stream.locked && lazySources.has(b.stream)) lockAndClose(b.stream);
+}
+
+/** https://fetch.spec.whatwg.org/#body-disturbed — what `bodyUsed` reports. */
+export function bodyDisturbed(b: BodyState | null): boolean {
+  if (b === null) return false;
+  return b.used || (b.stream !== null && isDisturbed(b.stream));
+}
+
+/** https://fetch.spec.whatwg.org/#body-unusable */
+export function bodyUnusable(b: BodyState | null): boolean {
+  if (b === null) return false;
+  return bodyDisturbed(b) || (b.stream !== null && b.stream.locked);
+}
+
+/**
+ * https://fetch.spec.whatwg.org/#concept-body-consume-body — all the bytes, in a null-prototype
+ * box: the promise chain carries no object whose `then` tenant code could have replaced.
+ */
+export async function consumeBytes(b: BodyState | null): Promise<{ readonly bytes: Uint8Array }> {
+  const out = Object.create(null) as { bytes: Uint8Array };
+  if (b === null) {
+    out.bytes = new Uint8Array(0);
+    return out;
+  }
+  if (bodyUnusable(b)) throw new TypeError('Body has already been used');
+  const direct = takeSourceBytes(b);
+  if (direct !== null) {
+    out.bytes = direct;
+    return out;
+  }
+  const reader = (b.stream as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+    const r = await readChunk(reader);
+    if (r.done) break;
+    const value = r.value;
     if (!(value instanceof Uint8Array)) {
       const err = new TypeError('Body stream chunks must be Uint8Array');
       await reader.cancel(err).catch(() => {});
@@ -111,51 +178,47 @@ export async function consumeBytes(b: BodyState | null): Promise<Uint8Array> {
     chunks.push(value);
     total += value.byteLength;
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(total);
+  if (chunks.length === 1) {
+    out.bytes = chunks[0] as Uint8Array;
+    return out;
+  }
+  const all = new Uint8Array(total);
   let off = 0;
   for (const c of chunks) {
-    out.set(c, off);
+    all.set(c, off);
     off += c.byteLength;
   }
+  out.bytes = all;
   return out;
 }
 
-/** Marks a stream read through the runtime (host streaming, pipeTo) as disturbed. */
-export function markDisturbed(stream: ReadableStream): void {
-  disturbed.add(stream);
-}
-
-export interface BodyOwner {
-  readonly body: BodyState | null;
-  readonly contentType: string | null;
+/** Marks a body's stream read through the runtime (host streaming) as used. */
+export function markUsed(b: BodyState): void {
+  b.used = true;
 }
 
 export async function bodyText(b: BodyState | null): Promise<string> {
-  return utf8DecodeAll(await consumeBytes(b));
+  return utf8DecodeAll((await consumeBytes(b)).bytes);
 }
 export async function bodyJson(b: BodyState | null): Promise<unknown> {
   return JSON.parse(await bodyText(b)) as unknown;
 }
 export async function bodyArrayBuffer(b: BodyState | null): Promise<ArrayBuffer> {
-  const bytes = await consumeBytes(b);
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && b?.stream !== null
-    ? (bytes.buffer as ArrayBuffer)
-    : (bytes.slice().buffer as ArrayBuffer);
+  // A copy: source bytes may be shared with a clone or a Blob.
+  return (await consumeBytes(b)).bytes.slice().buffer as ArrayBuffer;
 }
 export async function bodyBytes(b: BodyState | null): Promise<Uint8Array> {
-  const bytes = await consumeBytes(b);
-  return b?.stream === null ? bytes.slice() : bytes;
+  return (await consumeBytes(b)).bytes.slice();
 }
+/** blob(): the bytes with the MIME type extracted from the headers (https://fetch.spec.whatwg.org/#dom-body-blob). */
 export async function bodyBlob(b: BodyState | null, contentType: string | null): Promise<unknown> {
-  const bytes = await consumeBytes(b);
-  if (bodyExtensions.toBlob === null) throw new TypeError('Blob is not available');
-  return bodyExtensions.toBlob(bytes, contentType ?? '');
+  const bytes = (await consumeBytes(b)).bytes.slice();
+  const mime = extractMimeType(contentType);
+  return makeBlob(bytes, mime === null ? '' : serializeMimeType(mime));
 }
 export async function bodyFormData(b: BodyState | null, contentType: string | null): Promise<unknown> {
-  const bytes = await consumeBytes(b);
-  if (bodyExtensions.toFormData === null) throw new TypeError('FormData is not available');
-  return bodyExtensions.toFormData(bytes, contentType ?? '');
+  const { bytes } = await consumeBytes(b);
+  return parseFormBody(bytes, extractMimeType(contentType), b === null);
 }
 
 /** https://fetch.spec.whatwg.org/#concept-body-clone */
@@ -163,9 +226,10 @@ export function cloneBody(b: BodyState | null): BodyState | null {
   if (b === null) return null;
   if (bodyUnusable(b)) throw new TypeError('Body has already been used');
   if (b.stream === null) return { source: b.source, stream: null, used: false, length: b.length };
-  const [s1, s2] = b.stream.tee();
+  // A stream made from bytes and never touched: the clone gets the bytes, no tee needed.
+  const lazy = lazySources.get(b.stream);
+  if (lazy !== undefined) return { source: lazy, stream: null, used: false, length: b.length };
+  const [s1, s2] = teeCloning(b.stream);
   b.stream = s1;
   return { source: null, stream: s2, used: false, length: b.length };
 }
-
-void DOMException;

@@ -1,7 +1,9 @@
-// console: formats arguments inside the isolate (printf-style %s %d %i %f %o %O %j %%) and sends
-// one text line per call to the host, which tags it with the app name in the log.
+// console (https://console.spec.whatwg.org/): formats arguments inside the isolate (printf-style
+// %s %d %i %f %o %O %j %c %%) and sends one text line per call to the host, which tags it with the
+// app name in the log.
 import { hostSend } from './host.js';
 import { Signal } from '../protocol/bridge.js';
+import { now } from './clock.js';
 
 export function inspect(value: unknown, depth = 2, seen: Set<unknown> = new Set()): string {
   switch (typeof value) {
@@ -44,12 +46,30 @@ export function inspect(value: unknown, depth = 2, seen: Set<unknown> = new Set(
     if (obj instanceof Set) return `Set(${obj.size}) { ${[...obj].map((v) => inspect(v, depth - 1, seen)).join(', ')} }`;
     const tag = (obj as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
     const keys = Object.keys(obj);
-    const body = keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${inspect((obj as Record<string, unknown>)[k], depth - 1, seen)}`);
-    const prefix = typeof tag === 'string' ? `${tag} ` : '';
+    // Accessors are shown, not called: printing must not run app code.
+    const body = keys.map((k) => {
+      const d = Object.getOwnPropertyDescriptor(obj, k);
+      const shown = d === undefined ? 'undefined' : 'value' in d ? inspect(d.value, depth - 1, seen) : d.get !== undefined && d.set !== undefined ? '[Getter/Setter]' : d.get !== undefined ? '[Getter]' : '[Setter]';
+      return `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${shown}`;
+    });
+    const prefix = typeof tag === 'string' ? `${tag} ` : className(obj);
     return body.length === 0 ? `${prefix}{}` : `${prefix}{ ${body.join(', ')} }`;
   } finally {
     seen.delete(obj);
   }
+}
+
+/** `Name ` for instances of classes other than Object (as Node prints them), else ''. */
+function className(obj: object): string {
+  const proto = Object.getPrototypeOf(obj) as { constructor?: unknown } | null;
+  if (proto === null) return '[Object: null prototype] ';
+  if (proto === Object.prototype) return '';
+  const ctor = proto.constructor;
+  return typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name !== '' ? `${ctor.name} ` : '';
+}
+
+function toNumberForFormat(v: unknown): number {
+  return typeof v === 'symbol' ? NaN : Number(v);
 }
 
 export function format(args: unknown[]): string {
@@ -64,8 +84,8 @@ export function format(args: unknown[]): string {
       const v = rest[i++];
       switch (f) {
         case 's': return typeof v === 'string' ? v : inspect(v, 1);
-        case 'd': case 'i': return typeof v === 'bigint' ? `${v}n` : String(f === 'i' ? Math.trunc(Number(v)) : Number(v));
-        case 'f': return String(Number(v));
+        case 'd': case 'i': return typeof v === 'bigint' ? `${v}n` : String(f === 'i' ? Math.trunc(toNumberForFormat(v)) : toNumberForFormat(v));
+        case 'f': return String(toNumberForFormat(v));
         case 'j': try { return JSON.stringify(v); } catch { return '[Circular]'; }
         case 'c': return '';
         default: return inspect(v, 4);
@@ -88,14 +108,24 @@ export const console = {
   log: (...a: unknown[]) => emit('info', a),
   info: (...a: unknown[]) => emit('info', a),
   debug: (...a: unknown[]) => emit('debug', a),
-  trace: (...a: unknown[]) => emit('debug', a),
+  trace: (...a: unknown[]) => {
+    const stack = (new Error().stack ?? '').split('\n').slice(2).join('\n');
+    emit('debug', [`Trace${a.length > 0 ? ': ' : ''}${format(a)}${stack === '' ? '' : `\n${stack}`}`]);
+  },
   warn: (...a: unknown[]) => emit('warn', a),
   error: (...a: unknown[]) => emit('error', a),
-  dir: (v: unknown) => emit('info', [inspect(v)]),
+  dir: (item: unknown = undefined, options: unknown = undefined) => {
+    const depth = typeof options === 'object' && options !== null && typeof (options as { depth?: unknown }).depth === 'number' ? (options as { depth: number }).depth : 2;
+    emit('info', [inspect(item, depth)]);
+  },
   dirxml: (...a: unknown[]) => emit('info', a),
   table: (...a: unknown[]) => emit('info', a),
-  assert: (cond?: unknown, ...a: unknown[]) => {
-    if (!cond) emit('error', ['Assertion failed' + (a.length > 0 ? ':' : ''), ...a]);
+  /** https://console.spec.whatwg.org/#assert */
+  assert: (condition: unknown = false, ...data: unknown[]) => {
+    if (condition) return;
+    if (data.length === 0) emit('error', ['Assertion failed']);
+    else if (typeof data[0] === 'string') emit('error', [`Assertion failed: ${data[0]}`, ...data.slice(1)]);
+    else emit('error', ['Assertion failed:', ...data]);
   },
   count: (label: unknown = 'default') => {
     const k = String(label);
@@ -103,21 +133,40 @@ export const console = {
     counts.set(k, n);
     emit('info', [`${k}: ${n}`]);
   },
-  countReset: (label: unknown = 'default') => void counts.delete(String(label)),
-  group: (...a: unknown[]) => {
-    if (a.length > 0) emit('info', a);
-    groupIndent += '  ';
+  countReset: (label: unknown = 'default') => {
+    const k = String(label);
+    if (counts.has(k)) counts.set(k, 0);
+    else emit('warn', [`Count for '${k}' does not exist`]);
   },
-  groupCollapsed: (...a: unknown[]) => console.group(...a),
+  group: (...a: unknown[]) => group(a),
+  groupCollapsed: (...a: unknown[]) => group(a),
   groupEnd: () => void (groupIndent = groupIndent.slice(2)),
-  time: (label: unknown = 'default') => void timersStart.set(String(label), Date.now()),
-  timeLog: (label: unknown = 'default', ...a: unknown[]) => {
-    const t = timersStart.get(String(label));
-    emit('info', [`${String(label)}: ${t === undefined ? 'no such timer' : `${Date.now() - t}ms`}`, ...a]);
+  time: (label: unknown = 'default') => {
+    const k = String(label);
+    if (timersStart.has(k)) emit('warn', [`Timer '${k}' already exists`]);
+    else timersStart.set(k, now());
   },
-  timeEnd: (label: unknown = 'default') => {
-    console.timeLog(label);
-    timersStart.delete(String(label));
-  },
-  clear: () => {},
+  timeLog: (label: unknown = 'default', ...a: unknown[]) => timeLog(String(label), a, false),
+  timeEnd: (label: unknown = 'default') => timeLog(String(label), [], true),
+  clear: () => void (groupIndent = ''),
 };
+
+function group(a: unknown[]): void {
+  if (a.length > 0) emit('info', a);
+  groupIndent += '  ';
+}
+
+function timeLog(label: string, data: unknown[], end: boolean): void {
+  const t = timersStart.get(label);
+  if (t === undefined) {
+    emit('warn', [`Timer '${label}' does not exist`]);
+    return;
+  }
+  if (end) timersStart.delete(label);
+  emit('info', [`${label}: ${now() - t}ms`, ...data]);
+}
+
+// The console namespace object (https://webidl.spec.whatwg.org/#es-namespaces): enumerable
+// members, a @@toStringTag, and, for web compatibility, an empty object as its [[Prototype]].
+Object.defineProperty(console, Symbol.toStringTag, { value: 'console', configurable: true });
+Object.setPrototypeOf(console, Object.create(Object.prototype) as object);

@@ -3,13 +3,15 @@
 // ctx.waitUntil, request bodies fed by the host and response bodies drained by the host.
 import { Signal, MAX_TAKE_BYTES, type WireRequest, type WireResponse, type WireChunks } from '../protocol/bridge.js';
 import { hostCall, hostSend } from './host.js';
-import { ReadableStream, type ReadableStreamDefaultController, type ReadableStreamDefaultReader } from './streams.js';
+import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
 import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportException } from './events.js';
 import { headersFromFlat, headersToFlat } from './headers.js';
 import { makeRequest } from './request.js';
 import { isResponse, resp } from './response.js';
 import { newSignal } from './abort.js';
-import { markDisturbed } from './body.js';
+import { bodyUnusable, markUsed, takeSourceBytes } from './body.js';
+import { readChunk, bare, strategy } from './stream-internals.js';
+import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { inspect } from './console.js';
 import { DOMException } from './dom-exception.js';
 
@@ -74,7 +76,7 @@ function fe(self: unknown): { request: unknown; respond: ((r: unknown) => void) 
 
 // --- request bodies (host → guest) ---
 interface InBody {
-  controller: ReadableStreamDefaultController<Uint8Array> | null;
+  controller: ReadableByteStreamController | null;
   pull: (() => void) | null;
 }
 const inBodies = new Map<number, InBody>();
@@ -82,24 +84,24 @@ const inBodies = new Map<number, InBody>();
 function requestBody(id: number): ReadableStream<Uint8Array> {
   const state: InBody = { controller: null, pull: null };
   inBodies.set(id, state);
-  return new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        state.controller = c;
-      },
-      pull() {
-        return new Promise<void>((resolve) => {
-          state.pull = resolve;
-          hostSend(Signal.bodyPull, id);
-        });
-      },
-      cancel() {
-        inBodies.delete(id);
-        hostSend(Signal.bodyPull, id, true);
-      },
+  // A byte stream (BYOB readers work) with no read-ahead: each read asks the host for one chunk,
+  // so an upload moves only as fast as the app reads it.
+  return new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
+    type: 'bytes',
+    start(c: ReadableByteStreamController) {
+      state.controller = c;
     },
-    { highWaterMark: 0 },
-  );
+    pull() {
+      return new Promise<void>((resolve) => {
+        state.pull = resolve;
+        hostSend(Signal.bodyPull, id);
+      });
+    },
+    cancel() {
+      inBodies.delete(id);
+      hostSend(Signal.bodyPull, id, true);
+    },
+  }), strategy());
 }
 
 /** Entry.bodyPush: a chunk, null at the end, or an error message. */
@@ -110,11 +112,13 @@ export function pushBody(id: number, chunk: unknown): void {
   if (chunk === null) {
     inBodies.delete(id);
     c.close();
+    // A BYOB read waiting at the end is answered with an empty view.
+    c.byobRequest?.respond(0);
   } else if (typeof chunk === 'string') {
     inBodies.delete(id);
     c.error(new TypeError(chunk));
-  } else {
-    c.enqueue(chunk as Uint8Array);
+  } else if (chunk instanceof Uint8Array && chunk.byteLength > 0) {
+    c.enqueue(chunk);
   }
   const pull = s.pull;
   s.pull = null;
@@ -137,8 +141,8 @@ let nextStreamId = 1;
 function pump(id: number, s: OutBody): void {
   if (s.reading || s.done || s.error !== null || s.bytes >= MAX_TAKE_BYTES) return;
   s.reading = true;
-  s.reader.read().then(
-    (r: { done: boolean; value?: Uint8Array | undefined }) => {
+  readChunk(s.reader).then(
+    (r) => {
       s.reading = false;
       if (r.done) s.done = true;
       else if (!(r.value instanceof Uint8Array)) {
@@ -202,16 +206,14 @@ function toWire(r: unknown): WireResponse {
   const headers = headersToFlat(s.headers);
   const b = s.body;
   if (b === null) return { status: s.status, statusText: s.statusText, headers, body: null, bodyStream: 0 };
-  if (b.used) throw new TypeError('The response body has already been used');
-  if (b.stream === null) {
-    b.used = true;
-    return { status: s.status, statusText: s.statusText, headers, body: b.source ?? new Uint8Array(0), bodyStream: 0 };
-  }
-  if (b.stream.locked) throw new TypeError('The response body stream is locked');
+  if (bodyUnusable(b)) throw new TypeError('The response body has already been used or its stream is locked');
+  // Bytes still whole in memory go out in one piece; anything else streams.
+  const bytes = takeSourceBytes(b);
+  if (bytes !== null) return { status: s.status, statusText: s.statusText, headers, body: bytes, bodyStream: 0 };
+  const stream = b.stream as ReadableStream<Uint8Array>;
   const id = nextStreamId++;
-  markDisturbed(b.stream);
-  b.used = true;
-  const out: OutBody = { reader: b.stream.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, notified: false };
+  markUsed(b);
+  const out: OutBody = { reader: stream.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, notified: false };
   outBodies.set(id, out);
   pump(id, out);
   return { status: s.status, statusText: s.statusText, headers, body: null, bodyStream: id };

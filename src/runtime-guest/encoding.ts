@@ -1,9 +1,8 @@
-// TextEncoder and TextDecoder (https://encoding.spec.whatwg.org/). UTF-8 and UTF-16 are decoded
-// here; other legacy labels are decoded by the host's ICU through the `textDecode` host call.
+// TextEncoder and TextDecoder (https://encoding.spec.whatwg.org/). UTF-8, UTF-16LE/BE and
+// x-user-defined are decoded here; the other legacy encodings (windows-1252 for "latin1" and
+// "ascii", ISO-8859-x, Shift_JIS, GBK, Big5, EUC-KR, …) by the host's ICU (`textDecode` host call).
 import { hostCall } from './host.js';
-import { setToStringTag } from './primordials.js';
-import { bufferSourceBytes, toUSVString, toDOMString } from './webidl.js';
-import { DOMException } from './dom-exception.js';
+import { bufferSourceBytes, defineInterface, requiredArguments, toDictionary, toUSVString, toDOMString } from './webidl.js';
 
 export function utf8Encode(input: string): Uint8Array {
   const out = new Uint8Array(input.length * 3);
@@ -134,19 +133,36 @@ export function utf8DecodeAll(bytes: Uint8Array): string {
   return utf8Decode(start === 0 ? bytes : bytes.subarray(start), newUtf8State(), true, false);
 }
 
+/** "UTF-8 decode without BOM" (the URL parser's percent-decoding needs a leading BOM kept). */
+export function utf8DecodeKeepBOM(bytes: Uint8Array): string {
+  return utf8Decode(bytes, newUtf8State(), true, false);
+}
+
+let isEncoder: (value: unknown) => boolean;
+
+/** https://encoding.spec.whatwg.org/#interface-textencoder */
 export class TextEncoder {
+  #brand = true;
+  static {
+    isEncoder = (value) => typeof value === 'object' && value !== null && #brand in value;
+  }
   get encoding(): string {
+    if (!isEncoder(this)) throw new TypeError('Illegal invocation');
     return 'utf-8';
   }
   encode(input: unknown = ''): Uint8Array {
+    if (!isEncoder(this)) throw new TypeError('Illegal invocation');
     return utf8Encode(toUSVString(input));
   }
-  encodeInto(source: unknown, destination: Uint8Array): { read: number; written: number } {
-    if (!(destination instanceof Uint8Array)) throw new TypeError("Failed to execute 'encodeInto': parameter 2 is not of type 'Uint8Array'.");
-    return encodeIntoBytes(toUSVString(source), destination);
+  encodeInto(source: unknown, destination: unknown): { read: number; written: number } {
+    if (!isEncoder(this)) throw new TypeError('Illegal invocation');
+    requiredArguments(arguments.length, 2, "Failed to execute 'encodeInto' on 'TextEncoder'");
+    const s = toUSVString(source);
+    if (!(destination instanceof Uint8Array)) throw new TypeError("Failed to execute 'encodeInto' on 'TextEncoder': parameter 2 is not of type 'Uint8Array'.");
+    return encodeIntoBytes(s, destination);
   }
 }
-setToStringTag(TextEncoder, 'TextEncoder');
+defineInterface(TextEncoder, 'TextEncoder');
 
 /** Label → canonical name for the encodings decoded in the guest; others go to the host. */
 const UTF8_LABELS = new Set(['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']);
@@ -158,6 +174,8 @@ interface DecoderState {
   fatal: boolean;
   ignoreBOM: boolean;
   bomSeen: boolean;
+  /** The spec's "do not flush": the previous decode() was streaming, so state carries over. */
+  doNotFlush: boolean;
   utf8: Utf8State;
   pending: Uint8Array;
 }
@@ -168,63 +186,83 @@ function dec(self: unknown): DecoderState {
   return s;
 }
 
+/** https://encoding.spec.whatwg.org/#concept-encoding-get: ASCII whitespace trimmed, ASCII lowercased. */
 export function resolveEncodingLabel(label: string): string | null {
-  const l = label.trim().toLowerCase();
+  const l = label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').replace(/[A-Z]+/g, (c) => c.toLowerCase());
   if (UTF8_LABELS.has(l)) return 'utf-8';
   if (UTF16LE_LABELS.has(l)) return 'utf-16le';
   if (UTF16BE_LABELS.has(l)) return 'utf-16be';
+  if (l === 'x-user-defined') return 'x-user-defined';
+  // Labels are short ASCII tokens; anything else cannot name an encoding.
+  if (l.length === 0 || l.length > 64 || !/^[\x21-\x7e]+$/.test(l)) return null;
   return hostCall<string | null>('encodingName', l);
 }
 
+/** https://encoding.spec.whatwg.org/#interface-textdecoder */
 export class TextDecoder {
-  constructor(label: unknown = 'utf-8', options: { fatal?: boolean; ignoreBOM?: boolean } = {}) {
-    const encoding = resolveEncodingLabel(toDOMString(label));
+  constructor(label: unknown = 'utf-8', options: unknown = undefined) {
+    const context = "Failed to construct 'TextDecoder'";
+    const l = toDOMString(label);
+    const opts = toDictionary(options, context);
+    const fatal = Boolean(opts.fatal);
+    const ignoreBOM = Boolean(opts.ignoreBOM);
+    const encoding = resolveEncodingLabel(l);
     if (encoding === null || encoding === 'replacement') {
-      throw new RangeError(`Failed to construct 'TextDecoder': The encoding label provided ('${toDOMString(label)}') is invalid.`);
+      throw new RangeError(`${context}: The encoding label provided ('${l}') is invalid.`);
     }
-    decoders.set(this, {
-      encoding,
-      fatal: Boolean(options?.fatal),
-      ignoreBOM: Boolean(options?.ignoreBOM),
-      bomSeen: false,
-      utf8: newUtf8State(),
-      pending: new Uint8Array(0),
-    });
+    decoders.set(this, { encoding, fatal, ignoreBOM, bomSeen: false, doNotFlush: false, utf8: newUtf8State(), pending: new Uint8Array(0) });
   }
   get encoding(): string { return dec(this).encoding; }
   get fatal(): boolean { return dec(this).fatal; }
   get ignoreBOM(): boolean { return dec(this).ignoreBOM; }
-  decode(input?: unknown, options: { stream?: boolean } = {}): string {
+  /** https://encoding.spec.whatwg.org/#dom-textdecoder-decode */
+  decode(input: unknown = undefined, options: unknown = undefined): string {
     const s = dec(this);
-    const stream = Boolean(options?.stream);
-    let bytes = input === undefined || input === null ? new Uint8Array(0) : bufferSourceBytes(input, "Failed to execute 'decode' on 'TextDecoder'");
-    // Copy: the caller may reuse its buffer between streaming calls.
-    bytes = bytes.slice();
+    const context = "Failed to execute 'decode' on 'TextDecoder'";
+    const bytes = input === undefined ? new Uint8Array(0) : bufferSourceBytes(input, context);
+    const stream = Boolean(toDictionary(options, context).stream);
+    if (!s.doNotFlush) {
+      s.utf8 = newUtf8State();
+      s.pending = new Uint8Array(0);
+      s.bomSeen = false;
+    }
+    s.doNotFlush = stream;
     let text: string;
     if (s.encoding === 'utf-8') {
+      // The state machine keeps no reference to `bytes`, so no copy is needed.
       text = utf8Decode(bytes, s.utf8, !stream, s.fatal);
     } else if (s.encoding === 'utf-16le' || s.encoding === 'utf-16be') {
       text = utf16Decode(s, bytes, stream);
+    } else if (s.encoding === 'x-user-defined') {
+      text = xUserDefinedDecode(bytes);
     } else {
-      const all = concatBytes(s.pending, bytes);
-      const [out, rest] = hostCall<[string, Uint8Array] | string>('textDecode', s.encoding, all, s.fatal, stream) as [string, Uint8Array];
-      if (typeof out !== 'string') throw new TypeError(`The encoded data was not valid for encoding ${s.encoding}`);
-      s.pending = rest;
-      text = out;
+      const all = concatBytes(s.pending, bytes.slice());
+      const result = hostCall<[string, Uint8Array] | null>('textDecode', s.encoding, all, s.fatal, stream);
+      if (result === null) {
+        throw new TypeError(`${context}: The encoded data was not valid for encoding ${s.encoding}.`);
+      }
+      s.pending = result[1];
+      text = result[0];
     }
-    if (!s.ignoreBOM && !s.bomSeen && text.length > 0) {
+    // BOM handling applies to the UTF encodings only (the spec's decode, step 4.3).
+    if (!s.ignoreBOM && !s.bomSeen && text.length > 0 && (s.encoding === 'utf-8' || s.encoding === 'utf-16le' || s.encoding === 'utf-16be')) {
       s.bomSeen = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    if (!stream) {
-      s.bomSeen = false;
-      s.utf8 = newUtf8State();
-      s.pending = new Uint8Array(0);
     }
     return text;
   }
 }
-setToStringTag(TextDecoder, 'TextDecoder');
+defineInterface(TextDecoder, 'TextDecoder');
+
+/** https://encoding.spec.whatwg.org/#x-user-defined-decoder */
+function xUserDefinedDecode(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const units = Array.from(bytes.subarray(i, i + 8192), (b) => (b < 0x80 ? b : 0xf780 + b - 0x80));
+    out += String.fromCharCode(...units);
+  }
+  return out;
+}
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
@@ -244,13 +282,11 @@ function utf16Decode(s: DecoderState, input: Uint8Array, stream: boolean): strin
   }
   let rest = bytes.subarray(end);
   // A trailing high surrogate waits for its pair while streaming.
-  let held: number[] = [];
   const last = units[units.length - 1];
   if (stream && last !== undefined && last >= 0xd800 && last <= 0xdbff) {
-    held = [units.pop() as number];
+    units.pop();
     rest = concatBytes(be ? new Uint8Array([last >> 8, last & 255]) : new Uint8Array([last & 255, last >> 8]), rest);
   }
-  void held;
   let out = '';
   for (let i = 0; i < units.length; i += 8192) out += String.fromCharCode(...units.slice(i, i + 8192));
   if (!stream && rest.length > 0) {
@@ -265,5 +301,3 @@ function utf16Decode(s: DecoderState, input: Uint8Array, stream: boolean): strin
   }
   return out;
 }
-
-void DOMException;

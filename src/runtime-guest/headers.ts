@@ -1,7 +1,8 @@
 // Headers (https://fetch.spec.whatwg.org/#headers-class): a header list with guards, sorted and
-// combined iteration, and getSetCookie.
-import { setToStringTag } from './primordials.js';
-import { requiredArguments, toByteString, isObject } from './webidl.js';
+// combined iteration, and getSetCookie. Guards follow Workers rather than browsers: there are no
+// forbidden header names (a server sets Set-Cookie, Host, Content-Length…); 'immutable' is the one
+// guard that refuses changes (incoming request headers, fetch responses, Response.error()).
+import { defineInterface, requiredArguments, toByteString, isObject } from './webidl.js';
 
 export type Guard = 'none' | 'immutable' | 'request' | 'request-no-cors' | 'response';
 
@@ -9,6 +10,8 @@ interface HeadersState {
   /** [lowercased name, value] in insertion order (the spec's header list). */
   list: [string, string][];
   guard: Guard;
+  /** Sort-and-combine result for iteration, dropped whenever the list changes. */
+  sorted: [string, string][] | null;
 }
 const states = new WeakMap<object, HeadersState>();
 function hs(self: unknown): HeadersState {
@@ -26,17 +29,15 @@ function validate(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new TypeError(`Headers: invalid header name ${JSON.stringify(name)}`);
   if (/[\0\r\n]/.test(value)) throw new TypeError(`Headers: invalid header value for ${JSON.stringify(name)}`);
 }
-const FORBIDDEN_RESPONSE = new Set(['set-cookie', 'set-cookie2']);
-
-function checkGuard(s: HeadersState, name: string): boolean {
-  if (s.guard === 'immutable') throw new TypeError('Headers are immutable');
-  if (s.guard === 'response' && FORBIDDEN_RESPONSE.has(name) && false) return false;
-  return true;
+/** The guard check before a change; with Workers semantics only 'immutable' refuses. */
+function checkGuard(s: HeadersState): void {
+  if (s.guard === 'immutable') throw new TypeError("Can't modify immutable headers.");
+  s.sorted = null;
 }
 
 export class Headers {
-  constructor(init?: unknown) {
-    const s: HeadersState = { list: [], guard: 'none' };
+  constructor(init: unknown = undefined) {
+    const s: HeadersState = { list: [], guard: 'none', sorted: null };
     states.set(this, s);
     if (init !== undefined) fillHeaders(this, init);
   }
@@ -50,7 +51,8 @@ export class Headers {
     if (!TOKEN.test(n)) throw new TypeError(`Headers: invalid header name ${JSON.stringify(n)}`);
     const s = hs(this);
     const lower = n.toLowerCase();
-    if (!checkGuard(s, lower)) return;
+    checkGuard(s);
+    if (!s.list.some((e) => e[0] === lower)) return;
     s.list = s.list.filter((e) => e[0] !== lower);
   }
   get(name: unknown): string | null {
@@ -76,7 +78,7 @@ export class Headers {
     validate(n, v);
     const s = hs(this);
     const lower = n.toLowerCase();
-    if (!checkGuard(s, lower)) return;
+    checkGuard(s);
     const i = s.list.findIndex((e) => e[0] === lower);
     if (i < 0) s.list.push([lower, v]);
     else {
@@ -84,17 +86,31 @@ export class Headers {
       s.list = s.list.filter((e, j) => j <= i || e[0] !== lower);
     }
   }
-  forEach(cb: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+  /** WebIDL's default forEach: reads the pairs live, by index, as the iterator does. */
+  forEach(cb: (value: string, key: string, parent: Headers) => void, thisArg: unknown = undefined): void {
+    const s = hs(this);
     requiredArguments(arguments.length, 1, "Failed to execute 'forEach' on 'Headers'");
     if (typeof cb !== 'function') throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
-    for (const [k, v] of sortAndCombine(hs(this).list)) Reflect.apply(cb, thisArg, [v, k, this]);
+    for (let i = 0; ; i++) {
+      const pairs = pairsOf(s);
+      const e = pairs[i];
+      if (e === undefined) return;
+      Reflect.apply(cb, thisArg, [e[1], e[0], this]);
+    }
   }
   keys(): IterableIterator<string> { return headersIterator(this, 0); }
   values(): IterableIterator<string> { return headersIterator(this, 1); }
   entries(): IterableIterator<[string, string]> { return headersIterator(this, 2); }
-  [Symbol.iterator](): IterableIterator<[string, string]> { return headersIterator(this, 2); }
+  /** The very `entries` function (installed by defineInterface). */
+  declare [Symbol.iterator]: () => IterableIterator<[string, string]>;
 }
-setToStringTag(Headers, 'Headers');
+defineInterface(Headers, 'Headers', { iterable: true });
+
+/** The value pairs to iterate over: sort-and-combine of the list, cached until it changes. */
+function pairsOf(s: HeadersState): [string, string][] {
+  s.sorted ??= sortAndCombine(s.list);
+  return s.sorted;
+}
 
 function getCombined(list: [string, string][], lower: string): string | null {
   let out: string | null = null;
@@ -122,7 +138,7 @@ const HeadersIteratorProto = Object.create(IteratorProto, {
     value: function next(this: object) {
       const it = iterStates.get(this);
       if (it === undefined) throw new TypeError('Illegal invocation');
-      const pairs = sortAndCombine(hs(it.target).list);
+      const pairs = pairsOf(hs(it.target));
       if (it.i >= pairs.length) return { value: undefined, done: true };
       const e = pairs[it.i++] as [string, string];
       return { value: it.kind === 0 ? e[0] : it.kind === 1 ? e[1] : [e[0], e[1]], done: false };
@@ -142,9 +158,8 @@ export function appendHeader(h: Headers, name: string, value: string): void {
   const v = normalizeValue(value);
   validate(name, v);
   const s = hs(h);
-  const lower = name.toLowerCase();
-  if (!checkGuard(s, lower)) return;
-  s.list.push([lower, v]);
+  checkGuard(s);
+  s.list.push([name.toLowerCase(), v]);
 }
 
 /** https://fetch.spec.whatwg.org/#concept-headers-fill */
@@ -172,6 +187,7 @@ export function fillHeaders(h: Headers, init: unknown): void {
 export function setGuard(h: Headers, guard: Guard): void {
   hs(h).guard = guard;
 }
+/** The live header list. Callers that change it must not (the iteration cache would be stale). */
 export function headerList(h: Headers): [string, string][] {
   return hs(h).list;
 }
@@ -194,5 +210,6 @@ export function cloneHeaders(h: Headers, guard: Guard): Headers {
   const s = hs(out);
   s.list = hs(h).list.map((e) => [e[0], e[1]]);
   s.guard = guard;
+  s.sorted = null;
   return out;
 }

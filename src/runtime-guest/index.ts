@@ -5,29 +5,39 @@ import { Entry, type EntryKind, type WireRequest } from '../protocol/bridge.js';
 import { completeOp, hostSend, setOrigin } from './host.js';
 import { exposeGlobals } from './primordials.js';
 import { DOMException } from './dom-exception.js';
-import { Event, CustomEvent, EventTarget, initEventTarget, setReportHook } from './events.js';
+import { Event, CustomEvent, ErrorEvent, EventTarget, initEventTarget, setReportHook } from './events.js';
 import { AbortController, AbortSignal } from './abort.js';
 import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer } from './timers.js';
 import { TextEncoder, TextDecoder } from './encoding.js';
 import { atob, btoa } from './base64.js';
-import { console, inspect } from './console.js';
-import { getRandomValues, randomUUID } from './crypto-random.js';
+import { console } from './console.js';
+// crypto, URLPattern, performance, navigator, WebAssembly, reportError
+import { crypto, Crypto } from './crypto-random.js';
+import { SubtleCrypto } from './subtle-crypto.js';
+import { CryptoKey } from './crypto-key.js';
+import { URLPattern } from './url-pattern.js';
+import { performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure } from './performance.js';
+import { navigator, Navigator } from './navigator.js';
+import { installWebAssembly } from './webassembly.js';
+import { reportError, reportException } from './report-error.js';
 import { structuredClone } from './structured-clone.js';
 import { URL, URLSearchParams } from './url.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
 import * as streams from './streams.js';
+// Request/Response/body/fetch/streams/Blob/FormData/compression
+import { Blob } from './blob.js';
+import { File } from './file.js';
+import { FormData } from './form-data.js';
+import { TextEncoderStream, TextDecoderStream } from './text-streams.js';
+import { CompressionStream, DecompressionStream } from './compression.js';
+import { fetch } from './fetch.js';
 import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, cancelBody } from './dispatch.js';
 import { Signal } from '../protocol/bridge.js';
 
-const crypto = Object.freeze({ getRandomValues, randomUUID });
-
-function reportError(err: unknown): void {
-  const text = err instanceof Error && typeof err.stack === 'string' ? err.stack : inspect(err);
-  hostSend(Signal.uncaught, 0, err instanceof Error ? `${err.name}: ${err.message}` : inspect(err, 1), text);
-}
-setReportHook(reportError);
+setReportHook(reportException);
+installWebAssembly();
 
 // The global object is the app's EventTarget (addEventListener('fetch', …)).
 initEventTarget(globalThis);
@@ -40,6 +50,7 @@ exposeGlobals({
   DOMException,
   Event,
   CustomEvent,
+  ErrorEvent,
   EventTarget,
   FetchEvent,
   AbortController,
@@ -55,6 +66,16 @@ exposeGlobals({
   btoa,
   console,
   crypto,
+  Crypto,
+  SubtleCrypto,
+  CryptoKey,
+  URLPattern,
+  performance,
+  Performance,
+  PerformanceEntry,
+  PerformanceMark,
+  PerformanceMeasure,
+  Navigator,
   structuredClone,
   reportError,
   URL,
@@ -63,8 +84,16 @@ exposeGlobals({
   Request,
   Response,
   ...streams,
+  Blob,
+  File,
+  FormData,
+  TextEncoderStream,
+  TextDecoderStream,
+  CompressionStream,
+  DecompressionStream,
+  fetch,
   self: globalThis,
-  navigator: Object.freeze({ userAgent: 'NANO' }),
+  navigator,
 });
 
 /** The host's one way in. `origin` tags the entry for CPU accounting on the host side. */

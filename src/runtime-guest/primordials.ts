@@ -22,6 +22,9 @@ export const Uint8ArrayCtor = Uint8Array;
 export const StringFromCharCode = String.fromCharCode;
 export const MathMin = Math.min;
 export const NumberIsFinite = Number.isFinite;
+export const DateNow = Date.now;
+export const WeakRefCtor = WeakRef;
+export const ArrayBufferIsView = ArrayBuffer.isView;
 
 /** Calls a captured prototype method: `uncurry(Array.prototype.push)(arr, x)`. */
 export function uncurry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R): (self: T, ...args: A) => R {
@@ -34,14 +37,29 @@ export const PromisePrototypeThen = uncurry(Promise.prototype.then) as <T>(
   onRejected?: (reason: unknown) => unknown,
 ) => Promise<unknown>;
 
-/** Defines globals the way the web platform does: writable, configurable, not enumerable. */
+/**
+ * Defines globals the way the web platform does: writable, configurable, not enumerable. Functions
+ * also get their WebIDL `name` (the bundle is minified, so `class Event` would otherwise be named
+ * after its mangled identifier).
+ */
 export function exposeGlobals(values: Record<string, unknown>): void {
   for (const name of ObjectKeys(values)) {
-    ObjectDefineProperty(globalThis, name, { value: values[name], writable: true, configurable: true, enumerable: false });
+    const value = values[name];
+    if (typeof value === 'function' && value.name !== name) {
+      ObjectDefineProperty(value, 'name', { value: name, configurable: true });
+    }
+    ObjectDefineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   }
 }
+
+/**
+ * Prototypes of the runtime's WebIDL interfaces (platform objects). structuredClone refuses their
+ * instances unless the interface registered itself as serializable.
+ */
+export const platformPrototypes: WeakSet<object> = new WeakSet();
 
 /** Gives a class prototype its Symbol.toStringTag, as WebIDL interfaces have. */
 export function setToStringTag(ctor: { prototype: object }, tag: string): void {
   ObjectDefineProperty(ctor.prototype, SymbolToStringTag, { value: tag, configurable: true });
+  platformPrototypes.add(ctor.prototype);
 }

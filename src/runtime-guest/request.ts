@@ -1,8 +1,7 @@
 // Request (https://fetch.spec.whatwg.org/#request-class).
-import { setToStringTag } from './primordials.js';
-import { requiredArguments, toUSVString, toByteString, isObject } from './webidl.js';
+import { defineInterface, requiredArguments, toUSVString, toByteString, toDOMString, toDictionary, toEnum } from './webidl.js';
 import { Headers, fillHeaders, setGuard, cloneHeaders, headerList } from './headers.js';
-import { type BodyState, extractBody, bodyStream, bodyUnusable, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
+import { type BodyState, extractBody, bodyStream, bodyUnusable, bodyDisturbed, proxyBody, retireBody, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
 import { AbortSignal, AbortController, isAbortSignal, newSignal, signalAbort, addAbortAlgorithm } from './abort.js';
 import { hostCall } from './host.js';
 import type { ReadableStream } from './streams.js';
@@ -37,8 +36,14 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** The API base URL: a worker-like scope's `location` when one is defined (WPT), else none. */
+export function baseUrl(): string | undefined {
+  const loc = (globalThis as { location?: { href?: unknown } }).location;
+  return typeof loc?.href === 'string' ? loc.href : undefined;
+}
+
 function parseUrl(input: string): string {
-  const parts = hostCall<string[] | null>('urlParse', input, undefined);
+  const parts = hostCall<string[] | null>('urlParse', input, baseUrl());
   if (parts === null) throw new TypeError(`Failed to construct 'Request': Invalid URL ${JSON.stringify(input)}`);
   const href = parts[0] as string;
   if (parts[3] !== '' || parts[4] !== '') throw new TypeError(`Failed to construct 'Request': Request cannot be constructed from a URL that includes credentials: ${href}`);
@@ -47,82 +52,192 @@ function parseUrl(input: string): string {
 
 let internalInit: RequestState | null = null;
 
+/** RequestInit after WebIDL conversion: members read once, in the dictionary's (alphabetical) order. */
+interface RequestInitDict {
+  body?: unknown;
+  cache?: string;
+  credentials?: string;
+  duplex?: string;
+  headers?: unknown;
+  integrity?: string;
+  keepalive?: boolean;
+  method?: string;
+  mode?: string;
+  priority?: string;
+  redirect?: string;
+  referrer?: string;
+  referrerPolicy?: string;
+  signal?: unknown;
+  window?: unknown;
+}
+const CTX = "Failed to construct 'Request'";
+const ENUMS = {
+  cache: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],
+  credentials: ['omit', 'same-origin', 'include'],
+  duplex: ['half'],
+  mode: ['navigate', 'same-origin', 'no-cors', 'cors'],
+  priority: ['high', 'low', 'auto'],
+  redirect: ['follow', 'error', 'manual'],
+  referrerPolicy: ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url'],
+} as const;
+
+function convertInit(init: unknown): { dict: RequestInitDict; empty: boolean } {
+  const src = toDictionary(init, CTX);
+  const dict: RequestInitDict = {};
+  let empty = true;
+  const read = (name: keyof RequestInitDict, convert: (v: unknown) => unknown): void => {
+    const v = src[name];
+    if (v === undefined) return;
+    empty = false;
+    (dict as Record<string, unknown>)[name] = convert(v);
+  };
+  const asEnum = (name: keyof typeof ENUMS, type: string) => (v: unknown): string => toEnum(v, ENUMS[name], type, CTX);
+  read('body', (v) => v);
+  read('cache', asEnum('cache', 'RequestCache'));
+  read('credentials', asEnum('credentials', 'RequestCredentials'));
+  read('duplex', asEnum('duplex', 'RequestDuplex'));
+  read('headers', (v) => v);
+  read('integrity', toDOMString);
+  read('keepalive', Boolean);
+  read('method', toByteString);
+  read('mode', asEnum('mode', 'RequestMode'));
+  read('priority', asEnum('priority', 'RequestPriority'));
+  read('redirect', asEnum('redirect', 'RequestRedirect'));
+  read('referrer', toUSVString);
+  read('referrerPolicy', asEnum('referrerPolicy', 'ReferrerPolicy'));
+  read('signal', (v) => {
+    if (v !== null && !isAbortSignal(v)) throw new TypeError(`${CTX}: member signal is not of type AbortSignal.`);
+    return v;
+  });
+  read('window', (v) => v);
+  return { dict, empty };
+}
+
+function originOf(href: string): string | null {
+  const parts = hostCall<string[] | null>('urlParse', href, undefined);
+  return parts === null ? null : (parts[1] as string);
+}
+
 export class Request {
-  constructor(input: unknown, init?: Record<string, unknown>) {
+  /** https://fetch.spec.whatwg.org/#dom-request (step numbers from the spec). */
+  constructor(input: unknown, init: unknown = undefined) {
     if (internalInit !== null) {
       requests.set(this, internalInit);
       internalInit = null;
       return;
     }
-    requiredArguments(arguments.length, 1, "Failed to construct 'Request'");
-    const opts = (init ?? {}) as Record<string, unknown>;
-    if (init !== undefined && init !== null && !isObject(init)) throw new TypeError("Failed to construct 'Request': cannot convert init to a dictionary");
+    requiredArguments(arguments.length, 1, CTX);
+    const inputIsRequest = isRequest(input);
+    const href = inputIsRequest ? null : toUSVString(input);
+    const { dict: opts, empty } = convertInit(init);
+    // Steps 5-6: the request from a URL or from the input Request.
     let base: RequestState | null = null;
     let url: string;
-    if (isRequest(input)) {
+    if (inputIsRequest) {
       base = rs(input);
       url = base.url;
     } else {
-      url = parseUrl(toUSVString(input));
+      url = parseUrl(href as string);
     }
+    let mode = base?.mode ?? 'cors';
+    let referrer = base?.referrer ?? 'about:client';
+    let referrerPolicy = base?.referrerPolicy ?? '';
+    // Step 12: window may only be null.
+    if (opts.window !== undefined && opts.window !== null) throw new TypeError(`${CTX}: 'window' must be null.`);
+    // Step 13: a non-empty init resets what a navigation would carry.
+    if (!empty) {
+      if (mode === 'navigate') mode = 'same-origin';
+      referrer = 'about:client';
+      referrerPolicy = '';
+    }
+    // Step 14: referrer.
+    if (opts.referrer !== undefined) {
+      if (opts.referrer === '') referrer = 'no-referrer';
+      else {
+        const loc = baseUrl();
+        const parts = hostCall<string[] | null>('urlParse', opts.referrer, loc);
+        if (parts === null) throw new TypeError(`${CTX}: Referrer '${opts.referrer}' is not a valid URL.`);
+        const parsed = parts[0] as string;
+        const sameOrigin = loc === undefined || (parts[1] as string) === originOf(loc);
+        referrer = parsed === 'about:client' || !sameOrigin ? 'about:client' : parsed;
+      }
+    }
+    if (opts.referrerPolicy !== undefined) referrerPolicy = opts.referrerPolicy;
+    // Steps 16-18: mode.
+    if (opts.mode !== undefined) {
+      if (opts.mode === 'navigate') throw new TypeError(`${CTX}: Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'.`);
+      mode = opts.mode;
+    }
+    const credentials = opts.credentials ?? base?.credentials ?? 'same-origin';
+    const cache = opts.cache ?? base?.cache ?? 'default';
+    if (cache === 'only-if-cached' && mode !== 'same-origin') throw new TypeError(`${CTX}: 'only-if-cached' can be set only with 'same-origin' mode`);
+    const redirect = (opts.redirect ?? base?.redirect ?? 'follow') as RequestState['redirect'];
+    const integrity = opts.integrity ?? base?.integrity ?? '';
+    const keepalive = opts.keepalive ?? base?.keepalive ?? false;
+    // Step 25: method.
     let method = base?.method ?? 'GET';
     if (opts.method !== undefined) {
-      const m = toByteString(opts.method);
-      if (!METHOD_TOKEN.test(m)) throw new TypeError(`Failed to construct 'Request': '${m}' is not a valid HTTP method.`);
+      const m = opts.method;
+      if (!METHOD_TOKEN.test(m)) throw new TypeError(`${CTX}: '${m}' is not a valid HTTP method.`);
       const upper = m.toUpperCase();
-      if (FORBIDDEN_METHODS.has(upper)) throw new TypeError(`Failed to construct 'Request': '${m}' HTTP method is unsupported.`);
+      if (FORBIDDEN_METHODS.has(upper)) throw new TypeError(`${CTX}: '${m}' HTTP method is unsupported.`);
       method = NORMALIZED.has(upper) ? upper : m;
     }
+    // Steps 27-30: the signal follows init's signal (null: none) or the input's.
     const signal = newSignal();
     const parentSignal = opts.signal !== undefined ? opts.signal : base?.signal;
     if (parentSignal !== undefined && parentSignal !== null) {
-      if (!isAbortSignal(parentSignal)) throw new TypeError("Failed to construct 'Request': member signal is not of type AbortSignal.");
-      if (parentSignal.aborted) signalAbort(signal, parentSignal.reason);
-      else addAbortAlgorithm(parentSignal, () => signalAbort(signal, parentSignal.reason));
+      const ps = parentSignal as AbortSignal;
+      if (ps.aborted) signalAbort(signal, ps.reason);
+      else addAbortAlgorithm(ps, () => signalAbort(signal, ps.reason));
     }
+    // Steps 31-33: headers (guard "request"; "no-cors" would restrict them further).
     const headers = new Headers();
     const initHeaders = opts.headers !== undefined ? opts.headers : base !== null ? base.headers : undefined;
     if (initHeaders !== undefined) {
       if (initHeaders instanceof Headers) for (const [k, v] of headerList(initHeaders)) headers.append(k, v);
       else fillHeaders(headers, initHeaders);
     }
-    setGuard(headers, 'request');
+    if (mode === 'no-cors' && method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      throw new TypeError(`${CTX}: '${method}' is unsupported in no-cors mode.`);
+    }
+    setGuard(headers, mode === 'no-cors' ? 'request-no-cors' : 'request');
+    // Steps 34-44: body.
     const inputBody = base?.body ?? null;
     const hasInitBody = opts.body !== undefined && opts.body !== null;
     if ((hasInitBody || inputBody !== null) && (method === 'GET' || method === 'HEAD')) {
-      throw new TypeError("Failed to construct 'Request': Request with GET/HEAD method cannot have body.");
+      throw new TypeError(`${CTX}: Request with GET/HEAD method cannot have body.`);
     }
     let body: BodyState | null = null;
     if (hasInitBody) {
-      const ex = extractBody(opts.body, Boolean(opts.keepalive));
+      const ex = extractBody(opts.body, keepalive);
       body = ex.body;
+      if (ex.body.stream !== null && keepalive) throw new TypeError(`${CTX}: keepalive cannot be set for a request with a streaming body`);
       if (ex.contentType !== null && !headers.has('content-type')) headers.append('content-type', ex.contentType);
-      if (ex.body.stream !== null && opts.duplex !== 'half') {
-        throw new TypeError("Failed to construct 'Request': The `duplex` member must be specified for a request with a streaming body");
-      }
     } else if (inputBody !== null) {
-      if (bodyUnusable(inputBody)) throw new TypeError("Failed to construct 'Request': Cannot construct a Request with a Request object that has already been used.");
-      body = inputBody;
-      // Transfer: the source request's body becomes used (spec step 41).
-      if (base !== null) base.body = { source: null, stream: bodyStream(inputBody), used: true, length: inputBody.length };
-      body = { ...inputBody };
+      if (bodyUnusable(inputBody)) throw new TypeError(`${CTX}: Cannot construct a Request with a Request object that has already been used.`);
+      body = proxyBody(inputBody);
     }
-    const redirect = (opts.redirect ?? base?.redirect ?? 'follow') as string;
-    if (!['follow', 'error', 'manual'].includes(redirect)) throw new TypeError(`Failed to construct 'Request': The provided value '${redirect}' is not a valid enum value of type RequestRedirect.`);
+    if (body !== null && body.stream !== null && opts.duplex === undefined && hasInitBody) {
+      throw new TypeError(`${CTX}: The \`duplex\` member must be specified for a request with a streaming body`);
+    }
+    // The input request's body counts as used once a new request was made from it (WPT
+    // request-disturbed), even when init brings a body of its own.
+    if (inputBody !== null && hasInitBody) retireBody(inputBody);
     requests.set(this, {
       method,
       url,
       headers,
       body,
       signal,
-      redirect: redirect as RequestState['redirect'],
-      credentials: String(opts.credentials ?? base?.credentials ?? 'same-origin'),
-      mode: String(opts.mode ?? base?.mode ?? 'cors'),
-      cache: String(opts.cache ?? base?.cache ?? 'default'),
-      referrer: base?.referrer ?? 'about:client',
-      referrerPolicy: String(opts.referrerPolicy ?? base?.referrerPolicy ?? ''),
-      integrity: String(opts.integrity ?? base?.integrity ?? ''),
-      keepalive: Boolean(opts.keepalive ?? base?.keepalive ?? false),
+      redirect,
+      credentials,
+      mode,
+      cache,
+      referrer,
+      referrerPolicy,
+      integrity,
+      keepalive,
       duplex: 'half',
     });
   }
@@ -147,8 +262,7 @@ export class Request {
     return b === null ? null : bodyStream(b);
   }
   get bodyUsed(): boolean {
-    const b = rs(this).body;
-    return b !== null && (b.used || (b.stream !== null && bodyUnusable(b) && !b.stream.locked));
+    return bodyDisturbed(rs(this).body);
   }
   arrayBuffer(): Promise<ArrayBuffer> { return guard(this, () => bodyArrayBuffer(rs(this).body)); }
   bytes(): Promise<Uint8Array> { return guard(this, () => bodyBytes(rs(this).body)); }
@@ -165,7 +279,7 @@ export class Request {
     return makeRequest({ ...s, headers: cloneHeaders(s.headers, 'request'), body: cloneBody(s.body), signal });
   }
 }
-setToStringTag(Request, 'Request');
+defineInterface(Request, 'Request', { ctorLength: 1 });
 
 function guard<T>(self: Request, fn: () => Promise<T>): Promise<T> {
   try {

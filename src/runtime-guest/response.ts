@@ -1,9 +1,9 @@
 // Response (https://fetch.spec.whatwg.org/#response-class), with Response.json/redirect/error.
-import { setToStringTag } from './primordials.js';
-import { requiredArguments, toUSVString, toByteString, isObject } from './webidl.js';
+import { defineInterface, requiredArguments, toUSVString, toByteString, isObject } from './webidl.js';
 import { Headers, fillHeaders, setGuard, cloneHeaders } from './headers.js';
-import { type BodyState, extractBody, bodyStream, bodyUnusable, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
+import { type BodyState, extractBody, bodyStream, bodyUnusable, bodyDisturbed, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
 import { hostCall } from './host.js';
+import { baseUrl } from './request.js';
 import { utf8Encode } from './encoding.js';
 import type { ReadableStream } from './streams.js';
 
@@ -74,7 +74,7 @@ export class Response {
   }
   static redirect(url: unknown, status: unknown = 302): Response {
     requiredArguments(arguments.length, 1, "Failed to execute 'redirect' on 'Response'");
-    const parts = hostCall<string[] | null>('urlParse', toUSVString(url), undefined);
+    const parts = hostCall<string[] | null>('urlParse', toUSVString(url), baseUrl());
     if (parts === null) throw new TypeError(`Failed to execute 'redirect' on 'Response': Invalid URL`);
     const code = Number(status);
     if (!REDIRECT_STATUS.has(code)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${String(status)}`);
@@ -113,8 +113,7 @@ export class Response {
     return b === null ? null : bodyStream(b);
   }
   get bodyUsed(): boolean {
-    const b = resp(this).body;
-    return b !== null && (b.used || (b.stream !== null && bodyUnusable(b) && !b.stream.locked));
+    return bodyDisturbed(resp(this).body);
   }
   arrayBuffer(): Promise<ArrayBuffer> { return guard(this, () => bodyArrayBuffer(resp(this).body)); }
   bytes(): Promise<Uint8Array> { return guard(this, () => bodyBytes(resp(this).body)); }
@@ -128,7 +127,7 @@ export class Response {
     return makeResponse({ ...s, headers: cloneHeaders(s.headers, s.type === 'error' ? 'immutable' : 'response'), body: cloneBody(s.body), urlList: [...s.urlList] });
   }
 }
-setToStringTag(Response, 'Response');
+defineInterface(Response, 'Response', { ctorLength: 0, staticLengths: { redirect: 1, json: 1 } });
 
 function guard<T>(self: Response, fn: () => Promise<T>): Promise<T> {
   try {

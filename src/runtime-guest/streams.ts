@@ -1,5 +1,5 @@
 // WHATWG Streams from web-streams-polyfill (bundled), re-exported so the rest of the runtime
-// uses the same classes that are installed on the global.
+// uses the same classes that are installed on the global (index.ts exposes every export here).
 export {
   ReadableStream,
   ReadableStreamDefaultReader,

@@ -1,12 +1,15 @@
 // structuredClone (https://html.spec.whatwg.org/multipage/structured-data.html#structured-cloning):
-// the serializable built-in types, cycles preserved, DataCloneError for the rest; `transfer`
-// detaches ArrayBuffers by moving their contents.
-import { DOMException } from './dom-exception.js';
+// the serializable built-in types, cycles and shared references preserved, DataCloneError for the
+// rest; `transfer` detaches ArrayBuffers by moving their contents. Serializable platform objects
+// (DOMException here; Blob, File, CryptoKey in their modules) register a cloner by prototype.
+import { DOMException, isDOMException } from './dom-exception.js';
+import { ArrayIsArray, ObjectGetPrototypeOf, ObjectKeys, ReflectApply, platformPrototypes } from './primordials.js';
+import { isObject, toDictionary, toSequence } from './webidl.js';
 
 type Cloner = (value: unknown) => unknown;
 const extraCloners = new Map<object, (value: object, clone: Cloner) => object>();
 
-/** Lets other runtime modules (Blob, File, DOMException) register platform-object cloning. */
+/** Lets other runtime modules (Blob, File, CryptoKey) register platform-object cloning. */
 export function registerCloneable(proto: object, fn: (value: object, clone: Cloner) => object): void {
   extraCloners.set(proto, fn);
 }
@@ -15,21 +18,59 @@ function cloneError(msg: string): DOMException {
   return new DOMException(msg, 'DataCloneError');
 }
 
-export function structuredClone(value: unknown, options?: { transfer?: unknown[] }): unknown {
+// Brand checks with captured built-ins: `instanceof` alone is fooled by Object.setPrototypeOf.
+const getter = (proto: object, key: PropertyKey): ((this: unknown) => unknown) =>
+  Object.getOwnPropertyDescriptor(proto, key)?.get as (this: unknown) => unknown;
+const brands = {
+  date: Date.prototype.getTime,
+  regexpSource: getter(RegExp.prototype, 'source'),
+  mapSize: getter(Map.prototype, 'size'),
+  setSize: getter(Set.prototype, 'size'),
+  arrayBufferLength: getter(ArrayBuffer.prototype, 'byteLength'),
+  booleanValue: Boolean.prototype.valueOf,
+  numberValue: Number.prototype.valueOf,
+  stringValue: String.prototype.valueOf,
+  bigintValue: BigInt.prototype.valueOf,
+};
+function has(check: (this: unknown) => unknown, value: unknown): boolean {
+  try {
+    ReflectApply(check, value, []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const errorIsError = (Error as unknown as { isError?: (v: unknown) => boolean }).isError;
+const ERROR_NAMES = new Set(['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError']);
+
+function clonerFor(proto: object | null): ((value: object, clone: Cloner) => object) | undefined {
+  for (let p = proto; p !== null; p = ObjectGetPrototypeOf(p) as object | null) {
+    const fn = extraCloners.get(p);
+    if (fn !== undefined) return fn;
+  }
+  return undefined;
+}
+
+function copyArrayBuffer(v: ArrayBuffer): ArrayBuffer {
+  if (!v.resizable) return v.slice(0);
+  const out = new ArrayBuffer(v.byteLength, { maxByteLength: v.maxByteLength });
+  new Uint8Array(out).set(new Uint8Array(v));
+  return out;
+}
+
+/** https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone */
+export function structuredClone(value: unknown, options: unknown = undefined): unknown {
   if (arguments.length === 0) throw new TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.");
-  const transfer = options?.transfer ?? [];
+  const opts = toDictionary(options, "Failed to execute 'structuredClone'");
+  const transfer = opts.transfer === undefined ? [] : toSequence(opts.transfer, "Failed to execute 'structuredClone'");
   const transferSet = new Set<ArrayBuffer>();
   for (const t of transfer) {
-    if (!(t instanceof ArrayBuffer)) throw cloneError('Value not transferable');
-    if (transferSet.has(t)) throw cloneError('ArrayBuffer at index is a duplicate');
+    if (!isObject(t)) throw new TypeError("Failed to execute 'structuredClone': Value in the transfer list is not an object.");
+    if (!(t instanceof ArrayBuffer) || !has(brands.arrayBufferLength, t)) throw cloneError('Value not transferable.');
+    if (transferSet.has(t)) throw cloneError('ArrayBuffer at index is a duplicate.');
     transferSet.add(t);
   }
   const memory = new Map<unknown, unknown>();
-  const transferred = new Map<ArrayBuffer, ArrayBuffer>();
-  for (const t of transferSet) {
-    if (t.detached) throw cloneError('An ArrayBuffer is detached and could not be cloned.');
-    transferred.set(t, t.transfer());
-  }
 
   const clone: Cloner = (v) => {
     if (typeof v !== 'object' || v === null) {
@@ -42,12 +83,18 @@ export function structuredClone(value: unknown, options?: { transfer?: unknown[]
       memory.set(v, out);
       return out;
     };
-    const proto = Object.getPrototypeOf(v) as object | null;
-    if (v instanceof ArrayBuffer) {
-      const moved = transferred.get(v);
-      if (moved !== undefined) return set(moved);
+    if (ArrayIsArray(v)) {
+      const out = set(new Array(v.length));
+      for (const k of ObjectKeys(v)) out[k as unknown as number] = clone(v[k as unknown as number]);
+      return out;
+    }
+    const proto = ObjectGetPrototypeOf(v) as object | null;
+    if (proto === Object.prototype) return cloneOrdinary(v, set({}), clone);
+    if (v instanceof ArrayBuffer && has(brands.arrayBufferLength, v)) {
       if (v.detached) throw cloneError('An ArrayBuffer is detached and could not be cloned.');
-      return set(v.slice(0));
+      // A transferred buffer gets its bytes once the whole clone succeeded (below).
+      if (transferSet.has(v)) return set(v.resizable ? new ArrayBuffer(v.byteLength, { maxByteLength: v.maxByteLength }) : new ArrayBuffer(v.byteLength));
+      return set(copyArrayBuffer(v));
     }
     if (ArrayBuffer.isView(v)) {
       const buf = clone(v.buffer) as ArrayBuffer;
@@ -55,57 +102,68 @@ export function structuredClone(value: unknown, options?: { transfer?: unknown[]
       const C = v.constructor as new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView;
       return set(new C(buf, v.byteOffset, (v as unknown as { length: number }).length));
     }
-    if (v instanceof Date) return set(new Date(v.getTime()));
-    if (v instanceof RegExp) return set(new RegExp(v.source, v.flags));
-    if (v instanceof Boolean) return set(Object(v.valueOf()));
-    if (v instanceof Number) return set(Object(v.valueOf()));
-    if (v instanceof String) return set(Object(v.valueOf()));
-    if (v instanceof BigInt) return set(Object((v as unknown as { valueOf(): bigint }).valueOf()));
-    if (v instanceof Map) {
+    if (v instanceof Date && has(brands.date, v)) return set(new Date(ReflectApply(brands.date, v, []) as number));
+    if (v instanceof RegExp && has(brands.regexpSource, v)) return set(new RegExp(v.source, v.flags));
+    if (v instanceof Boolean && has(brands.booleanValue, v)) return set(Object(ReflectApply(brands.booleanValue, v, [])));
+    if (v instanceof Number && has(brands.numberValue, v)) return set(Object(ReflectApply(brands.numberValue, v, [])));
+    if (v instanceof String && has(brands.stringValue, v)) return set(Object(ReflectApply(brands.stringValue, v, [])));
+    if (v instanceof BigInt && has(brands.bigintValue, v)) return set(Object(ReflectApply(brands.bigintValue, v, [])));
+    if (v instanceof Map && has(brands.mapSize, v)) {
       const out = set(new Map());
       for (const [k, val] of [...v]) out.set(clone(k), clone(val));
       return out;
     }
-    if (v instanceof Set) {
+    if (v instanceof Set && has(brands.setSize, v)) {
       const out = set(new Set());
       for (const k of [...v]) out.add(clone(k));
       return out;
     }
-    if (proto !== null) {
-      const custom = extraCloners.get(proto);
-      if (custom !== undefined) return set(custom(v, clone));
-    }
-    if (v instanceof Error) {
-      const names = ['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'];
-      const name = names.includes(v.name) ? v.name : 'Error';
-      const C = (globalThis as unknown as Record<string, ErrorConstructor>)[name] ?? Error;
-      const out = set(Object.create(C.prototype) as Error);
-      const desc = Object.getOwnPropertyDescriptor(v, 'message');
-      if (desc !== undefined) Object.defineProperty(out, 'message', { value: String(v.message), writable: true, configurable: true });
+    if (isDOMException(v)) {
+      const out = set(new DOMException(v.message, v.name));
       if (typeof v.stack === 'string') Object.defineProperty(out, 'stack', { value: v.stack, writable: true, configurable: true });
-      if ('cause' in v) Object.defineProperty(out, 'cause', { value: clone(v.cause), writable: true, configurable: true });
       return out;
     }
-    if (Array.isArray(v)) {
-      const out = set(new Array(v.length));
-      for (const k of Object.keys(v)) out[k as unknown as number] = clone(v[k as unknown as number]);
-      return out;
-    }
-    if (proto === Object.prototype || proto === null) {
-      const out = set({} as Record<string, unknown>);
-      for (const k of Object.keys(v)) out[k] = clone((v as Record<string, unknown>)[k]);
-      return out;
-    }
+    const custom = clonerFor(proto);
+    if (custom !== undefined) return set(custom(v, clone));
+    if (errorIsError !== undefined ? errorIsError(v) : v instanceof Error) return cloneErrorObject(v as Error, set, clone);
     if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) {
       throw cloneError(`#<${v.constructor.name}> could not be cloned.`);
     }
-    // Platform objects that are not serializable, and class instances with exotic prototypes:
-    // plain objects with own enumerable properties are cloned as ordinary objects (as V8 does).
-    const tag = (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
-    if (typeof tag === 'string') throw cloneError(`${tag} object could not be cloned.`);
-    const out = set({} as Record<string, unknown>);
-    for (const k of Object.keys(v)) out[k] = clone((v as Record<string, unknown>)[k]);
-    return out;
+    // Platform objects that are not serializable (Request, Headers, …); other objects with
+    // exotic prototypes are cloned as ordinary objects, as V8 does.
+    for (let p = proto; p !== null; p = ObjectGetPrototypeOf(p) as object | null) {
+      if (platformPrototypes.has(p)) throw cloneError(`${String((v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag])} object could not be cloned.`);
+    }
+    return cloneOrdinary(v, set({}), clone);
   };
-  return clone(value);
+
+  const result = clone(value);
+  // Transfer happens after serialization succeeded, so a failed clone detaches nothing.
+  for (const t of transferSet) {
+    if (t.detached) throw cloneError('An ArrayBuffer is detached and could not be transferred.');
+  }
+  for (const t of transferSet) {
+    const target = memory.get(t) as ArrayBuffer | undefined;
+    const moved = t.transfer();
+    if (target !== undefined) new Uint8Array(target).set(new Uint8Array(moved));
+  }
+  return result;
+}
+
+function cloneOrdinary(v: object, out: Record<string, unknown>, clone: Cloner): Record<string, unknown> {
+  for (const k of ObjectKeys(v)) out[k] = clone((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** https://html.spec.whatwg.org/multipage/structured-data.html (Error objects), plus stack and cause as V8 keeps them. */
+function cloneErrorObject(v: Error, set: <T>(out: T) => T, clone: Cloner): Error {
+  const name = String(v.name);
+  const ctorName = ERROR_NAMES.has(name) ? name : 'Error';
+  const C = ({ Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError } as Record<string, ErrorConstructor>)[ctorName] ?? Error;
+  const out = set(Object.create(C.prototype) as Error);
+  const desc = Object.getOwnPropertyDescriptor(v, 'message');
+  if (desc !== undefined) Object.defineProperty(out, 'message', { value: String(v.message), writable: true, configurable: true });
+  if (typeof v.stack === 'string') Object.defineProperty(out, 'stack', { value: v.stack, writable: true, configurable: true });
+  if (Object.prototype.hasOwnProperty.call(v, 'cause')) Object.defineProperty(out, 'cause', { value: clone(v.cause), writable: true, configurable: true });
+  return out;
 }

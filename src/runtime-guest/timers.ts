@@ -1,8 +1,11 @@
-// setTimeout/setInterval/clearTimeout/clearInterval and queueMicrotask. The guest keeps
+// setTimeout/setInterval/clearTimeout/clearInterval and queueMicrotask
+// (https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#timers). The guest keeps
 // id → callback; the host runs the real timer and enters with Entry.timer (DESIGN.md "Timers").
 import { hostSend } from './host.js';
 import { Signal } from '../protocol/bridge.js';
 import { reportException } from './events.js';
+import { PromisePrototypeThen, PromiseResolve, ReflectApply } from './primordials.js';
+import { requiredArguments } from './webidl.js';
 
 interface Timer {
   fn: () => void;
@@ -19,31 +22,43 @@ export function setHostTimer(fn: () => void, delay: number, repeat: boolean): nu
   return id;
 }
 
-function clampDelay(delay: unknown): number {
-  const n = Number(delay);
-  return Number.isFinite(n) && n > 0 ? Math.min(Math.trunc(n), 2 ** 31 - 1) : 0;
+/** `long timeout`: ToInt32 (so 2^32 + 5 is 5), then negative values become 0. */
+function toTimeout(value: unknown): number {
+  if (typeof value === 'symbol' || typeof value === 'bigint') throw new TypeError('Cannot convert value to a number');
+  const n = Number(value) | 0;
+  return n < 0 ? 0 : n;
 }
 
-function schedule(handler: unknown, delay: unknown, args: unknown[], repeat: boolean): number {
+function schedule(name: string, handler: unknown, timeout: unknown, args: unknown[], repeat: boolean): number {
   if (typeof handler !== 'function') {
-    // String handlers are not evaluated (no eval of timer strings), matching Workers.
-    throw new TypeError('setTimeout/setInterval handler must be a function');
+    // A string handler would be compiled as code; like Workers, NANO does not evaluate strings.
+    throw new TypeError(`Failed to execute '${name}': parameter 1 is not a function (string handlers are not supported).`);
   }
   const fn = handler as (...a: unknown[]) => unknown;
-  return setHostTimer(() => void Reflect.apply(fn, globalThis, args), clampDelay(delay), repeat);
+  return setHostTimer(() => void ReflectApply(fn, globalThis, args), toTimeout(timeout), repeat);
 }
 
-export function setTimeout(handler: unknown, delay?: unknown, ...args: unknown[]): number {
-  return schedule(handler, delay, args, false);
+export function setTimeout(handler: unknown, timeout: unknown = 0, ...args: unknown[]): number {
+  requiredArguments(arguments.length, 1, "Failed to execute 'setTimeout'");
+  return schedule('setTimeout', handler, timeout, args, false);
 }
-export function setInterval(handler: unknown, delay?: unknown, ...args: unknown[]): number {
-  return schedule(handler, delay, args, true);
+export function setInterval(handler: unknown, timeout: unknown = 0, ...args: unknown[]): number {
+  requiredArguments(arguments.length, 1, "Failed to execute 'setInterval'");
+  return schedule('setInterval', handler, timeout, args, true);
 }
-export function clearTimeout(id: unknown): void {
-  const n = Number(id);
+/** `clearTimeout(optional long id = 0)`: unknown ids, and ids of the other kind, are ignored. */
+export function clearTimeout(id: unknown = 0): void {
+  const n = toLongId(id);
   if (timers.delete(n)) hostSend(Signal.timerClear, n);
 }
-export const clearInterval = clearTimeout;
+export function clearInterval(id: unknown = 0): void {
+  clearTimeout(id);
+}
+
+function toLongId(value: unknown): number {
+  if (typeof value === 'symbol' || typeof value === 'bigint') return 0;
+  return Number(value) | 0;
+}
 
 /** Entry.timer */
 export function fireTimer(id: number): void {
@@ -57,15 +72,16 @@ export function fireTimer(id: number): void {
   }
 }
 
-const nativeQueueMicrotask = (cb: () => void): void => void Promise.resolve().then(cb);
+/** https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#dom-queuemicrotask */
 export function queueMicrotask(callback: unknown): void {
+  requiredArguments(arguments.length, 1, "Failed to execute 'queueMicrotask'");
   if (typeof callback !== 'function') {
     throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
   }
   const fn = callback as () => void;
-  nativeQueueMicrotask(() => {
+  PromisePrototypeThen(PromiseResolve(), () => {
     try {
-      fn();
+      ReflectApply(fn, undefined, []);
     } catch (err) {
       reportException(err);
     }

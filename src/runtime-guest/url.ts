@@ -1,9 +1,8 @@
 // URL and URLSearchParams (https://url.spec.whatwg.org/). Parsing is the host's WHATWG parser
 // (Node's Ada) through the `urlParse`/`urlSet` host calls; URLSearchParams lives here.
 import { hostCall } from './host.js';
-import { setToStringTag } from './primordials.js';
-import { requiredArguments, toUSVString, isObject } from './webidl.js';
-import { utf8Encode, utf8DecodeAll } from './encoding.js';
+import { defineInterface, requiredArguments, toUSVString, isObject } from './webidl.js';
+import { utf8Encode, utf8DecodeKeepBOM } from './encoding.js';
 
 /** [href, origin, protocol, username, password, host, hostname, port, pathname, search, hash] */
 type Parts = [string, string, string, string, string, string, string, string, string, string, string];
@@ -24,7 +23,7 @@ function parse(input: string, base: string | undefined): Parts | null {
 }
 
 export class URL {
-  constructor(url: unknown, base?: unknown) {
+  constructor(url: unknown, base: unknown = undefined) {
     requiredArguments(arguments.length, 1, "Failed to construct 'URL'");
     const input = toUSVString(url);
     const baseStr = base === undefined ? undefined : toUSVString(base);
@@ -32,11 +31,11 @@ export class URL {
     if (parts === null) throw new TypeError(`Failed to construct 'URL': Invalid URL`);
     urls.set(this, { parts, query: null });
   }
-  static canParse(url: unknown, base?: unknown): boolean {
+  static canParse(url: unknown, base: unknown = undefined): boolean {
     requiredArguments(arguments.length, 1, "Failed to execute 'canParse' on 'URL'");
     return parse(toUSVString(url), base === undefined ? undefined : toUSVString(base)) !== null;
   }
-  static parse(url: unknown, base?: unknown): URL | null {
+  static parse(url: unknown, base: unknown = undefined): URL | null {
     requiredArguments(arguments.length, 1, "Failed to execute 'parse' on 'URL'");
     try {
       return base === undefined ? new URL(url) : new URL(url, base);
@@ -86,10 +85,7 @@ export class URL {
   toString(): string { return us(this).parts[0]; }
   toJSON(): string { return us(this).parts[0]; }
 }
-for (const k of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'searchParams', 'hash', 'toString', 'toJSON']) {
-  Object.defineProperty(URL.prototype, k, { enumerable: true });
-}
-setToStringTag(URL, 'URL');
+defineInterface(URL, 'URL');
 
 function setPart(self: URL, key: string, value: unknown): void {
   const s = us(self);
@@ -131,7 +127,7 @@ export function parseUrlencoded(input: string): [string, string][] {
     const value = eq >= 0 ? seq.slice(eq + 1) : '';
     const dec = (s: string): string => {
       const plus = s.replaceAll('+', ' ');
-      return /%/.test(plus) ? utf8DecodeAll(percentDecode(utf8Encode(plus))) : plus.isWellFormed() ? plus : plus.toWellFormed();
+      return /%/.test(plus) ? utf8DecodeKeepBOM(percentDecode(utf8Encode(plus))) : plus.isWellFormed() ? plus : plus.toWellFormed();
     };
     out.push([dec(name), dec(value)]);
   }
@@ -164,18 +160,17 @@ function resetQuery(q: URLSearchParams, search: string): void {
   l.length = 0;
   l.push(...parseUrlencoded(search.startsWith('?') ? search.slice(1) : search));
 }
+/**
+ * https://url.spec.whatwg.org/#concept-urlsearchparams-update. The search setter does the same
+ * steps for this input: an empty string sets the query to null (and strips an opaque path's
+ * trailing spaces); the serialization has nothing its percent-encoding would change.
+ */
 function update(self: URLSearchParams): void {
   const owner = queryOwners.get(self);
   if (owner === undefined) return;
-  const serialized = serializeUrlencoded(ql(self));
   const s = us(owner);
-  const parts = hostCall<Parts | null>('urlSet', s.parts[0], 'search', serialized);
+  const parts = hostCall<Parts | null>('urlSet', s.parts[0], 'search', serializeUrlencoded(ql(self)));
   if (parts !== null) s.parts = parts;
-  if (serialized === '') {
-    // An empty query removes the '?' (the URL spec's "potentially strip trailing spaces" step).
-    const stripped = hostCall<Parts | null>('urlSet', s.parts[0], 'search', '');
-    if (stripped !== null) s.parts = stripped;
-  }
 }
 
 export class URLSearchParams {
@@ -195,12 +190,15 @@ export class URLSearchParams {
           list.push([toUSVString(items[0]), toUSVString(items[1])]);
         }
       } else {
+        // record<USVString, USVString> (https://webidl.spec.whatwg.org/#es-record): a Symbol key
+        // fails its conversion; keys equal after conversion (lone surrogates become U+FFFD) keep
+        // the first one's place and the last one's value.
+        const record = new Map<string, string>();
         for (const key of Reflect.ownKeys(init as object)) {
           const desc = Reflect.getOwnPropertyDescriptor(init as object, key);
-          if (typeof key === 'string' && desc?.enumerable === true) {
-            list.push([toUSVString(key), toUSVString((init as Record<string, unknown>)[key])]);
-          }
+          if (desc?.enumerable === true) record.set(toUSVString(key), toUSVString((init as Record<PropertyKey, unknown>)[key]));
         }
+        for (const entry of record) list.push(entry);
       }
     } else {
       const s = toUSVString(init);
@@ -213,7 +211,7 @@ export class URLSearchParams {
     ql(this).push([toUSVString(name), toUSVString(value)]);
     update(this);
   }
-  delete(name: unknown, value?: unknown): void {
+  delete(name: unknown, value: unknown = undefined): void {
     requiredArguments(arguments.length, 1, "Failed to execute 'delete' on 'URLSearchParams'");
     const n = toUSVString(name);
     const v = value === undefined ? undefined : toUSVString(value);
@@ -234,7 +232,7 @@ export class URLSearchParams {
     const n = toUSVString(name);
     return ql(this).filter((e) => e[0] === n).map((e) => e[1]);
   }
-  has(name: unknown, value?: unknown): boolean {
+  has(name: unknown, value: unknown = undefined): boolean {
     requiredArguments(arguments.length, 1, "Failed to execute 'has' on 'URLSearchParams'");
     const n = toUSVString(name);
     const v = value === undefined ? undefined : toUSVString(value);
@@ -260,7 +258,7 @@ export class URLSearchParams {
     l.splice(0, l.length, ...sorted.map((x) => x[0]));
     update(this);
   }
-  forEach(cb: (value: string, key: string, parent: URLSearchParams) => void, thisArg?: unknown): void {
+  forEach(cb: (value: string, key: string, parent: URLSearchParams) => void, thisArg: unknown = undefined): void {
     requiredArguments(arguments.length, 1, "Failed to execute 'forEach' on 'URLSearchParams'");
     if (typeof cb !== 'function') throw new TypeError("Failed to execute 'forEach' on 'URLSearchParams': The callback provided as parameter 1 is not a function.");
     const l = ql(this);
@@ -272,18 +270,31 @@ export class URLSearchParams {
   keys(): IterableIterator<string> { return iterate(this, 0); }
   values(): IterableIterator<string> { return iterate(this, 1); }
   entries(): IterableIterator<[string, string]> { return iterate(this, 2); }
-  [Symbol.iterator](): IterableIterator<[string, string]> { return iterate(this, 2); }
+  /** The very `entries` function (installed by defineInterface). */
+  declare [Symbol.iterator]: () => IterableIterator<[string, string]>;
   toString(): string { return serializeUrlencoded(ql(this)); }
 }
-setToStringTag(URLSearchParams, 'URLSearchParams');
+defineInterface(URLSearchParams, 'URLSearchParams', { iterable: true });
 
+/**
+ * The WebIDL pair iterator (https://webidl.spec.whatwg.org/#es-default-iterator-object): its state
+ * lives in a WeakMap, so iterator objects have no own properties; it reads the live list by index.
+ */
+interface IterState {
+  readonly list: [string, string][];
+  index: number;
+  readonly kind: number;
+}
+const iterStates = new WeakMap<object, IterState>();
 const IteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
 const SearchParamsIteratorProto = Object.create(IteratorProto, {
   next: {
-    value: function next(this: { list: [string, string][]; i: number; kind: number }) {
-      if (this.i >= this.list.length) return { value: undefined, done: true };
-      const e = this.list[this.i++] as [string, string];
-      return { value: this.kind === 0 ? e[0] : this.kind === 1 ? e[1] : [e[0], e[1]], done: false };
+    value: function next(this: unknown) {
+      const it = iterStates.get(this as object);
+      if (it === undefined) throw new TypeError('Illegal invocation');
+      if (it.index >= it.list.length) return { value: undefined, done: true };
+      const e = it.list[it.index++] as [string, string];
+      return { value: it.kind === 0 ? e[0] : it.kind === 1 ? e[1] : [e[0], e[1]], done: false };
     },
     writable: true,
     configurable: true,
@@ -292,9 +303,8 @@ const SearchParamsIteratorProto = Object.create(IteratorProto, {
   [Symbol.toStringTag]: { value: 'URLSearchParams Iterator', configurable: true },
 }) as object;
 function iterate<T>(self: URLSearchParams, kind: number): IterableIterator<T> {
-  const it = Object.create(SearchParamsIteratorProto) as { list: [string, string][]; i: number; kind: number };
-  it.list = ql(self);
-  it.i = 0;
-  it.kind = kind;
-  return it as unknown as IterableIterator<T>;
+  const list = ql(self);
+  const it = Object.create(SearchParamsIteratorProto) as object;
+  iterStates.set(it, { list, index: 0, kind });
+  return it as IterableIterator<T>;
 }

@@ -1,16 +1,20 @@
 // The NANO server: wires config, virtual hosts, app instances and the HTTP listener. It knows
-// nothing of argv or signals; `reconfigure` is the one path for every config change, and
-// `drain` the one shutdown routine (the CLI and tests call them).
+// nothing of argv, signals, files or the admin API; `reconfigure` is the one path for every
+// config change, and `drain` the one shutdown routine (the CLI, the reloader and tests call them).
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Config, AppConfig } from '../config/schema.js';
-import { VhostTable } from '../vhost/table.js';
+import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, sendError, type AppSettings } from '../isolates/app-instance.js';
 import { readAppCode } from '../isolates/app-code.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
+import { NanoError, type ErrorCode } from '../errors/registry.js';
+import { TrafficTracker } from '../drain/tracker.js';
+import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
+import { protectEndpoint, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -21,19 +25,79 @@ export interface DrainResult {
   /** Requests (or waitUntil tasks) still running when the deadline passed. */
   readonly cut: number;
   readonly ms: number;
+  readonly ended: 'idle' | 'deadline';
+  /** Per app, what was cut (empty when the drain ended idle). */
+  readonly apps: readonly CutApp[];
+}
+
+/** One reason a new config could not be applied, for one app. */
+export interface AppProblem {
+  readonly app: string;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** A config that cannot be applied: nothing changed, the running version keeps serving. */
+export class ReloadError extends NanoError {
+  readonly problems: readonly AppProblem[];
+  constructor(problems: AppProblem[]) {
+    const first = problems[0];
+    super(first?.code ?? 'NANO_ERR_INTERNAL', problems.map(formatAppProblem).join('\n'));
+    this.name = 'ReloadError';
+    this.problems = problems;
+  }
+}
+
+export function formatAppProblem(p: AppProblem): string {
+  return p.message.startsWith(`app "${p.app}"`) ? p.message : `app "${p.app}": ${p.message}`;
+}
+
+export interface ReconfigureReport {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  readonly unchanged: readonly string[];
+  /** Resolves when the replaced and removed versions have drained and been disposed. */
+  readonly retired: Promise<readonly DrainOutcome[]>;
+}
+
+/** What the admin API shows of an app: never its env values' secrets (the view layer picks). */
+export interface AppView {
+  readonly config: AppConfig;
+  readonly instance: AppInstance;
+  /** 'serving', or 'removing' while a removed app drains (its new requests get 503). */
+  readonly state: 'serving' | 'removing';
+  /** HTTP requests in flight for this app name, over all its versions. */
+  readonly inflight: number;
+  readonly connections: number;
+  /** Older versions still draining after a reload. */
+  readonly retiring: readonly { version: string; inflight: number }[];
+  /** The last reload that could not apply a new version of this app, until one succeeds. */
+  readonly reloadError: { readonly message: string; readonly at: string } | null;
 }
 
 export class Server {
   readonly #log: Logger;
+  /** Lifts the fetch() protection of this server's listeners (see start()). */
+  readonly #unprotect: (() => void)[] = [];
   readonly #hooks: Hooks;
   readonly #mutex = new Mutex();
+  readonly #tracker = new TrafficTracker();
   #config: Config | null = null;
   #apps = new Map<string, AppInstance>();
+  #appConfigs = new Map<string, AppConfig>();
+  /** Removed apps while they drain: still routed (so their requests get 503, not another app). */
+  readonly #removing = new Map<AppInstance, AppConfig>();
+  /** Every replaced or removed version still draining. */
+  readonly #retiring = new Set<AppInstance>();
+  readonly #reloadErrors = new Map<string, { message: string; at: string }>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
   #draining = false;
+  #drainDone: Promise<DrainResult> | null = null;
+  #shutdownStarted: () => void = () => {};
+  readonly #shutdown = new Promise<void>((resolve) => (this.#shutdownStarted = resolve));
   #sweeper: NodeJS.Timeout | undefined;
-  readonly #sockets = new Set<Socket>();
 
   constructor(opts: ServerOptions) {
     this.#log = opts.logger;
@@ -54,61 +118,108 @@ export class Server {
   async start(config: Config): Promise<AddressInfo> {
     await this.reconfigure(config);
     const http = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => this.#onRequest(req, res));
-    http.on('connection', (s: Socket) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
-    http.on('clientError', (_err, socket: Socket) => {
+    http.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     });
     this.#http = http;
     await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
+      http.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, 'server', config.server.host, config.server.port)));
       http.listen(config.server.port, config.server.host, () => {
-        http.off('error', reject);
+        http.removeAllListeners('error');
         resolve();
       });
     });
     const addr = http.address() as AddressInfo;
+    // Apps may not fetch() this listener (request loops) or the admin API, unless allowed.
+    this.#unprotect.push(protectEndpoint(addr.address, addr.port));
+    if (config.admin.port !== 0) this.#unprotect.push(protectEndpoint(config.admin.host, config.admin.port));
     this.#startSweeper();
     return addr;
   }
 
   /**
-   * The one way to change what runs: builds app instances for new or changed apps (reading their
-   * code and warming their isolates) before traffic switches, swaps the routing table at once,
-   * then drains and disposes what was replaced or removed. Throws, changing nothing, on failure.
+   * The one way to change what runs. Under the mutex: resolves every app's env and reads its
+   * code; builds an instance for each added or changed app and, once the server runs, loads it
+   * (a syntax error or top-level throw is found here, not by the first request); only when every
+   * app is good does it swap the routing table, at once. Replaced versions then drain and are
+   * disposed; removed apps drain while their new requests get 503. On any problem it throws a
+   * ReloadError listing all of them and changes nothing.
    */
-  reconfigure(config: Config): Promise<void> {
+  reconfigure(config: Config): Promise<ReconfigureReport> {
     return this.#mutex.run(async () => {
+      if (this.#draining) throw new NanoError('NANO_ERR_APP_DRAINING', 'the server is shutting down; the new config is not applied');
+      const running = this.#config !== null;
       const old = this.#apps;
       const next = new Map<string, AppInstance>();
       const built: AppInstance[] = [];
-      try {
-        for (const app of config.apps) {
-          const settings = await this.#settings(app, config);
-          const prev = old.get(app.name);
-          const code = await readAppCode(app.path, app.entry);
-          if (prev !== undefined && prev.code.version === code.version && sameSettings(prev.settings, settings)) {
-            next.set(app.name, prev);
-            continue;
-          }
-          const inst = new AppInstance(settings, code, this.#log, this.#hooks);
-          built.push(inst);
-          // Changed apps are warmed before they take traffic; new apps start lazily.
-          if (prev !== undefined && prev.hasIsolate) await inst.warm();
-          next.set(app.name, inst);
+      const problems: AppProblem[] = [];
+      const added: string[] = [];
+      const changed: string[] = [];
+      const unchanged: string[] = [];
+      for (const app of config.apps) {
+        const prev = old.get(app.name);
+        let settings: AppSettings;
+        let code;
+        try {
+          settings = await this.#settings(app, config);
+          code = await readAppCode(app.path, app.entry);
+        } catch (err) {
+          problems.push(problemOf(app.name, err));
+          continue;
         }
-      } catch (err) {
-        for (const inst of built) inst.dispose();
-        throw err;
+        if (prev !== undefined && prev.code.version === code.version && sameSettings(prev.settings, settings)) {
+          next.set(app.name, prev);
+          unchanged.push(app.name);
+          continue;
+        }
+        const inst = new AppInstance(settings, code, this.#log, this.#hooks);
+        built.push(inst);
+        (prev === undefined ? added : changed).push(app.name);
+        next.set(app.name, inst);
+        // New code must prove it loads before it replaces anything (service-worker apps run
+        // top-level code with their env, so a new env is new code for them). A warm app stays
+        // warm; a cold one is only checked. At first start apps load lazily, on first request.
+        const keepWarm = prev?.hasIsolate === true;
+        const check = running && (prev === undefined || prev.code.version !== code.version || (!code.moduleSyntax && prev.settings.envJson !== settings.envJson));
+        if (keepWarm || check) {
+          try {
+            await inst.warm({ silent: true });
+            if (!keepWarm) inst.cool();
+          } catch (err) {
+            const why = inst.lastError ?? (err instanceof Error ? err.message : String(err));
+            problems.push({ app: app.name, code: 'NANO_ERR_APP_LOAD', message: `version ${code.version} of ${app.path} failed to load: ${why}` });
+          }
+        }
       }
+      if (problems.length > 0) {
+        for (const inst of built) inst.dispose();
+        const at = new Date().toISOString();
+        for (const p of problems) this.#reloadErrors.set(p.app, { message: formatAppProblem(p), at });
+        throw new ReloadError(problems);
+      }
+      for (const name of [...added, ...changed]) this.#reloadErrors.delete(name);
+      const removedConfigs = [...old.keys()].filter((n) => !next.has(n)).map((n) => [n, this.#appConfigs.get(n)] as const);
       this.#apps = next;
-      this.#vhosts = new VhostTable(config.apps.map((a) => ({ hostnames: a.hostnames, isDefault: a.default, target: next.get(a.name) as AppInstance })));
+      this.#appConfigs = new Map(config.apps.map((a) => [a.name, a]));
       this.#config = config;
-      const retired = [...old.values()].filter((inst) => ![...next.values()].includes(inst));
-      for (const inst of retired) void this.#retire(inst, config.server.drainTimeoutMs);
+      // Removed apps keep their routes while they drain, unless a current app takes them over.
+      for (const [name, cfg] of removedConfigs) {
+        const inst = old.get(name);
+        if (inst !== undefined && cfg !== undefined) this.#removing.set(inst, cfg);
+        this.#reloadErrors.delete(name);
+      }
+      this.#rebuildRoutes();
+      const drains: Promise<DrainOutcome>[] = [];
+      for (const name of changed) {
+        const inst = old.get(name);
+        if (inst !== undefined) drains.push(this.#retire(inst, false));
+      }
+      for (const [name] of removedConfigs) {
+        const inst = old.get(name);
+        if (inst !== undefined) drains.push(this.#retire(inst, true));
+      }
       if (this.#http !== null) this.#startSweeper();
+      return { added, removed: removedConfigs.map(([n]) => n), changed, unchanged, retired: Promise.all(drains) };
     });
   }
 
@@ -123,24 +234,51 @@ export class Server {
       idleEvictMs: d.idleEvictMs,
       execution: d.execution,
       envJson: await resolveEnv(app),
+      fetch: {
+        maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
+        timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
+        allow: config.fetch.allow,
+      },
     };
   }
 
-  /** Drains a replaced or removed app instance: in-flight requests finish, then it is disposed. */
-  async #retire(inst: AppInstance, timeoutMs: number): Promise<void> {
-    const timer = setTimeout(() => {
-      const cut = inst.forceClose();
-      if (cut > 0) this.#log.warn({ app: inst.settings.name, cut }, 'retired app version did not finish in time; requests cut');
-    }, timeoutMs);
-    await inst.whenIdle();
-    clearTimeout(timer);
+  /** The routing table: draining removed apps first, so current apps win any shared hostname. */
+  #rebuildRoutes(): void {
+    const apps = this.#config?.apps ?? [];
+    const currentDefault = apps.some((a) => isDefault(a, apps.length));
+    const routes: VhostRoute<AppInstance>[] = [];
+    for (const [inst, cfg] of this.#removing) {
+      routes.push({ hostnames: cfg.hostnames, isDefault: !currentDefault && (cfg.default || cfg.hostnames.length === 0), target: inst });
+    }
+    for (const a of apps) {
+      const target = this.#apps.get(a.name);
+      if (target !== undefined) routes.push({ hostnames: a.hostnames, isDefault: isDefault(a, apps.length), target });
+    }
+    this.#vhosts = new VhostTable(routes);
+  }
+
+  /** Drains a replaced or removed version with the one drain routine, then disposes it. */
+  async #retire(inst: AppInstance, removed: boolean): Promise<DrainOutcome> {
+    this.#retiring.add(inst);
+    const name = inst.settings.name;
+    const outcome = await drain([inst], {
+      timeoutMs: this.#config?.server.drainTimeoutMs ?? 30_000,
+      refuseNew: removed,
+      log: this.#log.child({ app: name }),
+      reason: removed ? `app "${name}" removed` : `app "${name}" version ${inst.code.version} replaced`,
+      forceWhen: this.#shutdown,
+    });
+    for (const a of outcome.apps) this.#hooks.drainCut(a.app, a.requests + a.waitUntil);
     inst.dispose();
+    this.#retiring.delete(inst);
+    if (this.#removing.delete(inst)) this.#rebuildRoutes();
+    return outcome;
   }
 
   #startSweeper(): void {
     clearInterval(this.#sweeper);
     const idle = this.#config?.defaults.idleEvictMs ?? 0;
-    if (idle === 0) return;
+    if (idle === 0 || this.#draining) return;
     this.#sweeper = setInterval(() => {
       const now = Date.now();
       for (const app of this.#apps.values()) app.evictIfIdle(now);
@@ -156,6 +294,7 @@ export class Server {
     }
     if (path === '/readyz') {
       const ready = !this.#draining && this.#config !== null;
+      if (!ready) res.shouldKeepAlive = false;
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(ready ? '{"status":"ready"}' : '{"status":"draining"}');
       return;
     }
@@ -169,44 +308,96 @@ export class Server {
       req.resume();
       return;
     }
+    const name = app.settings.name;
+    this.#hooks.requestReceived(name);
+    this.#tracker.track(name, req, res, (status, ms) => this.#hooks.requestDone(name, status, ms));
     void app.handle(req, res);
   }
 
+  /** The app named `name` as the admin API shows it, or undefined. */
+  app(name: string): AppView | undefined {
+    const inst = this.#apps.get(name);
+    const cfg = this.#appConfigs.get(name);
+    if (inst !== undefined && cfg !== undefined) return this.#view(name, inst, cfg, 'serving');
+    for (const [i, c] of this.#removing) if (c.name === name) return this.#view(name, i, c, 'removing');
+    return undefined;
+  }
+
+  /** Every configured app, then removed apps still draining. */
+  listApps(): AppView[] {
+    const out: AppView[] = [];
+    for (const [name, inst] of this.#apps) {
+      const cfg = this.#appConfigs.get(name);
+      if (cfg !== undefined) out.push(this.#view(name, inst, cfg, 'serving'));
+    }
+    for (const [inst, cfg] of this.#removing) out.push(this.#view(cfg.name, inst, cfg, 'removing'));
+    return out;
+  }
+
+  #view(name: string, instance: AppInstance, config: AppConfig, state: 'serving' | 'removing'): AppView {
+    const retiring = [...this.#retiring].filter((i) => i !== instance && i.settings.name === name).map((i) => ({ version: i.code.version, inflight: i.inflight }));
+    return { config, instance, state, inflight: this.#tracker.inflight(name), connections: this.#tracker.connections(name), retiring, reloadError: this.#reloadErrors.get(name) ?? null };
+  }
+
   /**
-   * Graceful shutdown: readiness fails at once, the listener stops accepting, idle keep-alive
-   * sockets close, new requests on open sockets get 503 + Connection: close; in-flight requests
-   * and waitUntil work finish, or are cut when `timeoutMs` passes.
+   * Graceful shutdown (idempotent): readiness fails at once, the listener stops accepting,
+   * responses in flight get Connection: close, new requests on open keep-alive sockets get 503 +
+   * Connection: close; in-flight requests (streaming ones to their last byte) and waitUntil work
+   * finish, or are cut when `timeoutMs` passes; then every socket is closed. Versions still
+   * draining from a reload are part of it.
+   *
+   * Idle keep-alive sockets are not closed at the start (as Node's server.close() would): a
+   * request a client sent just as the signal came would meet a reset, with no way to know whether
+   * it ran. Left open, it gets a clean 503 it can retry elsewhere.
    */
-  async drain(timeoutMs: number): Promise<DrainResult> {
+  drain(timeoutMs: number): Promise<DrainResult> {
+    this.#drainDone ??= this.#drainAll(timeoutMs);
+    return this.#drainDone;
+  }
+
+  async #drainAll(timeoutMs: number): Promise<DrainResult> {
     const start = performance.now();
     this.#draining = true;
     clearInterval(this.#sweeper);
     const http = this.#http;
-    const closed = http === null ? Promise.resolve() : new Promise<void>((resolve) => http.close(() => resolve()));
-    http?.closeIdleConnections();
-    const apps = [...this.#apps.values()];
-    for (const a of apps) a.startDraining();
-    let cut = 0;
-    const idle = Promise.all(apps.map((a) => a.whenIdle())).then(() => 'idle' as const);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), timeoutMs);
-    });
-    if ((await Promise.race([idle, deadline])) === 'deadline') {
-      for (const a of apps) {
-        const n = a.forceClose();
-        if (n > 0) this.#log.warn({ app: a.settings.name, cut: n }, 'drain deadline passed; cutting requests');
-        cut += n;
-      }
-    }
-    clearTimeout(timer);
+    // net.Server's close stops accepting without http.Server's closing of idle sockets (see above).
+    const closed = http === null || !http.listening ? Promise.resolve() : new Promise<void>((resolve) => netClose.call(http, () => resolve()));
+    for (const res of this.#tracker.responses()) if (!res.headersSent) res.shouldKeepAlive = false;
+    // A reconfigure in progress (warming isolates) finishes first, so what it swaps in drains too.
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([this.#mutex.run(async () => {}), new Promise((r) => (wait = setTimeout(r, timeoutMs)))]);
+    clearTimeout(wait);
+    const apps = [...new Set([...this.#apps.values(), ...this.#retiring])];
+    const outcome = await drain(apps, { timeoutMs: Math.max(0, timeoutMs - (performance.now() - start)), refuseNew: true, log: this.#log, reason: 'shutdown' });
+    for (const a of outcome.apps) this.#hooks.drainCut(a.app, a.requests + a.waitUntil);
+    this.#shutdownStarted();
     http?.closeAllConnections();
     await closed;
     for (const a of apps) a.dispose();
-    return { cut, ms: performance.now() - start };
+    for (const lift of this.#unprotect.splice(0)) lift();
+    return { cut: outcome.cut, ms: performance.now() - start, ended: outcome.ended, apps: outcome.apps };
   }
 }
 
+const netClose = NetServer.prototype.close as (this: HttpServer, cb: () => void) => HttpServer;
+
+/** A listener that cannot bind is a config problem the operator can fix: say which and how. */
+export function listenError(err: NodeJS.ErrnoException, section: 'server' | 'admin', host: string, port: number): Error {
+  if (err.code === 'EADDRINUSE') return new NanoError('NANO_ERR_CONFIG_INVALID', `${section}.port: ${host}:${port} is already in use; stop what listens there or choose another port (0 picks a free one)`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new NanoError('NANO_ERR_CONFIG_INVALID', `${section}.host: cannot listen on ${host}; use an address of this machine (127.0.0.1, 0.0.0.0, ::)`);
+  if (err.code === 'EACCES') return new NanoError('NANO_ERR_CONFIG_INVALID', `${section}.port: no permission to listen on port ${port}; use a port above 1023`);
+  return err;
+}
+
+function isDefault(a: AppConfig, count: number): boolean {
+  return a.default || (count === 1 && a.hostnames.length === 0);
+}
+
+function problemOf(app: string, err: unknown): AppProblem {
+  if (err instanceof NanoError) return { app, code: err.code, message: err.message };
+  return { app, code: 'NANO_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
 function sameSettings(a: AppSettings, b: AppSettings): boolean {
-  return a.memoryMb === b.memoryMb && a.cpuMs === b.cpuMs && a.wallMs === b.wallMs && a.maxBodyBytes === b.maxBodyBytes && a.idleEvictMs === b.idleEvictMs && a.execution === b.execution && a.envJson === b.envJson;
+  return a.memoryMb === b.memoryMb && a.cpuMs === b.cpuMs && a.wallMs === b.wallMs && a.maxBodyBytes === b.maxBodyBytes && a.idleEvictMs === b.idleEvictMs && a.execution === b.execution && a.envJson === b.envJson && JSON.stringify(a.fetch) === JSON.stringify(b.fetch);
 }

@@ -17,6 +17,8 @@ export interface Served {
   /** Every log line (parsed JSON) the child printed so far. */
   readonly logs: Record<string, unknown>[];
   readonly stderr: () => string;
+  /** Everything the child wrote to stdout, raw (tests grep it for values that must not appear). */
+  readonly stdout: () => string;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
@@ -30,9 +32,11 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
   const logs: Record<string, unknown>[] = [];
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   let err = '';
+  let out = '';
   let buf = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (d: string) => {
+    out += d;
     buf += d;
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -72,6 +76,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
     url: `http://127.0.0.1:${port}`,
     logs,
     stderr: () => err,
+    stdout: () => out,
     waitForLog,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

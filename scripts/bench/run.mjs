@@ -1,0 +1,162 @@
+// `npm run bench`: NANO's speed and memory targets, each measured as a ratio against a baseline
+// taken in the same run. Prints a table and writes bench-results/<date>.json and latest.json.
+// Run it on a quiet machine: server on core 0, load generator on core 1, medians of several runs.
+import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request, Agent } from 'node:http';
+import { ROOT, startServer, load, median, round, rssMiB, assertQuiet, LOAD_CPU } from './lib.mjs';
+
+const only = new Set(process.argv.slice(2));
+const want = (name) => only.size === 0 || only.has(name);
+const results = { when: new Date().toISOString(), node: process.version, loadavg: assertQuiet(), benches: {} };
+const NANO = [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--log-format', 'json'];
+
+function writeConfig(apps, defaults = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'nano-bench-'));
+  const file = join(dir, 'nano.json');
+  writeFileSync(file, JSON.stringify({ defaults: { idleEvictMs: 0, ...defaults }, apps }));
+  return file;
+}
+
+function get(port, host, agent) {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - start }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function benchHello() {
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const bare = [];
+  const nano = [];
+  for (let i = 0; i < runs; i++) {
+    const b = await startServer([join(ROOT, 'scripts/bench/bare-server.mjs')]);
+    load(`http://127.0.0.1:${b.port}/`, { seconds: 1 });
+    bare.push(load(`http://127.0.0.1:${b.port}/`, { seconds }));
+    await b.stop();
+    const n = await startServer([...NANO, '--app', join(ROOT, 'scripts/bench/apps/hello')]);
+    load(`http://127.0.0.1:${n.port}/`, { seconds: 1 });
+    nano.push(load(`http://127.0.0.1:${n.port}/`, { seconds }));
+    await n.stop();
+  }
+  const bareRps = median(bare.map((r) => r.rps));
+  const nanoRps = median(nano.map((r) => r.rps));
+  return {
+    tool: bare[0].tool,
+    bareRps: round(bareRps, 0),
+    nanoRps: round(nanoRps, 0),
+    ratio: round(nanoRps / bareRps),
+    target: '>= 0.8',
+    pass: nanoRps / bareRps >= 0.8,
+    bareP99ms: round(median(bare.map((r) => r.p99))),
+    nanoP99ms: round(median(nano.map((r) => r.p99))),
+    failed: nano.reduce((a, r) => a + r.non2xx + r.socketErrors, 0),
+    runs: { bare: bare.map((r) => round(r.rps, 0)), nano: nano.map((r) => round(r.rps, 0)) },
+  };
+}
+
+async function benchColdStart() {
+  const n = 200;
+  const apps = Array.from({ length: n }, (_, i) => ({ name: `a${i}`, path: join(ROOT, 'scripts/bench/apps/hello'), hostnames: [`a${i}.bench`] }));
+  const s = await startServer([...NANO, '--config', writeConfig(apps)]);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  await get(s.port, 'a0.bench', agent); // the first isolate also compiles the runtime's code cache
+  const cold = [];
+  const warm = [];
+  for (let i = 1; i < n; i++) {
+    cold.push((await get(s.port, `a${i}.bench`, agent)).ms);
+    warm.push((await get(s.port, `a${i}.bench`, agent)).ms);
+  }
+  agent.destroy();
+  await s.stop();
+  const c = median(cold);
+  const w = median(warm);
+  return { apps: n, coldMs: round(c), warmMs: round(w), ratioToWarm: round(c / w, 1), p90ColdMs: round(cold.sort((a, b) => a - b)[Math.floor(cold.length * 0.9)]), target: '< 5 ms', pass: c < 5 };
+}
+
+async function benchDensity() {
+  const n = Number(process.env.BENCH_DENSITY_APPS ?? 1000);
+  const idleEvictMs = 3000;
+  const apps = Array.from({ length: n }, (_, i) => ({ name: `d${i}`, path: join(ROOT, 'scripts/bench/apps/hello'), hostnames: [`d${i}.bench`] }));
+  const s = await startServer([...NANO, '--config', writeConfig(apps, { idleEvictMs })], { cpu: '0,1' });
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const baseline = rssMiB(s.pid);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => get(s.port, `d${i + k}.bench`, agent)));
+  const serveAllMs = performance.now() - t0;
+  const served = rssMiB(s.pid);
+  // Idle eviction: wait past idleEvictMs plus a sweep, then let V8 and malloc settle.
+  await new Promise((r) => setTimeout(r, idleEvictMs + 3000));
+  const evicted = rssMiB(s.pid);
+  const again = await get(s.port, `d${n - 1}.bench`, agent);
+  agent.destroy();
+  await s.stop();
+  return {
+    apps: n,
+    baselineRssMiB: round(baseline, 0),
+    servedRssMiB: round(served, 0),
+    perAppMiB: round((served - baseline) / n),
+    servedRatioToBaseline: round(served / baseline, 1),
+    afterEvictionRssMiB: round(evicted, 0),
+    answersAfterEviction: again.status === 200,
+    serveAllSeconds: round(serveAllMs / 1000, 1),
+    target: '<= 1536 MiB served, < 400 MiB after eviction',
+    pass: served <= 1536 && evicted < 400 && again.status === 200,
+  };
+}
+
+async function benchCpuParallel() {
+  const apps = [1, 2].map((i) => ({ name: `cpu${i}`, path: join(ROOT, 'scripts/bench/apps/cpu'), hostnames: [`cpu${i}.bench`] }));
+  const s = await startServer([...NANO, '--config', writeConfig(apps)], { cpu: '0,1' });
+  const url = `http://127.0.0.1:${s.port}/`;
+  load(url, { host: 'cpu1.bench', seconds: 2, connections: 4 });
+  load(url, { host: 'cpu2.bench', seconds: 2, connections: 4 });
+  const one = load(url, { host: 'cpu1.bench', seconds: 5, connections: 4 }).rps;
+  // Both apps at once: two load generators in parallel (child processes).
+  const { spawn } = await import('node:child_process');
+  const both = await Promise.all(
+    ['cpu1.bench', 'cpu2.bench'].map(
+      (host) =>
+        new Promise((resolve) => {
+          const p = spawn(process.execPath, ['-e', `import('${join(ROOT, 'scripts/bench/lib.mjs')}').then(m => console.log(JSON.stringify(m.load('${url}', { host: '${host}', seconds: 5, connections: 4 }))))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          p.stdout.on('data', (d) => (out += d));
+          p.on('exit', () => resolve(JSON.parse(out).rps));
+        }),
+    ),
+  );
+  await s.stop();
+  const total = both[0] + both[1];
+  return { oneAppRps: round(one, 0), twoAppsRps: round(total, 0), ratio: round(total / one), target: '>= 1.7', pass: total / one >= 1.7, note: `load generators share core ${LOAD_CPU} with the server's second isolate thread` };
+}
+
+const benches = [
+  ['hello', benchHello],
+  ['coldStart', benchColdStart],
+  ['density', benchDensity],
+  ['cpuParallel', benchCpuParallel],
+];
+for (const [name, fn] of benches) {
+  if (!want(name)) continue;
+  process.stdout.write(`${name} … `);
+  try {
+    results.benches[name] = await fn();
+    console.log(JSON.stringify(results.benches[name]));
+  } catch (err) {
+    results.benches[name] = { error: String(err?.stack ?? err) };
+    console.log(`failed: ${err}`);
+  }
+}
+
+mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+const stamp = results.when.replace(/[:.]/g, '-');
+writeFileSync(join(ROOT, `bench-results/${stamp}.json`), JSON.stringify(results, null, 2));
+writeFileSync(join(ROOT, 'bench-results/latest.json'), JSON.stringify(results, null, 2));
+console.log(`\nwritten bench-results/latest.json`);

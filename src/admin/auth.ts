@@ -1,0 +1,28 @@
+// The admin token: where it comes from (config `admin.token`, else the environment variable
+// named by `admin.tokenFromEnv`), and a constant-time check of a request's bearer token.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import { NanoError } from '../errors/registry.js';
+
+/** The admin token, or null when none is configured (the admin API is then off). */
+export function resolveAdminToken(config: Config, hostEnv: NodeJS.ProcessEnv = process.env): string | null {
+  if (config.admin.token !== undefined) return config.admin.token;
+  const fromEnv = hostEnv[config.admin.tokenFromEnv];
+  if (fromEnv === undefined || fromEnv === '') return null;
+  if (fromEnv.length < 16) {
+    throw new NanoError('NANO_ERR_CONFIG_INVALID', `admin.tokenFromEnv: the token in ${config.admin.tokenFromEnv} is shorter than 16 characters; use a long random one (e.g. \`openssl rand -hex 32\`)`);
+  }
+  return fromEnv;
+}
+
+/**
+ * True when the Authorization header carries `Bearer <token>`. Both sides are hashed first, so
+ * the comparison takes the same time whatever the length or content of the guess.
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  const given = m?.[1] ?? '';
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b) && m !== null;
+}

@@ -1,0 +1,218 @@
+// The zlib.* async ops behind the guest's CompressionStream and DecompressionStream: one Node zlib
+// stream per guest stream, per isolate. Output waits on the host until the guest reads it, and
+// zlib is paused while MAX_BUFFERED bytes wait, so a decompression bomb cannot fill host memory.
+import zlib from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { OpError, registerOp, type OpContext } from './ops.js';
+
+/** Output bytes held per stream before zlib is paused (and the guest's writes wait). */
+export const MAX_BUFFERED = 1 << 20;
+/** Open (de)compression streams per isolate; past it the app gets a TypeError. */
+export const MAX_STREAMS = 64;
+
+const FORMATS = new Set(['gzip', 'deflate', 'deflate-raw']);
+
+function create(format: string, mode: string): Transform {
+  if (mode === 'compress') {
+    return format === 'gzip' ? zlib.createGzip() : format === 'deflate' ? zlib.createDeflate() : zlib.createDeflateRaw();
+  }
+  return format === 'gzip' ? zlib.createGunzip() : format === 'deflate' ? zlib.createInflate() : zlib.createInflateRaw();
+}
+
+/** One guest stream's zlib state: buffered output, the one waiting read, the error if any. */
+class ZStream {
+  readonly #z: Transform;
+  readonly #decompress: boolean;
+  readonly #format: string;
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  #inBytes = 0;
+  #ended = false;
+  #finished = false;
+  #endCalled = false;
+  #doneRead = false;
+  #error: string | null = null;
+  /** Pending reads, ends and writes, woken on output, end, finish or error. */
+  #wakers: (() => void)[] = [];
+
+  constructor(format: string, mode: string) {
+    this.#format = format;
+    this.#decompress = mode === 'decompress';
+    const z = create(format, mode);
+    this.#z = z;
+    z.on('data', (chunk: Buffer) => {
+      this.#out.push(chunk);
+      this.#outBytes += chunk.byteLength;
+      if (this.#outBytes >= MAX_BUFFERED) z.pause();
+      this.#wake();
+    });
+    z.on('end', () => {
+      this.#ended = true;
+      // Inflate stops at the end of the compressed data; bytes past it are an error (spec).
+      if (this.#decompress && (z as unknown as { bytesWritten: number }).bytesWritten < this.#inBytes) this.#fail('trailing data after the end of the compressed stream');
+      this.#wake();
+    });
+    z.on('finish', () => {
+      this.#finished = true;
+      this.#wake();
+    });
+    z.on('error', (err: Error) => this.#fail(err.message));
+  }
+
+  #fail(message: string): void {
+    if (this.#error !== null) return;
+    this.#error = this.#decompress ? `The ${this.#format} data is invalid: ${message}` : `Compression failed: ${message}`;
+    this.#z.destroy();
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#wakers;
+    this.#wakers = [];
+    for (const fn of w) fn();
+  }
+  #wait(): Promise<void> {
+    return new Promise((resolve) => this.#wakers.push(resolve));
+  }
+  #check(): void {
+    if (this.#error !== null) throw new OpError('TypeError', this.#error);
+  }
+
+  /** Resolves once zlib has taken the input (it waits while unread output fills the buffer). */
+  async write(bytes: Uint8Array): Promise<void> {
+    this.#check();
+    if (this.#ended || this.#finished) {
+      this.#fail('trailing data after the end of the compressed stream');
+      this.#check();
+    }
+    this.#inBytes += bytes.byteLength;
+    let written = false;
+    this.#z.write(bytes, () => {
+      written = true;
+      this.#wake();
+    });
+    while (!written && !this.#ended) {
+      this.#check();
+      await this.#wait();
+    }
+    this.#check();
+  }
+
+  /**
+   * Ends the input; resolves once zlib has processed all of it. Decompression waits for the end
+   * of the output too, since a truncated input only fails at that point (zlib reports it after
+   * 'finish') — unless unread output has paused zlib, where waiting could never end.
+   */
+  async end(): Promise<void> {
+    this.#check();
+    this.#endCalled = true;
+    if (!this.#finished && !this.#ended) this.#z.end();
+    const settled = (): boolean => this.#ended || (this.#finished && (!this.#decompress || this.#outBytes >= MAX_BUFFERED));
+    while (!settled()) {
+      this.#check();
+      await this.#wait();
+    }
+    this.#check();
+  }
+
+  /** Up to MAX_BUFFERED bytes of output as one array, waiting until there is some or the end. */
+  async read(): Promise<{ chunks: Uint8Array[]; done: boolean }> {
+    for (;;) {
+      this.#check();
+      if (this.#out.length > 0) {
+        const bytes = new Uint8Array(this.#outBytes);
+        let off = 0;
+        for (const c of this.#out) {
+          bytes.set(c, off);
+          off += c.byteLength;
+        }
+        this.#out = [];
+        this.#outBytes = 0;
+        if (!this.#ended) this.#z.resume();
+        return { chunks: [bytes], done: false };
+      }
+      if (this.#ended) {
+        this.#doneRead = true;
+        return { chunks: [], done: true };
+      }
+      await this.#wait();
+    }
+  }
+
+  /** Nothing more can happen: failed, or the input ended and all output was read. */
+  get spent(): boolean {
+    return this.#error !== null || (this.#endCalled && this.#doneRead);
+  }
+
+  close(): void {
+    if (this.#error === null) this.#error = 'The stream was closed';
+    this.#z.destroy();
+    this.#wake();
+  }
+}
+
+/** The isolate's open streams; `dispose` runs when the isolate is disposed. */
+class ZTable {
+  readonly streams = new Map<number, ZStream>();
+  dispose(): void {
+    for (const z of this.streams.values()) z.close();
+    this.streams.clear();
+  }
+}
+const STATE = Symbol('zlib streams');
+function table(ctx: OpContext): ZTable {
+  let t = ctx.isolateState.get(STATE) as ZTable | undefined;
+  if (t === undefined) {
+    t = new ZTable();
+    ctx.isolateState.set(STATE, t);
+  }
+  return t;
+}
+function stream(ctx: OpContext, id: unknown): ZStream {
+  const z = typeof id === 'number' ? table(ctx).streams.get(id) : undefined;
+  if (z === undefined) throw new OpError('TypeError', 'The compression stream is closed');
+  return z;
+}
+
+registerOp('zlibOpen', (args, ctx) => {
+  const [id, format, mode] = args;
+  if (typeof id !== 'number' || typeof format !== 'string' || !FORMATS.has(format) || (mode !== 'compress' && mode !== 'decompress')) {
+    return Promise.reject(new OpError('TypeError', 'Unsupported compression format'));
+  }
+  const t = table(ctx);
+  if (t.streams.has(id)) return Promise.reject(new OpError('TypeError', 'The compression stream is already open'));
+  if (t.streams.size >= MAX_STREAMS) {
+    return Promise.reject(new OpError('TypeError', `Too many open compression streams in this app (limit ${MAX_STREAMS}); close or read the ones in use`));
+  }
+  t.streams.set(id, new ZStream(format, mode));
+  return Promise.resolve(null);
+});
+
+/** Runs one op on a stream and forgets the stream once it is spent. */
+async function withStream<T>(ctx: OpContext, id: unknown, fn: (z: ZStream) => Promise<T>): Promise<T> {
+  const z = stream(ctx, id);
+  try {
+    return await fn(z);
+  } finally {
+    if (z.spent) table(ctx).streams.delete(id as number);
+  }
+}
+
+registerOp('zlibWrite', (args, ctx) => {
+  const [id, bytes] = args;
+  if (!(bytes instanceof Uint8Array)) return Promise.reject(new OpError('TypeError', 'The chunk is not a BufferSource'));
+  return withStream(ctx, id, (z) => z.write(bytes)).then(() => null);
+});
+registerOp('zlibEnd', (args, ctx) => withStream(ctx, args[0], (z) => z.end()).then(() => null));
+registerOp('zlibRead', (args, ctx) => withStream(ctx, args[0], (z) => z.read()));
+
+registerOp('zlibClose', (args, ctx) => {
+  const id = args[0];
+  const t = table(ctx);
+  const z = typeof id === 'number' ? t.streams.get(id) : undefined;
+  if (z !== undefined) {
+    t.streams.delete(id as number);
+    z.close();
+  }
+  return Promise.resolve(null);
+});

@@ -1,0 +1,338 @@
+// The fetch.* async ops behind the guest's fetch(): subrequests run on Node's fetch (undici) with a
+// connector of our own, so every connection — the first and each redirect — is checked against the
+// network policy after DNS resolution (no rebinding around it). Request bodies stream guest → host
+// and response bodies host → guest, each with a bounded buffer so a slow side slows the other.
+import { OpError, registerOp, type OpContext } from './ops.js';
+import { RefusedError, dispatcherFor } from './network-policy.js';
+
+export { protectEndpoint, parseAllowEntry } from './network-policy.js';
+
+/** Concurrent subrequests per app when `limits.subrequests` is not set. */
+export const DEFAULT_SUBREQUESTS = 32;
+/** Time a subrequest may wait for its response headers when `limits.subrequestTimeoutMs` is not set. */
+export const DEFAULT_SUBREQUEST_TIMEOUT_MS = 30_000;
+/** Bytes buffered per direction per subrequest before the other side must wait. */
+export const BODY_BUFFER_BYTES = 1 << 20;
+
+/** What an app may do over the network (from its config); read by the ops through isolateState. */
+export interface FetchPolicy {
+  readonly maxConcurrent: number;
+  readonly timeoutMs: number;
+  /** Entries of the config's `fetch.allow`: "host", "host:port", "ip", "[ipv6]:port", "cidr". */
+  readonly allow: readonly string[];
+}
+/** The isolateState key under which an app's FetchPolicy is seeded (see RuntimeIsolateOptions). */
+export const FETCH_POLICY = Symbol('fetch policy');
+
+const DEFAULT_POLICY: FetchPolicy = { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: [] };
+
+// --- per-isolate subrequest state ---------------------------------------------------------------
+
+/** The guest's request body, fed by fetchWrite ops and pulled by undici. */
+class Upload {
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #ended = false;
+  #error: Error | null = null;
+  #pullWaiter: (() => void) | null = null;
+  #writeWaiters: (() => void)[] = [];
+  readonly stream: ReadableStream<Uint8Array>;
+
+  constructor() {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        pull: (c) => this.#pull(c),
+        cancel: () => this.fail(new Error('upload cancelled')),
+      },
+      { highWaterMark: 0 },
+    );
+  }
+  async #pull(c: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    while (this.#chunks.length === 0 && !this.#ended && this.#error === null) {
+      await new Promise<void>((resolve) => (this.#pullWaiter = resolve));
+    }
+    if (this.#error !== null) throw this.#error;
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      this.#bytes -= chunk.byteLength;
+      c.enqueue(chunk);
+      if (this.#bytes < BODY_BUFFER_BYTES) this.#wakeWriters();
+    } else if (this.#ended) c.close();
+  }
+  #wakeWriters(): void {
+    const w = this.#writeWaiters;
+    this.#writeWaiters = [];
+    for (const fn of w) fn();
+  }
+  #wakePull(): void {
+    const p = this.#pullWaiter;
+    this.#pullWaiter = null;
+    p?.();
+  }
+  /** Resolves when the chunk is buffered below the limit; throws once the subrequest is over. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.#error !== null || this.#ended) throw new OpError('TypeError', 'The subrequest is no longer sending its body');
+    if (chunk.byteLength > 0) {
+      this.#chunks.push(chunk);
+      this.#bytes += chunk.byteLength;
+      this.#wakePull();
+    }
+    while (this.#bytes >= BODY_BUFFER_BYTES && this.#error === null) await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+    if (this.#error !== null) throw new OpError('TypeError', 'The subrequest is no longer sending its body');
+  }
+  end(): void {
+    this.#ended = true;
+    this.#wakePull();
+  }
+  fail(err: Error): void {
+    if (this.#error !== null) return;
+    this.#error = err;
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#wakePull();
+    this.#wakeWriters();
+  }
+}
+
+/** The response body, read ahead up to BODY_BUFFER_BYTES and handed to the guest in batches. */
+interface Download {
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  chunks: Uint8Array[];
+  bytes: number;
+  reading: boolean;
+  done: boolean;
+  error: string | null;
+  waiter: (() => void) | null;
+}
+
+interface Subrequest {
+  readonly abort: AbortController;
+  upload: Upload | null;
+  download: Download | null;
+}
+
+class FetchTable {
+  readonly live = new Map<number, Subrequest>();
+  dispose(): void {
+    for (const s of this.live.values()) cancel(s, 'the app was stopped');
+    this.live.clear();
+  }
+}
+const STATE = Symbol('fetch subrequests');
+function table(ctx: OpContext): FetchTable {
+  let t = ctx.isolateState.get(STATE) as FetchTable | undefined;
+  if (t === undefined) {
+    t = new FetchTable();
+    ctx.isolateState.set(STATE, t);
+  }
+  return t;
+}
+function policyOf(ctx: OpContext): FetchPolicy {
+  return (ctx.isolateState.get(FETCH_POLICY) as FetchPolicy | undefined) ?? DEFAULT_POLICY;
+}
+
+function cancel(s: Subrequest, reason: string): void {
+  s.abort.abort(new Error(reason));
+  s.upload?.fail(new Error(reason));
+  const d = s.download;
+  if (d !== null && !d.done) {
+    d.done = true;
+    d.error ??= reason;
+    d.reader.cancel().catch(() => {});
+    d.waiter?.();
+  }
+}
+
+/** Reads ahead from undici while less than BODY_BUFFER_BYTES wait for the guest. */
+function fill(d: Download): void {
+  if (d.reading || d.done || d.bytes >= BODY_BUFFER_BYTES) return;
+  d.reading = true;
+  d.reader.read().then(
+    (r) => {
+      d.reading = false;
+      if (r.done) d.done = true;
+      else if (r.value.byteLength > 0) {
+        d.chunks.push(r.value);
+        d.bytes += r.value.byteLength;
+      }
+      const w = d.waiter;
+      d.waiter = null;
+      w?.();
+      fill(d);
+    },
+    (err: unknown) => {
+      d.reading = false;
+      d.done = true;
+      d.error ??= `network error while reading the response body: ${describe(err)}`;
+      const w = d.waiter;
+      d.waiter = null;
+      w?.();
+    },
+  );
+}
+
+/** A short, path-free description of a network failure. */
+function describe(err: unknown): string {
+  let e = err;
+  for (let i = 0; i < 4 && e instanceof Error; i++) {
+    if (e instanceof RefusedError) return e.message;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return `${code}${e.message.includes(code) ? '' : ` (${(e.message.split('\n')[0] as string).slice(0, 120)})`}`;
+    if (e.cause === undefined) return e.message.split('\n')[0] as string;
+    e = e.cause;
+  }
+  return String(e);
+}
+function refusedIn(err: unknown): RefusedError | null {
+  let e = err;
+  for (let i = 0; i < 5 && e instanceof Error; i++) {
+    if (e instanceof RefusedError) return e;
+    e = e.cause;
+  }
+  return null;
+}
+
+/** Headers undici manages itself (or refuses); the rest pass through as the app set them. */
+const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host', 'expect']);
+
+interface WireFetch {
+  method: string;
+  url: string;
+  headers: string[];
+  redirect: 'follow' | 'error' | 'manual';
+  /** Subresource Integrity metadata; undici checks the body against it. */
+  integrity: string;
+  body: Uint8Array | null;
+  stream: boolean;
+}
+function validWire(w: unknown): w is WireFetch {
+  if (typeof w !== 'object' || w === null) return false;
+  const o = w as Record<string, unknown>;
+  return (
+    typeof o.method === 'string' &&
+    typeof o.url === 'string' &&
+    Array.isArray(o.headers) &&
+    o.headers.length % 2 === 0 &&
+    o.headers.every((h) => typeof h === 'string') &&
+    (o.redirect === 'follow' || o.redirect === 'error' || o.redirect === 'manual') &&
+    typeof o.integrity === 'string' &&
+    (o.body === null || o.body instanceof Uint8Array) &&
+    typeof o.stream === 'boolean'
+  );
+}
+
+/** What the guest gets once the response headers are in. */
+export interface WireFetchResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: string[];
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly hasBody: boolean;
+}
+
+registerOp('fetch', async (args, ctx) => {
+  const [id, wire] = args;
+  if (typeof id !== 'number' || !validWire(wire)) throw new OpError('TypeError', 'fetch: bad arguments');
+  const t = table(ctx);
+  const policy = policyOf(ctx);
+  if (t.live.has(id)) throw new OpError('TypeError', 'fetch: duplicate subrequest id');
+  if (t.live.size >= policy.maxConcurrent) {
+    throw new OpError('TypeError', `fetch refused: this app already has ${policy.maxConcurrent} subrequests in flight (limits.subrequests); read or cancel response bodies it no longer needs`);
+  }
+  const url = URL.parse(wire.url);
+  if (url === null) throw new OpError('TypeError', 'fetch: invalid URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'data:') {
+    throw new OpError('TypeError', `fetch: the URL scheme "${url.protocol.slice(0, -1)}" is not supported (use http, https or data)`);
+  }
+  // Registered before the first await: fetchWrite/fetchCancel for this id may come right after.
+  const sub: Subrequest = { abort: new AbortController(), upload: wire.stream ? new Upload() : null, download: null };
+  t.live.set(id, sub);
+  const headers: [string, string][] = [];
+  for (let i = 0; i < wire.headers.length; i += 2) {
+    const name = (wire.headers[i] as string).toLowerCase();
+    if (!HOP_HEADERS.has(name)) headers.push([name, wire.headers[i + 1] as string]);
+  }
+  const body = sub.upload !== null ? sub.upload.stream : wire.body;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    sub.abort.abort(new Error('timeout'));
+  }, policy.timeoutMs);
+  let res: Response;
+  try {
+    const init = {
+      method: wire.method,
+      headers,
+      redirect: wire.redirect,
+      ...(wire.integrity !== '' ? { integrity: wire.integrity } : {}),
+      signal: sub.abort.signal,
+      dispatcher: await dispatcherFor(policy.allow),
+      ...(body !== null ? { body, duplex: 'half' } : {}),
+    };
+    res = await fetch(url, init as RequestInit);
+  } catch (err) {
+    t.live.delete(id);
+    sub.upload?.fail(new Error('failed'));
+    const refused = refusedIn(err);
+    if (refused !== null) throw new OpError('TypeError', `fetch to ${url.origin} refused: ${refused.message}`);
+    if (timedOut) throw new OpError('TypeError', `fetch to ${url.origin} timed out: no response within ${policy.timeoutMs} ms (limits.subrequestTimeoutMs)`);
+    if (sub.abort.signal.aborted) throw new OpError('AbortError', 'The operation was aborted.');
+    throw new OpError('TypeError', `fetch to ${url.origin} failed: ${describe(err)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  const flat: string[] = [];
+  for (const [k, v] of res.headers) if (k !== 'set-cookie') flat.push(k, v);
+  for (const c of res.headers.getSetCookie()) flat.push('set-cookie', c);
+  const head: WireFetchResponse = { status: res.status, statusText: res.statusText, headers: flat, url: res.url, redirected: res.redirected, hasBody: res.body !== null };
+  if (res.body === null) {
+    t.live.delete(id);
+    sub.upload?.end();
+  } else {
+    sub.download = { reader: res.body.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, waiter: null };
+    fill(sub.download);
+  }
+  return head;
+});
+
+registerOp('fetchWrite', async (args, ctx) => {
+  const [id, chunk] = args;
+  const sub = typeof id === 'number' ? table(ctx).live.get(id) : undefined;
+  if (sub === undefined || sub.upload === null) throw new OpError('TypeError', 'The subrequest is no longer sending its body');
+  if (chunk === null) sub.upload.end();
+  else if (typeof chunk === 'string') sub.upload.fail(new Error(chunk));
+  else if (chunk instanceof Uint8Array) await sub.upload.write(chunk);
+  else throw new OpError('TypeError', 'Request body chunks must be Uint8Array');
+  return null;
+});
+
+registerOp('fetchRead', async (args, ctx) => {
+  const id = args[0];
+  const t = table(ctx);
+  const sub = typeof id === 'number' ? t.live.get(id) : undefined;
+  const d = sub?.download;
+  if (sub === undefined || d === null || d === undefined) return { chunks: [], done: true };
+  while (d.chunks.length === 0 && !d.done) await new Promise<void>((resolve) => (d.waiter = resolve));
+  if (d.chunks.length > 0) {
+    const out = d.chunks;
+    d.chunks = [];
+    d.bytes = 0;
+    fill(d);
+    return { chunks: out, done: false };
+  }
+  t.live.delete(id as number);
+  if (d.error !== null) throw new OpError('TypeError', d.error);
+  return { chunks: [], done: true };
+});
+
+registerOp('fetchCancel', (args, ctx) => {
+  const id = args[0];
+  const t = table(ctx);
+  const sub = typeof id === 'number' ? t.live.get(id) : undefined;
+  if (sub !== undefined) {
+    t.live.delete(id as number);
+    cancel(sub, 'cancelled by the app');
+  }
+  return Promise.resolve(null);
+});

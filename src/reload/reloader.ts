@@ -1,0 +1,236 @@
+// Applies config changes from every trigger (file watch, SIGHUP, the admin API) one at a time:
+// compose the config (file + admin overlays + command-line overrides), hand it to
+// Server.reconfigure, and record the outcome. A failure changes nothing: the running version
+// keeps serving, one error line is logged, and the admin API shows it.
+import type { Server, ReconfigureReport } from '../server/server.js';
+import { ReloadError, formatAppProblem } from '../server/server.js';
+import { Mutex } from '../server/mutex.js';
+import { ConfigError, formatProblem, problemsFromIssues } from '../config/load.js';
+import { appSchema, type Config } from '../config/schema.js';
+import { NanoError, type ErrorCode } from '../errors/registry.js';
+import type { Logger } from '../observability/logger.js';
+import { noopHooks, type Hooks } from '../observability/hooks.js';
+import type { DrainOutcome } from '../drain/drain.js';
+import { ConfigSource, isObject, type Overlay } from './source.js';
+
+/** The outcome of one reload attempt, as logged and shown by GET /admin/apps. */
+export interface ReloadRecord {
+  readonly trigger: string;
+  readonly at: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  /** On failure: the error code and every problem, one line each (no secret values). */
+  readonly code?: ErrorCode;
+  readonly problems?: readonly string[];
+}
+
+/** An admin request the reloader refuses before trying it (bad body, unknown or duplicate app). */
+export class AdminRequestError extends NanoError {
+  readonly problems: readonly string[];
+  constructor(code: ErrorCode, message: string, problems: string[] = []) {
+    super(code, message);
+    this.name = 'AdminRequestError';
+    this.problems = problems;
+  }
+}
+
+export interface AppliedChange {
+  readonly record: ReloadRecord;
+  /** Resolves when replaced and removed versions have drained. */
+  readonly retired: Promise<readonly DrainOutcome[]>;
+}
+
+export interface ReloaderOptions {
+  readonly server: Server;
+  readonly source: ConfigSource;
+  readonly logger: Logger;
+  readonly hooks?: Hooks;
+  /** The raw config the server was started with (what admin changes compose against). */
+  readonly initialRaw?: Record<string, unknown>;
+}
+
+export class Reloader {
+  readonly #server: Server;
+  readonly #source: ConfigSource;
+  readonly #log: Logger;
+  readonly #hooks: Hooks;
+  readonly #mutex = new Mutex();
+  #overlays = new Map<string, Overlay>();
+  /** The raw file config of the last successful apply; admin changes compose against it. */
+  #baseRaw: Record<string, unknown> | null = null;
+  #last: ReloadRecord | null = null;
+  #lastFailure: ReloadRecord | null = null;
+  #watchQueued: Promise<ReloadRecord> | null = null;
+
+  constructor(opts: ReloaderOptions) {
+    this.#server = opts.server;
+    this.#source = opts.source;
+    this.#log = opts.logger;
+    this.#hooks = opts.hooks ?? noopHooks;
+    this.#baseRaw = opts.initialRaw ?? null;
+  }
+
+  get source(): ConfigSource {
+    return this.#source;
+  }
+  get last(): ReloadRecord | null {
+    return this.#last;
+  }
+  get lastFailure(): ReloadRecord | null {
+    return this.#lastFailure;
+  }
+  /** The admin overlays now in force, by app name. */
+  get overlays(): ReadonlyMap<string, Overlay> {
+    return this.#overlays;
+  }
+
+  /**
+   * Re-reads the config file and applies it with the admin overlays (or without them, when
+   * `discardOverlays`). Never throws: the returned record says whether it applied.
+   */
+  reload(trigger: string, opts: { discardOverlays?: boolean } = {}): Promise<ReloadRecord> {
+    // A burst of watch events needs one reload after the last of them, not one each.
+    if (trigger === 'watch' && opts.discardOverlays !== true && this.#watchQueued !== null) return this.#watchQueued;
+    const p = this.#mutex.run(async () => {
+      if (trigger === 'watch') this.#watchQueued = null;
+      const start = performance.now();
+      let raw: Record<string, unknown>;
+      try {
+        raw = await this.#source.readRaw();
+      } catch (err) {
+        return this.#failed(trigger, start, err);
+      }
+      const overlays = opts.discardOverlays === true ? new Map<string, Overlay>() : this.#overlays;
+      const shadowed = ConfigSource.appNames(raw).filter((n) => overlays.has(n));
+      const result = await this.#apply(trigger, start, raw, overlays);
+      if (result.record.ok) {
+        this.#baseRaw = raw;
+        if (opts.discardOverlays === true && this.#overlays.size > 0) {
+          this.#log.info({ event: 'overlays_discarded', apps: [...this.#overlays.keys()] }, 'admin changes discarded: running exactly the config file');
+          this.#overlays = new Map();
+        } else if (shadowed.length > 0) {
+          this.#log.warn({ event: 'overlay_shadows_file', apps: shadowed }, `admin changes still override the config file for ${shadowed.join(', ')}; POST /admin/reload with {"discardOverlays": true} to run the file as written`);
+        }
+      }
+      return result.record;
+    });
+    if (trigger === 'watch' && opts.discardOverlays !== true) {
+      this.#watchQueued = p;
+      void p.finally(() => {
+        if (this.#watchQueued === p) this.#watchQueued = null;
+      });
+    }
+    return p;
+  }
+
+  /** POST /admin/apps (`mode` add) and PUT /admin/apps/:name (`mode` replace). */
+  putApp(mode: 'add' | 'replace', urlName: string | null, body: unknown): Promise<AppliedChange> {
+    return this.#mutex.run(async () => {
+      const start = performance.now();
+      if (!isObject(body)) throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', 'the request body must be a JSON object: an app entry as in the config file');
+      const app: Record<string, unknown> = { ...body };
+      if (urlName !== null) {
+        if (app.name === undefined) app.name = urlName;
+        else if (app.name !== urlName) throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', `the body names app "${String(app.name)}" but the URL names "${urlName}"; they must match (renaming is DELETE then POST)`);
+      }
+      const parsed = appSchema.safeParse(app, { reportInput: true });
+      if (!parsed.success) {
+        const problems = problemsFromIssues('request body', parsed.error.issues).map(formatProblem);
+        throw new AdminRequestError('NANO_ERR_CONFIG_INVALID', `invalid app: ${problems.join('; ')}`, problems);
+      }
+      const name = parsed.data.name;
+      const exists = this.#server.config?.apps.some((a) => a.name === name) === true;
+      if (mode === 'add' && exists) throw new AdminRequestError('NANO_ERR_ADMIN_CONFLICT', `app "${name}" already exists; PUT /admin/apps/${name} replaces it`);
+      if (mode === 'replace' && !exists) throw new AdminRequestError('NANO_ERR_ADMIN_NOT_FOUND', `no app "${name}"; POST /admin/apps adds one`);
+      const next = new Map(this.#overlays);
+      next.set(name, { op: 'put', app });
+      return this.#adminApply(`admin ${mode}`, start, next);
+    });
+  }
+
+  /** DELETE /admin/apps/:name: the app drains (new requests 503) and is removed. */
+  removeApp(name: string): Promise<AppliedChange> {
+    return this.#mutex.run(async () => {
+      const start = performance.now();
+      if (this.#server.config?.apps.some((a) => a.name === name) !== true) throw new AdminRequestError('NANO_ERR_ADMIN_NOT_FOUND', `no app "${name}"`);
+      const next = new Map(this.#overlays);
+      next.set(name, { op: 'delete' });
+      return this.#adminApply('admin remove', start, next);
+    });
+  }
+
+  async #adminApply(trigger: string, start: number, next: Map<string, Overlay>): Promise<AppliedChange> {
+    const raw = this.#baseRaw ?? (await this.#source.readRaw());
+    const result = await this.#apply(trigger, start, raw, next);
+    if (!result.record.ok) throw new AdminRequestError(result.record.code ?? 'NANO_ERR_CONFIG_INVALID', (result.record.problems ?? []).join('\n'), [...(result.record.problems ?? [])]);
+    this.#overlays = next;
+    this.#baseRaw = raw;
+    return result;
+  }
+
+  async #apply(trigger: string, start: number, raw: Record<string, unknown>, overlays: ReadonlyMap<string, Overlay>): Promise<AppliedChange> {
+    let cfg: Config;
+    let report: ReconfigureReport;
+    try {
+      cfg = this.#source.compose(raw, overlays);
+      this.#warnRestartOnly(cfg);
+      report = await this.#server.reconfigure(cfg);
+    } catch (err) {
+      return { record: this.#failed(trigger, start, err), retired: Promise.resolve([]) };
+    }
+    const record: ReloadRecord = { trigger, at: new Date().toISOString(), ok: true, ms: Math.round(performance.now() - start), added: report.added, removed: report.removed, changed: report.changed };
+    this.#last = record;
+    this.#hooks.reload('ok', trigger);
+    this.#log.info({ event: 'reloaded', trigger, added: report.added, removed: report.removed, changed: report.changed, ms: record.ms }, `reloaded (${trigger}): ${describeChange(report)}`);
+    return { record, retired: report.retired };
+  }
+
+  /** Records and logs (one line) a reload that changed nothing. */
+  #failed(trigger: string, start: number, err: unknown): ReloadRecord {
+    const { code, problems } = describeError(err);
+    const record: ReloadRecord = { trigger, at: new Date().toISOString(), ok: false, ms: Math.round(performance.now() - start), added: [], removed: [], changed: [], code, problems };
+    this.#last = record;
+    this.#lastFailure = record;
+    this.#hooks.reload('failed', trigger);
+    this.#log.error({ event: 'reload_failed', trigger, code, problems }, `reload (${trigger}) failed; the running version keeps serving: ${problems.join(' | ')}`);
+    return record;
+  }
+
+  /** Listener and admin settings apply at start only: say so instead of ignoring a change. */
+  #warnRestartOnly(next: Config): void {
+    const cur = this.#server.config;
+    if (cur === null) return;
+    const changed: string[] = [];
+    if (next.server.host !== cur.server.host) changed.push('server.host');
+    if (next.server.port !== cur.server.port) changed.push('server.port');
+    for (const k of ['host', 'port', 'token', 'tokenFromEnv'] as const) if (next.admin[k] !== cur.admin[k]) changed.push(`admin.${k}`);
+    if (changed.length > 0) this.#log.warn({ event: 'restart_needed', fields: changed }, `${changed.join(', ')} changed: restart nano to apply (the rest of the config is applied now)`);
+  }
+
+  /** Every path the watcher should follow: the config file and each app's directory or file. */
+  watchedPaths(): string[] {
+    const paths = new Set<string>();
+    if (this.#source.file !== null) paths.add(this.#source.file);
+    for (const a of this.#server.config?.apps ?? []) paths.add(a.path);
+    return [...paths];
+  }
+}
+
+function describeChange(r: ReconfigureReport): string {
+  const parts: string[] = [];
+  if (r.added.length > 0) parts.push(`added ${r.added.join(', ')}`);
+  if (r.removed.length > 0) parts.push(`removed ${r.removed.join(', ')}`);
+  if (r.changed.length > 0) parts.push(`new version of ${r.changed.join(', ')}`);
+  return parts.length === 0 ? 'nothing changed' : parts.join('; ');
+}
+
+/** Error code and problem lines of a failed reload: never a stack, never a secret value. */
+export function describeError(err: unknown): { code: ErrorCode; problems: string[] } {
+  if (err instanceof ConfigError) return { code: err.code, problems: err.problems.map(formatProblem) };
+  if (err instanceof ReloadError) return { code: err.code, problems: err.problems.map(formatAppProblem) };
+  if (err instanceof NanoError) return { code: err.code, problems: err.message.split('\n') };
+  return { code: 'NANO_ERR_INTERNAL', problems: [err instanceof Error ? err.message : String(err)] };
+}

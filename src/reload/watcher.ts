@@ -1,0 +1,72 @@
+// Watches the config file and every app's directory (chokidar) and asks for one reload once a
+// burst of changes has been quiet for `debounceMs`. What it watches follows the applied config:
+// after each reload the caller syncs the paths. node_modules and dot-files are ignored, as the
+// app loader ignores them.
+import { watch, type FSWatcher } from 'chokidar';
+import { basename, sep } from 'node:path';
+import type { Logger } from '../observability/logger.js';
+
+export interface WatcherOptions {
+  readonly debounceMs: number;
+  readonly log: Logger;
+  /** Called after a quiet period with the paths that changed (relative order kept, no duplicates). */
+  readonly onChange: (paths: string[]) => void;
+}
+
+export class Watcher {
+  readonly #opts: WatcherOptions;
+  #fs: FSWatcher | null = null;
+  #watched = new Set<string>();
+  #pending = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  /** Paths watched on purpose even though their name starts with a dot (e.g. a `.nano.json`). */
+  #explicit = new Set<string>();
+
+  constructor(opts: WatcherOptions) {
+    this.#opts = opts;
+  }
+
+  /** Starts watching; resolves once chokidar has scanned the paths (edits after this are seen). */
+  async start(paths: readonly string[]): Promise<void> {
+    this.#explicit = new Set(paths);
+    const fs = watch([...paths], {
+      ignoreInitial: true,
+      ignored: (p: string) => !this.#explicit.has(p) && (basename(p).startsWith('.') || p.split(sep).includes('node_modules')),
+    });
+    this.#fs = fs;
+    this.#watched = new Set(paths);
+    fs.on('all', (_event, path) => this.#changed(path));
+    fs.on('error', (err) => this.#opts.log.warn({ event: 'watch_error', err: err instanceof Error ? err.message : String(err) }, 'file watcher error; reload with SIGHUP or POST /admin/reload'));
+    await new Promise<void>((resolve) => fs.once('ready', () => resolve()));
+  }
+
+  /** Follows the applied config: watches new app paths, stops watching removed ones. */
+  sync(paths: readonly string[]): void {
+    const fs = this.#fs;
+    if (fs === null) return;
+    const next = new Set(paths);
+    const added = [...next].filter((p) => !this.#watched.has(p));
+    const gone = [...this.#watched].filter((p) => !next.has(p));
+    this.#explicit = next;
+    if (gone.length > 0) fs.unwatch(gone);
+    if (added.length > 0) fs.add(added);
+    this.#watched = next;
+  }
+
+  #changed(path: string): void {
+    this.#pending.add(path);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      const paths = [...this.#pending];
+      this.#pending.clear();
+      this.#opts.onChange(paths);
+    }, this.#opts.debounceMs);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    const fs = this.#fs;
+    this.#fs = null;
+    await fs?.close();
+  }
+}

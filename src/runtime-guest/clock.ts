@@ -1,0 +1,15 @@
+// The isolate's clock for performance.now(), Event.timeStamp and console.time: milliseconds since
+// the runtime started (the time origin), monotonic even when the wall clock steps back. Isolates
+// have no high-resolution timer of their own; millisecond resolution also keeps timing attacks on
+// neighbours coarse (DESIGN.md "Security rules").
+import { DateNow } from './primordials.js';
+
+export const timeOrigin: number = DateNow();
+let last = 0;
+
+/** DOMHighResTimeStamp relative to `timeOrigin`. */
+export function now(): number {
+  const t = DateNow() - timeOrigin;
+  if (t > last) last = t;
+  return last;
+}

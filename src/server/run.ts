@@ -1,0 +1,101 @@
+// Composes a running NANO from a config source: the Server, the Reloader (file + admin overlays),
+// the file Watcher, and, when a token is configured, the admin listener with metrics. The CLI
+// calls `run` and wires signals to `reload` and `shutdown`; tests can call it in-process.
+import { protectEndpoint } from '../host-calls/fetch.js';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
+import { noopHooks } from '../observability/hooks.js';
+import { AdminServer } from '../admin/admin-server.js';
+import { resolveAdminToken } from '../admin/auth.js';
+import { Reloader, type ReloadRecord } from '../reload/reloader.js';
+import { Watcher } from '../reload/watcher.js';
+import type { ConfigSource } from '../reload/source.js';
+import { Server, type DrainResult } from './server.js';
+
+export interface RunOptions {
+  readonly source: ConfigSource;
+  readonly logger: Logger;
+  readonly hostEnv?: NodeJS.ProcessEnv;
+}
+
+export interface Running {
+  readonly server: Server;
+  readonly reloader: Reloader;
+  readonly config: Config;
+  readonly address: AddressInfo;
+  /** The admin listener's address, or null when the admin API is off (no token). */
+  readonly adminAddress: AddressInfo | null;
+  readonly watching: boolean;
+  /** Re-reads the config (SIGHUP); never throws. */
+  reload(trigger: string): Promise<ReloadRecord>;
+  /** Stops watching, drains every app (see Server.drain), then closes the admin listener. */
+  shutdown(timeoutMs?: number): Promise<DrainResult>;
+}
+
+/** Starts everything; throws (ConfigError, ReloadError, NanoError) when the first config fails. */
+export async function run(opts: RunOptions): Promise<Running> {
+  const log = opts.logger;
+  const raw = await opts.source.readRaw();
+  const config = opts.source.compose(raw, new Map());
+  const token = resolveAdminToken(config, opts.hostEnv);
+  // Metrics cost a little on every request, so they exist only when something can read them.
+  const metrics = token === null ? null : new Metrics();
+  const hooks = metrics ?? noopHooks;
+  const server = new Server({ logger: log, hooks });
+  metrics?.attach(server);
+  const reloader = new Reloader({ server, source: opts.source, logger: log, hooks, initialRaw: raw });
+  const address = await server.start(config);
+
+  let admin: AdminServer | null = null;
+  let adminAddress: AddressInfo | null = null;
+  let unprotectAdmin: () => void = () => {};
+  if (token !== null) {
+    admin = new AdminServer({ server, reloader, metrics, token, logger: log });
+    adminAddress = await admin.listen(config.admin.port, config.admin.host);
+    // Apps may never fetch the admin API, whatever port it got (also when configured as 0).
+    unprotectAdmin = protectEndpoint(adminAddress.address, adminAddress.port);
+  } else {
+    log.info({ event: 'admin_off' }, `admin API off: no admin.token and ${config.admin.tokenFromEnv} is not set`);
+  }
+
+  let watcher: Watcher | null = null;
+  if (config.watch.enabled) {
+    const w = new Watcher({
+      debounceMs: config.watch.debounceMs,
+      log,
+      onChange: (paths) => {
+        log.debug({ event: 'files_changed', paths: paths.slice(0, 10) }, 'files changed; reloading');
+        void reloader.reload('watch').then(() => w.sync(reloader.watchedPaths()));
+      },
+    });
+    await w.start(reloader.watchedPaths());
+    watcher = w;
+  }
+
+  let shuttingDown: Promise<DrainResult> | null = null;
+  return {
+    server,
+    reloader,
+    config,
+    address,
+    adminAddress,
+    watching: watcher !== null,
+    async reload(trigger: string) {
+      const r = await reloader.reload(trigger);
+      watcher?.sync(reloader.watchedPaths());
+      return r;
+    },
+    shutdown(timeoutMs?: number) {
+      shuttingDown ??= (async () => {
+        const closing = watcher?.close();
+        const result = await server.drain(timeoutMs ?? server.config?.server.drainTimeoutMs ?? config.server.drainTimeoutMs);
+        await Promise.all([closing, admin?.close()]);
+        unprotectAdmin();
+        return result;
+      })();
+      return shuttingDown;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// The whole run on the fixture tree: exit status both ways, --update-expectations, outputs, no-WPT mode.
+import t from 'tap';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AreaExpectations } from '../../conformance/expectations.js';
+import type { Report } from '../../conformance/report.js';
+import { runConformance, type RunnerOptions } from '../../conformance/runner.js';
+import { checkSurface } from '../../conformance/surface.js';
+import { ROOT, TREE, tempData } from './helpers.js';
+
+const data = tempData();
+const out = mkdtempSync(join(tmpdir(), 'nano-wpt-out-'));
+t.teardown(() => {
+  data.cleanup();
+  rmSync(out, { recursive: true, force: true });
+});
+
+// The surface expectations follow whatever the runtime has today, so this test does not break
+// each time an API lands; surface matching itself is tested in expectations.test.ts.
+const missing = (await checkSurface()).filter((entry) => !entry.ok);
+writeFileSync(join(data.dir, 'expectations', 'surface.json'), JSON.stringify(Object.fromEntries(missing.map((e) => [e.name, 'not yet']))));
+
+const expectationsFile = join(data.dir, 'expectations', 'fixtures.json');
+const readExpectations = (): AreaExpectations => JSON.parse(readFileSync(expectationsFile, 'utf8')) as AreaExpectations;
+
+function options(extra: Partial<RunnerOptions> = {}): RunnerOptions & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    root: ROOT,
+    dataDir: data.dir,
+    wpt: TREE,
+    jobs: 2,
+    timeoutMs: 1500,
+    updateExpectations: false,
+    outputs: { report: join(out, 'report.json'), matrix: join(out, 'wintercg.mdx'), badge: join(out, 'badge.svg') },
+    verbose: false,
+    log: (line) => lines.push(line),
+    lines,
+    ...extra,
+  };
+}
+
+t.test('with true expectations the run passes and writes report, matrix and badge', async (t) => {
+  const opts = options();
+  const result = await runConformance(opts);
+  t.same(result.mismatches, [], opts.lines.join('\n'));
+  t.equal(result.exitCode, 0);
+  t.equal(result.wptRan, true);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+  t.equal(report.areas.fixtures?.filesSkipped, 2);
+  t.equal(report.files['fixtures/skip/skipped.any.js']?.status, 'SKIP');
+  t.equal(report.files['fixtures/timeout/never-finishes.any.js']?.status, 'TIMEOUT');
+  t.equal(report.files['fixtures/crash/out-of-memory.any.js']?.status, 'CRASH');
+  t.equal(report.surface.total, 54);
+  const matrix = readFileSync(join(out, 'wintercg.mdx'), 'utf8');
+  t.match(matrix, /^---\ntitle: WinterCG compliance/);
+  t.match(matrix, /\| Runner fixtures \|/);
+  t.match(matrix, /## API surface/);
+  t.match(matrix, /\| 3 \(1\/2 files\) \|/, 'peer figures from comparison.json');
+  t.match(readFileSync(join(out, 'badge.svg'), 'utf8'), new RegExp(`WinterCG: ${Math.floor(report.totals.percent)}%`));
+});
+
+t.test('an unexpected pass and an unexpected failure both fail the run', async (t) => {
+  const expectations = readExpectations();
+  expectations['fixtures/expect/passes.any.js'] = { fail: { 'first passing subtest': 'pretend it fails' } };
+  delete expectations['fixtures/async/promise-test.any.js'];
+  writeFileSync(expectationsFile, JSON.stringify(expectations));
+  const opts = options({ outputs: undefined });
+  const result = await runConformance(opts);
+  t.equal(result.exitCode, 1);
+  t.same(
+    result.mismatches.map((m) => [m.kind, m.file, m.subtest]).sort(),
+    [
+      ['unexpected-fail', 'fixtures/async/promise-test.any.js', 'a rejecting promise_test fails'],
+      ['unexpected-pass', 'fixtures/expect/passes.any.js', 'first passing subtest'],
+    ],
+  );
+  t.ok(opts.lines.some((line) => line.startsWith('FAILED: 2 results differ')));
+});
+
+t.test('--update-expectations rewrites them so the next run passes', async (t) => {
+  const updated = await runConformance(options({ updateExpectations: true, outputs: undefined }));
+  t.equal(updated.exitCode, 0);
+  const expectations = readExpectations();
+  t.equal(expectations['fixtures/expect/passes.any.js'], undefined, 'the entry for a passing file is gone');
+  t.match(expectations['fixtures/async/promise-test.any.js'], { fail: { 'a rejecting promise_test fails': /^FAIL: .*deliberate/ } });
+  t.same(expectations['fixtures/skip/skipped.any.js'], { skip: 'shows that a skipped file never runs' }, 'skips are kept');
+  const again = await runConformance(options({ outputs: undefined }));
+  t.same(again.mismatches, []);
+  t.equal(again.exitCode, 0);
+});
+
+t.test('stale entries for files that do not exist fail a full run', async (t) => {
+  const expectations = readExpectations();
+  expectations['fixtures/removed.any.js'] = { harness: 'file was deleted upstream' };
+  writeFileSync(expectationsFile, JSON.stringify(expectations));
+  const result = await runConformance(options({ outputs: undefined, filter: undefined }));
+  t.same(result.mismatches.map((m) => [m.kind, m.file]), [['stale', 'fixtures/removed.any.js']]);
+  delete expectations['fixtures/removed.any.js'];
+  writeFileSync(expectationsFile, JSON.stringify(expectations));
+});
+
+t.test('without a WPT copy only the surface check runs, and the run says so', async (t) => {
+  const empty = mkdtempSync(join(tmpdir(), 'nano-no-wpt-'));
+  t.teardown(() => rmSync(empty, { recursive: true, force: true }));
+  const report = join(empty, 'report.json');
+  const opts = options({ wpt: empty, outputs: { report, matrix: join(empty, 'm.mdx'), badge: join(empty, 'b.svg') } });
+  const result = await runConformance(opts);
+  t.equal(result.exitCode, 0);
+  t.equal(result.wptRan, false);
+  t.ok(opts.lines.some((line) => line.includes('npm run wpt:sync')), 'says how to get WPT');
+  t.ok(opts.lines.some((line) => line.includes('did NOT run')));
+  t.notOk(existsSync(report), 'no report from a run without WPT');
+});

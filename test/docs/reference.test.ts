@@ -1,0 +1,59 @@
+// The generated reference pages and JSON Schema match their sources: the error page lists
+// exactly the registry's codes (both ways, with kind and status), and every generated file is
+// what `npm run docs:gen` would write now.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ERRORS, type ErrorCode } from '../../src/errors/registry.js';
+import { configSchema } from '../../src/config/schema.js';
+import { ROOT } from '../helpers/serve.js';
+
+interface Generator {
+  OUTPUTS: { schema: string; config: string; errors: string };
+  generate(): Promise<Record<string, string>>;
+}
+const gen = (await import(pathToFileURL(join(ROOT, 'scripts/gen-docs.mjs')).href)) as Generator;
+const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
+
+t.test('the errors page and the registry match both ways', async (t) => {
+  const page = read(gen.OUTPUTS.errors);
+  t.match(page, /^---\ntitle: Error codes\n/, 'the page keeps its title');
+  const rows = new Map<string, { status: string; section: string }>();
+  let section = '';
+  for (const line of page.split('\n')) {
+    if (line.startsWith('## ')) section = line;
+    const m = /^\| `(NANO_ERR_[A-Z_]+)` \| ([^|]+) \|/.exec(line);
+    if (m !== null) rows.set(m[1] ?? '', { status: (m[2] ?? '').trim(), section });
+  }
+  for (const [code, spec] of Object.entries(ERRORS)) {
+    const row = rows.get(code);
+    t.ok(row, `${code} is on the page`);
+    t.equal(row?.status, spec.status === 0 ? '—' : String(spec.status), `${code}: status`);
+    t.equal(row?.section, spec.kind === 'user' ? '## Your config or app is wrong' : '## NANO failed', `${code}: kind`);
+  }
+  for (const code of rows.keys()) t.ok(code in ERRORS, `${code} on the page is in the registry`);
+  t.equal(rows.size, Object.keys(ERRORS).length);
+});
+
+t.test('every code a source file uses is in the registry', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const used = new Set(execFileSync('grep', ['-rhoE', 'NANO_ERR_[A-Z_]+', join(ROOT, 'src')], { encoding: 'utf8' }).split('\n').filter((c) => c !== '' && c !== 'NANO_ERR_' && !c.endsWith('_')));
+  for (const c of used) t.ok(c in ERRORS, `${c} is registered`);
+  t.ok(used.has('NANO_ERR_SECRET_UNAVAILABLE' satisfies ErrorCode));
+});
+
+t.test('generated files are up to date (run npm run docs:gen)', async (t) => {
+  const files = await gen.generate();
+  for (const [rel, content] of Object.entries(files)) t.equal(read(rel), content, rel);
+  t.match(read(gen.OUTPUTS.config), /^---\ntitle: Config fields\n/, 'the config page keeps its title');
+});
+
+t.test('the config page documents every field of the schema', async (t) => {
+  const page = read(gen.OUTPUTS.config);
+  for (const name of Object.keys(configSchema.shape)) t.match(page, new RegExp(`\\| \`${name.replace('$', '\\$')}\` \\|`), `${name} has a row`);
+  for (const name of ['drainTimeoutMs', 'tokenFromEnv', 'debounceMs', 'idleEvictMs', 'secrets', 'memoryMb']) t.match(page, new RegExp(`\\| \`${name}\` \\|`), `${name} has a row`);
+  const schema = JSON.parse(read(gen.OUTPUTS.schema)) as { properties: Record<string, unknown>; additionalProperties: boolean };
+  t.equal(schema.additionalProperties, false, 'the JSON Schema is strict like the config');
+  t.ok('apps' in schema.properties);
+});

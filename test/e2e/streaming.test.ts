@@ -1,0 +1,190 @@
+// End-to-end streaming through a real `nano serve`: a slow client slows the producer, a client that
+// leaves cancels the app's stream, a producer error closes the connection (logged, no hang),
+// uploads stream in (early responses, echo), and 1 GiB passes with bounded server memory.
+import t from 'tap';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { request, Agent, type IncomingMessage, type ClientRequest } from 'node:http';
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import { serve, fetchRaw, tempTree, ROOT, type Served } from '../helpers/serve.js';
+
+const dir = tempTree({
+  'nano.json': JSON.stringify({
+    defaults: { idleEvictMs: 0 },
+    apps: [{ name: 'streaming', path: join(ROOT, 'test/fixtures/apps/streaming'), default: true, limits: { maxBodyBytes: 2 ** 31 } }],
+  }),
+});
+let s: Served;
+t.before(async () => {
+  s = await serve(['--config', join(dir, 'nano.json')]);
+});
+t.teardown(() => s.stop().then(() => undefined));
+
+interface Stats {
+  pulls: number;
+  cancels: number;
+  lastCancel: string | null;
+}
+const stats = async (): Promise<Stats> => JSON.parse((await fetchRaw(s.port, '/stats')).text) as Stats;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a request and resolves with its response (the request may still be uploading). */
+function open(path: string, opts: { method?: string; headers?: Record<string, string>; agent?: Agent } = {}): { req: ClientRequest; res: Promise<IncomingMessage> } {
+  const req = request({ host: '127.0.0.1', port: s.port, path, method: opts.method ?? 'GET', headers: opts.headers ?? {}, agent: opts.agent ?? false });
+  const res = once(req, 'response').then(([r]) => r as IncomingMessage);
+  return { req, res };
+}
+function readAll(res: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks)));
+    res.on('error', reject);
+  });
+}
+function vmRssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? 0 : Number(m[1]) / 1024;
+}
+
+t.test('a slow client slows the producer: pulls stop while the client does not read', async (t) => {
+  await fetchRaw(s.port, '/reset');
+  const chunks = 2048; // 128 MiB in 64 KiB chunks
+  const { req, res: pending } = open(`/produce?chunks=${chunks}&size=65536`);
+  req.end();
+  const res = await pending;
+  res.pause();
+  // Wait for the pull count to settle: the host stops taking once the socket is full.
+  let before = -1;
+  let now = (await stats()).pulls;
+  for (let i = 0; i < 40 && now !== before; i++) {
+    await sleep(150);
+    before = now;
+    now = (await stats()).pulls;
+  }
+  t.equal(now, before, `the producer stopped at ${now} pulls while the client was paused`);
+  t.ok(now < chunks / 4, `only ${now} of ${chunks} chunks were produced (${(now / 16).toFixed(1)} MiB buffered between app and client)`);
+  res.resume();
+  const body = await readAll(res);
+  t.equal(body.length, chunks * 65536, 'every byte arrives once the client reads');
+  t.equal(body[body.length - 1], (chunks - 1) & 255, 'in order');
+  t.equal((await stats()).pulls, chunks + 1, 'the producer ran to its end');
+});
+
+t.test('a client that disconnects cancels the stream: the app\'s cancel() runs', async (t) => {
+  await fetchRaw(s.port, '/reset');
+  const { req, res: pending } = open('/infinite');
+  req.end();
+  const res = await pending;
+  let got = 0;
+  await new Promise<void>((resolve) => {
+    res.on('data', (c: Buffer) => {
+      got += c.length;
+      if (got >= 1 << 20) resolve();
+    });
+  });
+  req.destroy();
+  const line = await s.waitForLog((l) => l.app === 'streaming' && typeof l.msg === 'string' && l.msg.startsWith('stream cancelled'));
+  t.match(line.msg, /client disconnected/, 'cancel() got the reason');
+  const st = await stats();
+  t.equal(st.cancels, 1, 'cancel() ran once');
+  await sleep(100);
+  t.equal((await stats()).pulls, st.pulls, 'no pulls after the cancel');
+});
+
+t.test('a producer error mid-stream closes the connection and is logged (no hang)', async (t) => {
+  const { req, res: pending } = open('/fail');
+  req.end();
+  const res = await pending;
+  t.equal(res.statusCode, 200);
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  const outcome = await Promise.race([
+    new Promise<string>((resolve) => res.on('end', () => resolve('end'))),
+    new Promise<string>((resolve) => res.on('aborted', () => resolve('aborted'))),
+    new Promise<string>((resolve) => res.on('error', () => resolve('aborted'))),
+    sleep(5000).then(() => 'hang'),
+  ]);
+  t.equal(outcome, 'aborted', 'the connection is cut, so the client sees a truncated body');
+  t.equal(Buffer.concat(chunks).toString(), 'part 1\npart 2\npart 3\n', 'what came before the error was delivered');
+  const line = await s.waitForLog((l) => l.app === 'streaming' && typeof l.err === 'string' && (l.err as string).includes('producer broke mid-stream'));
+  t.match(line.msg, /response body stream failed/);
+});
+
+t.test('request.body streams: an early response while the upload is still running', async (t) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const { req, res: pending } = open('/early', { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent });
+  req.write(Buffer.alloc(1000, 1));
+  const res = await pending; // arrives before req.end()
+  t.equal(res.statusCode, 200);
+  t.match((await readAll(res)).toString(), /^first chunk: \d+ bytes$/);
+  req.end(Buffer.alloc(4 << 20, 2)); // the rest is discarded by the server
+  const again = open('/stats', { agent });
+  again.req.end();
+  const next = await again.res;
+  t.equal(next.statusCode, 200, 'the connection stays usable after the discarded upload');
+  await readAll(next);
+});
+
+t.test('uploads stream in chunks and echo back while still uploading', async (t) => {
+  const size = 64 << 20;
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31) & 255;
+  const send = (req: ClientRequest): void => {
+    let left = size / chunk.length;
+    const write = (): void => {
+      while (left > 0) {
+        left--;
+        if (!req.write(chunk)) {
+          req.once('drain', write);
+          return;
+        }
+      }
+      req.end();
+    };
+    write();
+  };
+  const count = open('/count', { method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
+  send(count.req);
+  t.same(JSON.parse((await readAll(await count.res)).toString()), { total: size }, 'request.body delivered every byte');
+
+  const echo = open('/echo', { method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
+  send(echo.req);
+  const res = await echo.res;
+  const hash = createHash('sha256');
+  let n = 0;
+  res.on('data', (c: Buffer) => {
+    hash.update(c);
+    n += c.length;
+  });
+  await once(res, 'end');
+  const expected = createHash('sha256');
+  for (let i = 0; i < size / chunk.length; i++) expected.update(chunk);
+  t.equal(n, size);
+  t.equal(hash.digest('hex'), expected.digest('hex'), 'the echo is byte-identical');
+});
+
+t.test('1 GiB streams through with bounded server memory', async (t) => {
+  const pid = s.child.pid as number;
+  const base = vmRssMiB(pid);
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, vmRssMiB(pid))), 25);
+  const started = performance.now();
+  const { req, res: pending } = open('/big?mib=1024');
+  req.end();
+  const res = await pending;
+  let n = 0;
+  res.on('data', (c: Buffer) => (n += c.length));
+  await once(res, 'end');
+  const ms = performance.now() - started;
+  clearInterval(sampler);
+  t.equal(n, 1 << 30, 'every byte arrived');
+  t.comment(`1 GiB in ${ms.toFixed(0)} ms (${((1 << 30) / ms / 1e3).toFixed(0)} MB/s); server RSS ${base.toFixed(0)} → peak ${peak.toFixed(0)} MiB`);
+  t.ok(peak - base < 150, `server RSS grew by ${(peak - base).toFixed(0)} MiB (bound: 150)`);
+});
+
+t.test('SIGTERM after streaming exits 0', async (t) => {
+  t.equal((await s.stop('SIGTERM')).code, 0);
+});
