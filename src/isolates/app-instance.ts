@@ -2,7 +2,7 @@
 // isolate, and the requests in flight in it. Turns Node's req/res into guest entries and back,
 // enforcing the app's CPU, memory, wall-clock and body limits.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Entry, Signal, MAX_TAKE_BYTES, type WireResponse, type WireChunks } from '../protocol/bridge.js';
+import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP, BATCH_SEP, type WireChunks } from '../protocol/bridge.js';
 import { ERRORS, errorBody, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
@@ -50,11 +50,18 @@ interface InFlight {
   bodyWaiting: boolean;
   /** The request has a body the guest has not read to its end yet. */
   bodyOpen: boolean;
-  wallTimer: NodeJS.Timeout | undefined;
   resolve: () => void;
 }
 
 let nextRequestId = 1;
+
+interface QueuedDispatch {
+  readonly f: InFlight;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: string;
+  readonly bodyStream: number;
+}
 
 export class AppInstance {
   readonly settings: AppSettings;
@@ -67,6 +74,10 @@ export class AppInstance {
   /** Entries seen by the current isolate and their moving average duration (ms). */
   #entries = 0;
   #entryAvg = 0;
+  /** Dispatches waiting for this turn's flush, and batch origins → their request ids. */
+  #queued: QueuedDispatch[] = [];
+  #wallSweep: NodeJS.Timeout | undefined;
+  readonly #batches = new Map<number, number[]>();
   #longTurns = 0;
   readonly #inflight = new Map<number, InFlight>();
   /** In-flight requests by the id of their streaming response body. */
@@ -166,7 +177,8 @@ export class AppInstance {
       execution: this.#execution,
       onLog: (level, text) => this.#appLog(level, text),
       calls: {
-        respond: (id, wire) => this.#onRespond(Number(id), wire as WireResponse),
+        respond: (id, status, statusText, headers, body, bodyStream) =>
+          this.#onRespond(Number(id), Number(status), String(statusText), String(headers), body as string | Uint8Array | null, Number(bodyStream)),
         respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
@@ -219,6 +231,12 @@ export class AppInstance {
     }
     return new Promise<void>((resolve) => {
       const id = nextRequestId++;
+      // Hot path: a live isolate takes the request in this tick, without a promise hop.
+      const live = this.#isolate;
+      if (live !== null && !live.disposed && this.#creating === null) {
+        this.#dispatch(id, req, res, live, resolve);
+        return;
+      }
       this.#starting++;
       this.#ensureIsolate().then(
         (isolate) => {
@@ -241,13 +259,11 @@ export class AppInstance {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
       id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
-      bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, wallTimer: undefined, resolve,
+      bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, resolve,
     };
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
-    f.wallTimer = setTimeout(() => {
-      if (!f.responded) this.#finishWithError(f, 'NANO_ERR_WALL_LIMIT', `no response within ${this.settings.wallMs} ms`);
-    }, this.settings.wallMs);
+    this.#wallSweep ??= setInterval(() => this.#sweepWall(), Math.min(1000, Math.max(5, Math.floor(this.settings.wallMs / 20)))).unref();
     res.on('close', () => {
       if (!f.finished) {
         // The client went away before we finished: cancel a streaming body in the guest.
@@ -258,8 +274,45 @@ export class AppInstance {
       }
     });
     const host = req.headers.host ?? 'localhost';
-    const wire = { id, method: req.method ?? 'GET', url: `http://${host}${req.url ?? '/'}`, headers: req.rawHeaders, bodyStream: hasBody ? id : 0 };
-    isolate.enter(Entry.dispatch, wire, null, id, this.#remainingCpu(id)).catch((err: unknown) => this.#entryFailed(id, err));
+    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `http://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
+  }
+
+  /**
+   * Requests that arrive in one event-loop turn enter the isolate together (flushed in the check
+   * phase): one entry, one isolated-vm timeout timer and one string copy for all of them. Each
+   * entry with a timeout costs a wake of isolated-vm's timer thread, which on a busy core was
+   * half of a hello-world request's cost; a lone request takes the plain path.
+   */
+  #queueDispatch(d: QueuedDispatch): void {
+    this.#queued.push(d);
+    if (this.#queued.length === 1) setImmediate(() => this.#flushDispatches());
+  }
+
+  #flushDispatches(): void {
+    const batch = this.#queued.filter((d) => !d.f.finished && !d.f.isolate.disposed);
+    this.#queued = [];
+    if (batch.length === 0) return;
+    const first = batch[0] as QueuedDispatch;
+    const isolate = first.f.isolate;
+    if (batch.length === 1 || batch.some((d) => d.f.isolate !== isolate)) {
+      for (const d of batch) {
+        d.f.isolate
+          .dispatch(d.f.id, d.method, d.url, d.headers, d.bodyStream, this.#remainingCpu(d.f.id))
+          .catch((err: unknown) => this.#entryFailed(d.f.id, err));
+      }
+      return;
+    }
+    // A negative origin names the batch; #charge spreads the entry's time over its requests.
+    const origin = -first.f.id;
+    this.#batches.set(origin, batch.map((d) => d.f.id));
+    const text = batch
+      .map((d) => `${d.f.id}${HEADER_SEP}${d.bodyStream}${HEADER_SEP}${d.method}${HEADER_SEP}${d.url}${d.headers === '' ? '' : HEADER_SEP + d.headers}`)
+      .join(BATCH_SEP);
+    isolate.dispatchBatch(text, origin, this.settings.cpuMs).catch((err: unknown) => {
+      this.#batches.delete(origin);
+      // A limit hit by the batch restarts the isolate; the first request is named the culprit.
+      this.#entryFailed(first.f.id, err);
+    });
   }
 
   #remainingCpu(origin: number): number {
@@ -268,24 +321,29 @@ export class AppInstance {
   }
 
   #charge(origin: number, ms: number): void {
+    // A batch entry (negative origin) served several requests: each is charged its share.
+    const ids = origin < 0 ? (this.#batches.get(origin) ?? []) : [origin];
+    if (origin < 0) this.#batches.delete(origin);
+    const share = ids.length > 0 ? ms / ids.length : ms;
     if (this.settings.execution === 'auto' && this.#execution === 'main-thread' && ++this.#entries > AUTO_WARMUP_ENTRIES) {
       // Turns are timed on the wall clock (threadCpuUsage costs ~7% of a hello request), so a sample
       // may include preemption or a GC pause: samples are clipped and averaged slowly, and the
       // "real hog" rule needs two long turns in a row.
-      this.#entryAvg = this.#entryAvg * (1 - AUTO_AVG_WEIGHT) + Math.min(ms, AUTO_SAMPLE_CLIP_MS) * AUTO_AVG_WEIGHT;
-      this.#longTurns = ms > AUTO_POOL_TURN_MS ? this.#longTurns + 1 : 0;
+      this.#entryAvg = this.#entryAvg * (1 - AUTO_AVG_WEIGHT) + Math.min(share, AUTO_SAMPLE_CLIP_MS) * AUTO_AVG_WEIGHT;
+      this.#longTurns = share > AUTO_POOL_TURN_MS ? this.#longTurns + 1 : 0;
       if (this.#entryAvg > AUTO_POOL_ENTRY_MS || this.#longTurns >= 2) {
         this.#execution = 'pool';
         this.#isolate?.setExecution('pool');
-        this.#log.info({ entryMs: Math.round(ms * 100) / 100, avgMs: Math.round(this.#entryAvg * 100) / 100 }, 'app uses more CPU per turn: running it on the isolate thread pool');
+        this.#log.info({ entryMs: Math.round(share * 100) / 100, avgMs: Math.round(this.#entryAvg * 100) / 100 }, 'app uses more CPU per turn: running it on the isolate thread pool');
       }
     }
     // Every entry counts for the app (the last one of a request ends after it left #inflight,
     // and timers or waitUntil work may have none); the request's budget only while it runs.
     this.#hooks.cpu(this.settings.name, ms);
-    const f = this.#inflight.get(origin);
-    if (f === undefined) return;
-    f.cpuMs += ms;
+    for (const id of ids) {
+      const f = this.#inflight.get(id);
+      if (f !== undefined) f.cpuMs += share;
+    }
   }
 
   #entryFailed(origin: number, err: unknown): void {
@@ -323,34 +381,39 @@ export class AppInstance {
     this.#checkIdle();
   }
 
-  #onRespond(id: number, wire: WireResponse): void {
+  #onRespond(id: number, status: number, statusText: string, joinedHeaders: string, body: string | Uint8Array | null, bodyStream: number): void {
     const f = this.#inflight.get(id);
     if (f === undefined || f.responded) return;
     f.responded = true;
-    clearTimeout(f.wallTimer);
     const res = f.res;
-    // A body known in full gets its true length, whatever the app claimed.
-    const headers = wire.body !== null ? withoutHeader(wire.headers, 'content-length') : wire.headers;
-    if (wire.body !== null) headers.push('content-length', String(wire.body.byteLength));
+    let headers = joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP);
+    let chunk: Buffer | string | null = null;
+    if (body !== null) {
+      // A body known in full gets its true length, whatever the app claimed.
+      chunk = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      headers = withoutHeader(headers, 'content-length');
+      headers.push('content-length', String(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength));
+    }
     try {
-      res.writeHead(wire.status, wire.statusText === '' ? undefined : wire.statusText, headers);
+      res.writeHead(status, statusText === '' ? undefined : statusText, headers);
     } catch (err) {
       this.#log.warn({ err: (err as Error).message }, 'app returned headers Node cannot send');
       f.responded = false;
       this.#finishWithError(f, 'NANO_ERR_APP_BAD_RESPONSE', 'the response headers are invalid');
       return;
     }
-    this.#hooks.responseStart(this.settings.name, wire.status);
-    if (wire.bodyStream === 0) {
-      if (wire.body !== null) res.end(Buffer.from(wire.body.buffer, wire.body.byteOffset, wire.body.byteLength));
+    this.#hooks.responseStart(this.settings.name, status);
+    if (bodyStream === 0) {
+      if (chunk !== null) res.end(chunk);
       else res.end();
       this.#complete(f);
       return;
     }
-    f.streamId = wire.bodyStream;
+    f.streamId = bodyStream;
     this.#streams.set(f.streamId, f);
     res.on('drain', () => this.#take(f));
   }
+
 
   #onRespondError(id: number, message: string, stack: string): void {
     const f = this.#inflight.get(id);
@@ -473,11 +536,23 @@ export class AppInstance {
     tryRead();
   }
 
+  /**
+   * The wall-clock limit (until the response starts), checked by one interval per app instead of
+   * a timer per request; in-flight requests are in start order, so the sweep stops at the first
+   * one still within its time. Precision: wallMs / 20, at most a second.
+   */
+  #sweepWall(): void {
+    const deadline = performance.now() - this.settings.wallMs;
+    for (const f of this.#inflight.values()) {
+      if (f.started > deadline) break;
+      if (!f.responded) this.#finishWithError(f, 'NANO_ERR_WALL_LIMIT', `no response within ${this.settings.wallMs} ms`);
+    }
+  }
+
   #finishWithError(f: InFlight, code: ErrorCode, message: string): void {
     if (f.finished) return;
     if (!f.responded && !f.res.headersSent) {
       f.responded = true;
-      clearTimeout(f.wallTimer);
       sendError(f.res, code, message, false);
       if (code === 'NANO_ERR_BODY_TOO_LARGE') f.req.resume();
       this.#hooks.responseStart(this.settings.name, ERRORS[code].status);
@@ -491,8 +566,11 @@ export class AppInstance {
   #complete(f: InFlight): void {
     if (f.finished) return;
     f.finished = true;
-    clearTimeout(f.wallTimer);
     this.#inflight.delete(f.id);
+    if (this.#inflight.size === 0 && this.#wallSweep !== undefined) {
+      clearInterval(this.#wallSweep);
+      this.#wallSweep = undefined;
+    }
     this.#streams.delete(f.streamId);
     if (f.bodyOpen) {
       // Answered before reading the whole upload: the rest is discarded (the connection stays

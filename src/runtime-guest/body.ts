@@ -21,6 +21,11 @@ export interface BodyState {
   used: boolean;
   /** Body length in bytes when known. */
   length: number | null;
+  /**
+   * The string the bytes were encoded from, when the body was given as one: the host takes it
+   * instead of the bytes (a string crosses the isolate boundary ~2.5 µs cheaper).
+   */
+  text?: string;
 }
 
 export interface Extracted {
@@ -30,6 +35,12 @@ export interface Extracted {
 
 function bytesBody(bytes: Uint8Array): BodyState {
   return { source: bytes, stream: null, used: false, length: bytes.byteLength };
+}
+
+/** A body given as a string (a USVString: well-formed, so its UTF-8 form is exact). */
+export function textBody(text: string): BodyState {
+  const bytes = utf8Encode(text);
+  return { source: bytes, stream: null, used: false, length: bytes.byteLength, text };
 }
 
 /** https://fetch.spec.whatwg.org/#concept-bodyinit-extract (the WebIDL union, in its order). */
@@ -58,8 +69,7 @@ export function extractBody(init: unknown, keepalive = false): Extracted {
     }
   }
   // Anything else is converted to the union's USVString (WebIDL's fallback for objects too).
-  const bytes = utf8Encode(toUSVString(init));
-  return { body: bytesBody(bytes), contentType: 'text/plain;charset=UTF-8' };
+  return { body: textBody(toUSVString(init)), contentType: 'text/plain;charset=UTF-8' };
 }
 
 /** The polyfill's [[disturbed]] slot: set by any read or cancel, also through a reader or pipe. */

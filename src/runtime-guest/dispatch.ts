@@ -1,11 +1,11 @@
 // Turns a host request into a call of the app's handler and the handler's Response into wire
 // form: module syntax (`export default { fetch }`) or service-worker syntax (a 'fetch' event),
 // ctx.waitUntil, request bodies fed by the host and response bodies drained by the host.
-import { Signal, MAX_TAKE_BYTES, type WireRequest, type WireResponse, type WireChunks } from '../protocol/bridge.js';
+import { Signal, MAX_TAKE_BYTES, type RespondArgs, type WireChunks } from '../protocol/bridge.js';
 import { hostCall, hostSend } from './host.js';
 import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
 import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportException } from './events.js';
-import { headersFromFlat, headersToFlat } from './headers.js';
+import { headersFromFlat, headersFromJoined, headersToJoined } from './headers.js';
 import { makeRequest } from './request.js';
 import { isResponse, resp } from './response.js';
 import { newSignal } from './abort.js';
@@ -199,24 +199,28 @@ export function cancelBody(id: number, reason: string): void {
   s.reader.cancel(new DOMException(reason, 'AbortError')).catch(() => {});
 }
 
-function toWire(r: unknown): WireResponse {
+function toWire(r: unknown): RespondArgs {
   if (!isResponse(r)) throw new TypeError(`The handler did not return a Response (got ${inspect(r, 0)})`);
   const s = resp(r);
   if (s.type === 'error') throw new TypeError('The handler returned Response.error()');
-  const headers = headersToFlat(s.headers);
+  const headers = headersToJoined(s.headers);
   const b = s.body;
-  if (b === null) return { status: s.status, statusText: s.statusText, headers, body: null, bodyStream: 0 };
+  if (b === null) return [s.status, s.statusText, headers, null, 0];
   if (bodyUnusable(b)) throw new TypeError('The response body has already been used or its stream is locked');
-  // Bytes still whole in memory go out in one piece; anything else streams.
+  // A body given as a string crosses as that string; bytes still whole in memory go in one piece.
+  if (b.text !== undefined && b.stream === null) {
+    b.used = true;
+    return [s.status, s.statusText, headers, b.text, 0];
+  }
   const bytes = takeSourceBytes(b);
-  if (bytes !== null) return { status: s.status, statusText: s.statusText, headers, body: bytes, bodyStream: 0 };
+  if (bytes !== null) return [s.status, s.statusText, headers, bytes, 0];
   const stream = b.stream as ReadableStream<Uint8Array>;
   const id = nextStreamId++;
   markUsed(b);
   const out: OutBody = { reader: stream.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, notified: false };
   outBodies.set(id, out);
   pump(id, out);
-  return { status: s.status, statusText: s.statusText, headers, body: null, bodyStream: id };
+  return [s.status, s.statusText, headers, null, id];
 }
 
 function errorText(err: unknown): string {
@@ -228,14 +232,14 @@ function errorStack(err: unknown): string {
 }
 
 function succeed(id: number, r: unknown): void {
-  let wire: WireResponse;
+  let wire: RespondArgs;
   try {
     wire = toWire(r);
   } catch (err) {
     fail(id, err);
     return;
   }
-  hostCall('respond', id, wire);
+  hostCall('respond', id, wire[0], wire[1], wire[2], wire[3], wire[4]);
 }
 function fail(id: number, err: unknown): void {
   hostCall('respondError', id, errorText(err), errorStack(err));
@@ -257,13 +261,13 @@ function makeCtx(id: number): object {
   });
 }
 
-/** Entry.dispatch */
-export function dispatchRequest(w: WireRequest): void {
+/** Entry.dispatch: builds the Request without re-parsing what the host already validated. */
+export function dispatchRequest(id: number, method: string, url: string, headers: string | string[], bodyStreamId: number): void {
   const request = makeRequest({
-    method: w.method,
-    url: w.url,
-    headers: headersFromFlat(w.headers, 'immutable'),
-    body: w.bodyStream === 0 ? null : { source: null, stream: requestBody(w.bodyStream), used: false, length: null },
+    method,
+    url,
+    headers: typeof headers === 'string' ? headersFromJoined(headers, 'immutable') : headersFromFlat(headers, 'immutable'),
+    body: bodyStreamId === 0 ? null : { source: null, stream: requestBody(bodyStreamId), used: false, length: null },
     signal: newSignal(),
     redirect: 'manual',
     credentials: 'same-origin',
@@ -275,7 +279,7 @@ export function dispatchRequest(w: WireRequest): void {
     keepalive: false,
     duplex: 'half',
   });
-  const ctx = makeCtx(w.id);
+  const ctx = makeCtx(id);
   let result: unknown;
   try {
     if (moduleHandler !== null) {
@@ -297,11 +301,11 @@ export function dispatchRequest(w: WireRequest): void {
       result = responded;
     }
   } catch (err) {
-    fail(w.id, err);
+    fail(id, err);
     return;
   }
-  if (isResponse(result)) succeed(w.id, result);
-  else Promise.resolve(result).then((r) => succeed(w.id, r), (err: unknown) => fail(w.id, err));
+  if (isResponse(result)) succeed(id, result);
+  else Promise.resolve(result).then((r) => succeed(id, r), (err: unknown) => fail(id, err));
 }
 
 void reportException;

@@ -2,6 +2,7 @@
 // combined iteration, and getSetCookie. Guards follow Workers rather than browsers: there are no
 // forbidden header names (a server sets Set-Cookie, Host, Content-Length…); 'immutable' is the one
 // guard that refuses changes (incoming request headers, fetch responses, Response.error()).
+import { HEADER_SEP } from '../protocol/bridge.js';
 import { defineInterface, requiredArguments, toByteString, isObject } from './webidl.js';
 
 export type Guard = 'none' | 'immutable' | 'request' | 'request-no-cors' | 'response';
@@ -198,6 +199,16 @@ export function headersFromFlat(flat: string[], guard: Guard): Headers {
   for (let i = 0; i + 1 < flat.length; i += 2) s.list.push([(flat[i] as string).toLowerCase(), flat[i + 1] as string]);
   s.guard = guard;
   return h;
+}
+/** Headers from the host's joined form (HEADER_SEP between names and values). */
+export function headersFromJoined(joined: string, guard: Guard): Headers {
+  return headersFromFlat(joined === '' ? [] : joined.split(HEADER_SEP), guard);
+}
+/** The joined form for the host. */
+export function headersToJoined(h: Headers): string {
+  let out = '';
+  for (const [k, v] of hs(h).list) out += out === '' ? `${k}${HEADER_SEP}${v}` : `${HEADER_SEP}${k}${HEADER_SEP}${v}`;
+  return out;
 }
 /** Flat [name, value, …] list for the wire. */
 export function headersToFlat(h: Headers): string[] {

@@ -1,8 +1,9 @@
 // The guest runtime's entry: installs the web platform on the isolate's global in a fixed order,
 // then leaves one function, `__nano_entry`, for the host to take (and delete) as its way in.
 import './host.js'; // first: captures and removes the host bridge from the global
-import { Entry, type EntryKind, type WireRequest } from '../protocol/bridge.js';
+import { Entry, type EntryKind } from '../protocol/bridge.js';
 import { completeOp, hostSend, setOrigin } from './host.js';
+import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { exposeGlobals } from './primordials.js';
 import { DOMException } from './dom-exception.js';
 import { Event, CustomEvent, ErrorEvent, EventTarget, initEventTarget, setReportHook } from './events.js';
@@ -96,12 +97,28 @@ exposeGlobals({
   navigator,
 });
 
+/**
+ * Entry.dispatchBatch. Each request's handler runs with its own origin; continuations after an
+ * await run at the end of the entry under the last origin (CPU of those is charged to the batch).
+ */
+function dispatchBatch(batch: string): void {
+  for (const one of batch.split(BATCH_SEP)) {
+    const f = one.split(HEADER_SEP);
+    const id = Number(f[0]);
+    setOrigin(id);
+    dispatchRequest(id, f[2] as string, f[3] as string, f.slice(4), Number(f[1]));
+  }
+}
+
 /** The host's one way in. `origin` tags the entry for CPU accounting on the host side. */
-function entry(kind: EntryKind, a: unknown, b: unknown, origin: number): unknown {
+function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unknown, d?: unknown, e?: unknown): unknown {
   setOrigin(origin);
   switch (kind) {
     case Entry.dispatch:
-      dispatchRequest(a as WireRequest);
+      dispatchRequest(a as number, b as string, c as string, d as string, e as number);
+      return undefined;
+    case Entry.dispatchBatch:
+      dispatchBatch(a as string);
       return undefined;
     case Entry.complete:
       completeOp(a as number, b);

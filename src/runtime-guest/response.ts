@@ -1,10 +1,9 @@
 // Response (https://fetch.spec.whatwg.org/#response-class), with Response.json/redirect/error.
 import { defineInterface, requiredArguments, toUSVString, toByteString, isObject } from './webidl.js';
 import { Headers, fillHeaders, setGuard, cloneHeaders } from './headers.js';
-import { type BodyState, extractBody, bodyStream, bodyUnusable, bodyDisturbed, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
+import { textBody, type BodyState, extractBody, bodyStream, bodyUnusable, bodyDisturbed, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
 import { hostCall } from './host.js';
 import { baseUrl } from './request.js';
-import { utf8Encode } from './encoding.js';
 import type { ReadableStream } from './streams.js';
 
 export interface ResponseState {
@@ -88,13 +87,10 @@ export class Response {
     requiredArguments(arguments.length, 1, "Failed to execute 'json' on 'Response'");
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable");
-    const bytes = utf8Encode(text);
     const s: ResponseState = { type: 'default', status: 200, statusText: '', headers: new Headers(), body: null, urlList: [], redirected: false };
     setGuard(s.headers, 'response');
-    initialize(s, (init ?? {}) as Record<string, unknown>, {
-      body: { source: bytes, stream: null, used: false, length: bytes.length },
-      contentType: 'application/json',
-    });
+    // JSON.stringify escapes lone surrogates, so the text is well-formed and its UTF-8 exact.
+    initialize(s, (init ?? {}) as Record<string, unknown>, { body: textBody(text), contentType: 'application/json' });
     return makeResponse(s);
   }
   get type(): string { return resp(this).type; }
