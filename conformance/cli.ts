@@ -1,4 +1,5 @@
 // `npm run conformance`: parses arguments and runs the conformance suite; all the work is in runner.ts.
+import { isolateTeardownGrace } from '../src/isolates/runtime-isolate.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runConformance } from './runner.js';
@@ -66,7 +67,8 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => {
+  async (code) => {
+    await isolateTeardownGrace();
     process.exitCode = code;
   },
   (error: unknown) => {

@@ -1,11 +1,11 @@
 // `npm run bench`: NANO's speed and memory targets, each measured as a ratio against a baseline
 // taken in the same run. Prints a table and writes bench-results/<date>.json and latest.json.
 // Run it on a quiet machine: server on core 0, load generator on core 1, medians of several runs.
-import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, Agent } from 'node:http';
-import { ROOT, startServer, load, median, round, rssMiB, assertQuiet, LOAD_CPU } from './lib.mjs';
+import { ROOT, startServer, load, median, round, rssMiB, assertQuiet, LOAD_CPU, pinned } from './lib.mjs';
 
 const only = new Set(process.argv.slice(2));
 const want = (name) => only.size === 0 || only.has(name);
@@ -137,11 +137,67 @@ async function benchCpuParallel() {
   return { oneAppRps: round(one, 0), twoAppsRps: round(total, 0), ratio: round(total / one), target: '>= 1.7', pass: total / one >= 1.7, note: `load generators share core ${LOAD_CPU} with the server's second isolate thread` };
 }
 
+/** Runs curl on the load core while sampling the server's RSS; resolves { bytes, seconds, peakRssMiB }. */
+async function transfer(pid, args) {
+  const { spawn } = await import('node:child_process');
+  const [cmd, argv] = pinned(LOAD_CPU, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{size_upload} %{time_total}', ...args]);
+  let peak = rssMiB(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20);
+  const out = await new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d) => (text += d));
+    p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`curl exited ${code}`))));
+  });
+  clearInterval(sampler);
+  const [down, up, secs] = out.trim().split(' ').map(Number);
+  return { bytes: Math.max(down, up), seconds: secs, peakRssMiB: peak };
+}
+
+async function benchStreaming() {
+  const GiB = 1 << 30;
+  const upload = join(mkdtempSync(join(tmpdir(), 'nano-bench-')), 'upload.bin');
+  writeFileSync(upload, Buffer.alloc(100 << 20, 7));
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const measure = async (args, path) => {
+    const s = await startServer(args);
+    const base = `http://127.0.0.1:${s.port}`;
+    await transfer(s.pid, [`${base}/?n=${64 << 20}`]); // warm-up
+    const down = [];
+    const echo = [];
+    for (let i = 0; i < runs; i++) {
+      down.push(await transfer(s.pid, [`${base}/?n=${GiB}`]));
+      echo.push(await transfer(s.pid, ['-X', 'POST', '--upload-file', upload, '-H', 'content-type: application/octet-stream', `${base}${path}`]));
+    }
+    await s.stop();
+    const rate = (xs) => median(xs.map((x) => x.bytes / x.seconds / 1e6));
+    return { downMBs: rate(down), downPeakRssMiB: Math.max(...down.map((x) => x.peakRssMiB)), echoMBs: rate(echo), echoPeakRssMiB: Math.max(...echo.map((x) => x.peakRssMiB)) };
+  };
+  const bare = await measure([join(ROOT, 'scripts/bench/bare-stream-server.mjs')], '/echo');
+  const nano = await measure([...NANO, '--app', join(ROOT, 'scripts/bench/apps/stream')], '/echo');
+  return {
+    download1GiB: { bareMBs: round(bare.downMBs, 0), nanoMBs: round(nano.downMBs, 0), ratio: round(nano.downMBs / bare.downMBs), bareRssMiB: round(bare.downPeakRssMiB, 0), nanoPeakRssMiB: round(nano.downPeakRssMiB, 0), target: 'ratio >= 0.8, RSS < 150 MiB', pass: nano.downMBs / bare.downMBs >= 0.8 && nano.downPeakRssMiB < 150 },
+    echo100MiB: { bareMBs: round(bare.echoMBs, 0), nanoMBs: round(nano.echoMBs, 0), ratio: round(nano.echoMBs / bare.echoMBs), bareRssMiB: round(bare.echoPeakRssMiB, 0), nanoPeakRssMiB: round(nano.echoPeakRssMiB, 0), target: 'ratio >= 0.8, RSS < 150 MiB', pass: nano.echoMBs / bare.echoMBs >= 0.8 && nano.echoPeakRssMiB < 150 },
+  };
+}
+
+async function benchLifecycle() {
+  const { execFileSync } = await import('node:child_process');
+  const out = join(ROOT, 'bench-results/lifecycle.json');
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  execFileSync(process.execPath, ['--no-node-snapshot', join(ROOT, 'scripts/bench/lifecycle.mjs'), '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  const total = Object.values(r.failed).reduce((a, b) => a + b, 0);
+  return { failedRequests: r.failed, requests: Object.fromEntries(r.scenarios.map((s) => [s.scenario, s.requests])), target: '0 failed', pass: total === 0 };
+}
+
 const benches = [
   ['hello', benchHello],
   ['coldStart', benchColdStart],
   ['density', benchDensity],
   ['cpuParallel', benchCpuParallel],
+  ['streaming', benchStreaming],
+  ['lifecycle', benchLifecycle],
 ];
 for (const [name, fn] of benches) {
   if (!want(name)) continue;

@@ -1,5 +1,6 @@
 // The `nano` command: parses arguments, loads config, wires signals, and calls the Server. All
 // behaviour lives in src/server; this file only translates the outside world into calls.
+import { isolateTeardownGrace } from '../isolates/runtime-isolate.js';
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -148,8 +149,9 @@ function hostPort(a: AddressInfo): string {
 /** Exits once the log lines written so far are out (pino writes asynchronously). */
 function exitAfterFlush(log: Logger, code: number): void {
   const exit = (): void => process.exit(code);
-  setTimeout(exit, 200).unref();
-  log.flush(() => exit());
+  setTimeout(exit, 400).unref();
+  // After the flush, a short grace lets isolated-vm finish disposing the drained isolates.
+  log.flush(() => void isolateTeardownGrace(100).then(exit));
 }
 
 function fail(err: unknown): never {

@@ -190,7 +190,7 @@ export class AppInstance {
       if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson);
       const mod = await instantiateApp(iso.isolate, iso.context, this.code, s.cpuMs);
       let def;
-      if (this.code.moduleSyntax) def = await mod.namespace.get('default', { reference: true });
+      if (this.code.moduleSyntax) def = mod.namespace.getSync('default', { reference: true });
       iso.initApp(def, s.envJson, s.cpuMs);
       def?.release();
     } catch (err) {

@@ -51,6 +51,15 @@ export class EntryError extends Error {
   }
 }
 
+/**
+ * Waits briefly so isolated-vm's threads finish unwinding isolates disposed mid-run before the
+ * process exits: exiting during that teardown has been seen (rarely) to abort in isolated-vm's
+ * IsolateEnvironment::GetCurrent assertion. Call before a deliberate exit.
+ */
+export function isolateTeardownGrace(ms = 250): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export class RuntimeIsolate {
   readonly name: string;
   readonly isolate: ivm.Isolate;

@@ -1,5 +1,6 @@
 // One fixture file at a time in a real RuntimeIsolate: META, async and promise tests, timeouts, crashes.
 import t from 'tap';
+import { isolateTeardownGrace } from '../../src/isolates/runtime-isolate.js';
 import { readFileSync } from 'node:fs';
 import { discoverArea } from '../../conformance/discover.js';
 import { matchFiles } from '../../conformance/glob.js';
@@ -13,7 +14,11 @@ const files = matchFiles(TREE, ['fixtures/**/*.any.js', 'fixtures/worker/*.worke
 const { jobs, skipped } = discoverArea('fixtures', TREE, files, { 'fixtures/skip/skipped.any.js': { skip: 'because' } });
 const testharness = readFileSync(testharnessPath(TREE, ROOT), 'utf8');
 const server = await startStaticServer(TREE);
-t.teardown(() => server.close());
+t.teardown(async () => {
+  server.close();
+  // Fixtures loop and exhaust memory: let isolated-vm finish tearing those isolates down.
+  await isolateTeardownGrace();
+});
 
 function job(id: string): TestJob {
   const found = jobs.find((candidate) => candidate.id === id);

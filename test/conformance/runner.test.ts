@@ -1,4 +1,5 @@
 // The whole run on the fixture tree: exit status both ways, --update-expectations, outputs, no-WPT mode.
+import { isolateTeardownGrace } from '../../src/isolates/runtime-isolate.js';
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +12,11 @@ import { ROOT, TREE, tempData } from './helpers.js';
 
 const data = tempData();
 const out = mkdtempSync(join(tmpdir(), 'nano-wpt-out-'));
-t.teardown(() => {
+t.teardown(async () => {
   data.cleanup();
   rmSync(out, { recursive: true, force: true });
+  // Fixtures loop and exhaust memory: let isolated-vm finish tearing those isolates down.
+  await isolateTeardownGrace();
 });
 
 // The surface expectations follow whatever the runtime has today, so this test does not break
