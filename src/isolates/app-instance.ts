@@ -2,8 +2,11 @@
 // isolate, and the requests in flight in it. Turns Node's req/res into guest entries and back,
 // enforcing the app's CPU, memory, wall-clock and body limits.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP, BATCH_SEP, type WireChunks } from '../protocol/bridge.js';
-import { ERRORS, errorBody, type ErrorCode } from '../errors/registry.js';
+import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP, type WireChunks } from '../protocol/bridge.js';
+import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
+import { ERRORS, type ErrorCode } from '../errors/registry.js';
+import { ExecutionPolicy } from './execution-policy.js';
+import { sendError, withoutHeader } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
@@ -24,44 +27,10 @@ export interface AppSettings {
   readonly fetch?: FetchPolicy;
 }
 
-/**
- * An 'auto' app moves from the main thread to the pool when the moving average of its entry
- * durations passes this, not counting an isolate's first entries (cold code is compiled lazily).
- */
-const AUTO_POOL_ENTRY_MS = 2;
-const AUTO_WARMUP_ENTRIES = 8;
-const AUTO_AVG_WEIGHT = 0.05;
-const AUTO_SAMPLE_CLIP_MS = 10;
-const AUTO_POOL_TURN_MS = 50;
 
-interface InFlight {
-  readonly id: number;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly isolate: RuntimeIsolate;
-  readonly started: number;
-  cpuMs: number;
-  responded: boolean;
-  finished: boolean;
-  streamId: number;
-  streamReady: boolean;
-  taking: boolean;
-  bodyBytes: number;
-  bodyWaiting: boolean;
-  /** The request has a body the guest has not read to its end yet. */
-  bodyOpen: boolean;
-  resolve: () => void;
-}
 
 let nextRequestId = 1;
 
-interface QueuedDispatch {
-  readonly f: InFlight;
-  readonly method: string;
-  readonly url: string;
-  readonly headers: string;
-  readonly bodyStream: number;
-}
 
 export class AppInstance {
   readonly settings: AppSettings;
@@ -72,13 +41,11 @@ export class AppInstance {
   #creating: Promise<RuntimeIsolate> | null = null;
   #execution: Execution;
   /** Entries seen by the current isolate and their moving average duration (ms). */
-  #entries = 0;
-  #entryAvg = 0;
+  readonly #policy = new ExecutionPolicy();
   /** Dispatches waiting for this turn's flush, and batch origins → their request ids. */
   #queued: QueuedDispatch[] = [];
   #wallSweep: NodeJS.Timeout | undefined;
   readonly #batches = new Map<number, number[]>();
-  #longTurns = 0;
   readonly #inflight = new Map<number, InFlight>();
   /** In-flight requests by the id of their streaming response body. */
   readonly #streams = new Map<number, InFlight>();
@@ -205,7 +172,7 @@ export class AppInstance {
       throw new EntryError('disposed', 'this app version was retired');
     }
     this.#isolate = iso;
-    this.#entries = 0;
+    this.#policy.isolateCreated();
     this.#hooks.isolateCreated(s.name, performance.now() - start);
     return iso;
   }
@@ -305,9 +272,7 @@ export class AppInstance {
     // A negative origin names the batch; #charge spreads the entry's time over its requests.
     const origin = -first.f.id;
     this.#batches.set(origin, batch.map((d) => d.f.id));
-    const text = batch
-      .map((d) => `${d.f.id}${HEADER_SEP}${d.bodyStream}${HEADER_SEP}${d.method}${HEADER_SEP}${d.url}${d.headers === '' ? '' : HEADER_SEP + d.headers}`)
-      .join(BATCH_SEP);
+    const text = encodeBatch(batch);
     isolate.dispatchBatch(text, origin, this.settings.cpuMs).catch((err: unknown) => {
       this.#batches.delete(origin);
       // A limit hit by the batch restarts the isolate; the first request is named the culprit.
@@ -325,17 +290,10 @@ export class AppInstance {
     const ids = origin < 0 ? (this.#batches.get(origin) ?? []) : [origin];
     if (origin < 0) this.#batches.delete(origin);
     const share = ids.length > 0 ? ms / ids.length : ms;
-    if (this.settings.execution === 'auto' && this.#execution === 'main-thread' && ++this.#entries > AUTO_WARMUP_ENTRIES) {
-      // Turns are timed on the wall clock (threadCpuUsage costs ~7% of a hello request), so a sample
-      // may include preemption or a GC pause: samples are clipped and averaged slowly, and the
-      // "real hog" rule needs two long turns in a row.
-      this.#entryAvg = this.#entryAvg * (1 - AUTO_AVG_WEIGHT) + Math.min(share, AUTO_SAMPLE_CLIP_MS) * AUTO_AVG_WEIGHT;
-      this.#longTurns = share > AUTO_POOL_TURN_MS ? this.#longTurns + 1 : 0;
-      if (this.#entryAvg > AUTO_POOL_ENTRY_MS || this.#longTurns >= 2) {
-        this.#execution = 'pool';
-        this.#isolate?.setExecution('pool');
-        this.#log.info({ entryMs: Math.round(share * 100) / 100, avgMs: Math.round(this.#entryAvg * 100) / 100 }, 'app uses more CPU per turn: running it on the isolate thread pool');
-      }
+    if (this.settings.execution === 'auto' && this.#execution === 'main-thread' && this.#policy.record(share)) {
+      this.#execution = 'pool';
+      this.#isolate?.setExecution('pool');
+      this.#log.info({ entryMs: Math.round(share * 100) / 100, avgMs: Math.round(this.#policy.averageMs * 100) / 100 }, 'app uses more CPU per turn: running it on the isolate thread pool');
     }
     // Every entry counts for the app (the last one of a request ends after it left #inflight,
     // and timers or waitUntil work may have none); the request's budget only while it runs.
@@ -629,24 +587,4 @@ export class AppInstance {
     this.#isolate?.dispose();
     this.#isolate = null;
   }
-}
-
-function withoutHeader(flat: string[], lower: string): string[] {
-  for (let i = 0; i < flat.length; i += 2) {
-    if (flat[i] === lower) return flat.filter((_, j) => j % 2 === 0 ? flat[j] !== lower : flat[j - 1] !== lower);
-  }
-  return flat;
-}
-
-export function sendError(res: ServerResponse, code: ErrorCode, message: string, close: boolean): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const status = ERRORS[code].status || 500;
-  const body = errorBody(code, message);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-  if (close) headers.connection = 'close';
-  res.writeHead(status, headers);
-  res.end(body);
 }

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server as
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Config, AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
-import { AppInstance, sendError, type AppSettings } from '../isolates/app-instance.js';
+import { AppInstance, type AppSettings } from '../isolates/app-instance.js';
+import { sendError } from '../isolates/http-reply.js';
 import { readAppCode } from '../isolates/app-code.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';

@@ -1,0 +1,39 @@
+// The host's record of one request in flight in an app's isolate, and the form in which requests
+// of one event-loop turn are queued and sent to the isolate together (Entry.dispatchBatch).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
+import type { RuntimeIsolate } from './runtime-isolate.js';
+
+export interface InFlight {
+  readonly id: number;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly isolate: RuntimeIsolate;
+  readonly started: number;
+  cpuMs: number;
+  responded: boolean;
+  finished: boolean;
+  streamId: number;
+  streamReady: boolean;
+  taking: boolean;
+  bodyBytes: number;
+  bodyWaiting: boolean;
+  /** The request has a body the guest has not read to its end yet. */
+  bodyOpen: boolean;
+  resolve: () => void;
+}
+
+export interface QueuedDispatch {
+  readonly f: InFlight;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: string;
+  readonly bodyStream: number;
+}
+
+/** The dispatchBatch string: requests joined by BATCH_SEP, each one's fields by HEADER_SEP. */
+export function encodeBatch(batch: readonly QueuedDispatch[]): string {
+  return batch
+    .map((d) => `${d.f.id}${HEADER_SEP}${d.bodyStream}${HEADER_SEP}${d.method}${HEADER_SEP}${d.url}${d.headers === '' ? '' : HEADER_SEP + d.headers}`)
+    .join(BATCH_SEP);
+}
