@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Comparison } from './config.js';
-import { percent, type FileReport, type Report } from './report.js';
+import { areaMeanPercent, percent, type FileReport, type Report } from './report.js';
 
 /** Escapes text for an MDX table cell: pipes, braces and angle brackets would be parsed. */
 function cell(text: string): string {
@@ -37,6 +37,7 @@ function areaTable(report: Report, comparison: Comparison): string[] {
   }
   const t = report.totals;
   lines.push(`| **All** | ${t.filesRun} | ${t.filesSkipped} | ${fmt(t.passed)} / ${fmt(t.total)} | ${rate(t.passed, t.total)} | | | |`);
+  lines.push(`| **Mean of the areas** (the badge) | | | | ${areaMeanPercent(report.areas).toFixed(1)}% | | | |`);
   return lines;
 }
 

@@ -102,6 +102,18 @@ export function summarizeArea(
   return { ...meta, filesRun, filesPassed, filesSkipped, passed, total };
 }
 
+/**
+ * The badge's figure: the mean of the areas' pass rates. Weighting by subtests would let the
+ * largest area decide it (WebCryptoAPI alone has ~60% of all subtests), and a runtime is judged
+ * by how well each API area works.
+ */
+export function areaMeanPercent(areas: Readonly<Record<string, AreaReport>>): number {
+  const rates = Object.values(areas)
+    .filter((a) => a.total > 0)
+    .map((a) => a.passed / a.total);
+  return rates.length === 0 ? 0 : Math.floor((rates.reduce((x, y) => x + y, 0) / rates.length) * 1000) / 10;
+}
+
 /** Percent with one decimal, rounded down so 99.96% never shows as 100%. */
 export function percent(passed: number, total: number): number {
   return total === 0 ? 0 : Math.floor((passed / total) * 1000) / 10;
