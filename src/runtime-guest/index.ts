@@ -2,7 +2,7 @@
 // then leaves one function, `__nano_entry`, for the host to take (and delete) as its way in.
 import './host.js'; // first: captures and removes the host bridge from the global
 import { Entry, type EntryKind } from '../protocol/bridge.js';
-import { completeOp, hostSend, setOrigin } from './host.js';
+import { completeOp, setOrigin } from './host.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { exposeGlobals } from './primordials.js';
 import { DOMException } from './dom-exception.js';
@@ -35,7 +35,6 @@ import { TextEncoderStream, TextDecoderStream } from './text-streams.js';
 import { CompressionStream, DecompressionStream } from './compression.js';
 import { fetch } from './fetch.js';
 import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, cancelBody } from './dispatch.js';
-import { Signal } from '../protocol/bridge.js';
 
 setReportHook(reportException);
 installWebAssembly();
