@@ -4,6 +4,7 @@ import ivm from 'isolated-vm';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Entry, Signal, type EntryKind } from '../protocol/bridge.js';
+import { noteIsolateDisposed } from './memory-release.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
 import '../host-calls/crypto.js'; // registers the crypto.* ops
@@ -318,5 +319,6 @@ export class RuntimeIsolate {
     this.#opState.clear();
     this.#entry.release();
     if (!this.isolate.isDisposed) this.isolate.dispose();
+    noteIsolateDisposed();
   }
 }

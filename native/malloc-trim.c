@@ -1,0 +1,28 @@
+// A Node-API addon with one function: trim() asks glibc's malloc to hand free heap memory back to
+// the OS (malloc_trim(0)). Disposed V8 isolates leave their malloc'd memory free but mapped, spread
+// across the heap where free() never returns it: with 1,000 evicted apps that is hundreds of MiB.
+// Built by scripts/build.mjs when a C compiler is present; NANO runs without it (see
+// src/isolates/memory-release.ts). Only glibc has malloc_trim: elsewhere trim() returns false.
+#include <node_api.h>
+#include <stdbool.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+static napi_value trim(napi_env env, napi_callback_info info) {
+  (void)info;
+  bool released = false;
+#if defined(__GLIBC__)
+  released = malloc_trim(0) == 1;
+#endif
+  napi_value result;
+  napi_get_boolean(env, released, &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  if (napi_create_function(env, "trim", NAPI_AUTO_LENGTH, trim, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "trim", fn) != napi_ok) return NULL;
+  return exports;
+}
