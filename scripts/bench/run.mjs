@@ -162,17 +162,20 @@ async function benchStreaming() {
   const upload = join(mkdtempSync(join(tmpdir(), 'nano-bench-')), 'upload.bin');
   writeFileSync(upload, Buffer.alloc(100 << 20, 7));
   const runs = Number(process.env.BENCH_RUNS ?? 3);
+  // Downloads and echoes each get a fresh server, so each peak RSS is its own scenario's.
   const measure = async (args, path) => {
-    const s = await startServer(args);
-    const base = `http://127.0.0.1:${s.port}`;
-    await transfer(s.pid, [`${base}/?n=${64 << 20}`]); // warm-up
-    const down = [];
-    const echo = [];
-    for (let i = 0; i < runs; i++) {
-      down.push(await transfer(s.pid, [`${base}/?n=${GiB}`]));
-      echo.push(await transfer(s.pid, ['-X', 'POST', '--upload-file', upload, '-H', 'content-type: application/octet-stream', `${base}${path}`]));
-    }
-    await s.stop();
+    const run = async (warm, job) => {
+      const s = await startServer(args);
+      const base = `http://127.0.0.1:${s.port}`;
+      await transfer(s.pid, warm(base));
+      const xs = [];
+      for (let i = 0; i < runs; i++) xs.push(await transfer(s.pid, job(base)));
+      await s.stop();
+      return xs;
+    };
+    const down = await run((base) => [`${base}/?n=${64 << 20}`], (base) => [`${base}/?n=${GiB}`]);
+    const echoArgs = (base) => ['-X', 'POST', '--upload-file', upload, '-H', 'content-type: application/octet-stream', `${base}${path}`];
+    const echo = await run(echoArgs, echoArgs);
     const rate = (xs) => median(xs.map((x) => x.bytes / x.seconds / 1e6));
     return { downMBs: rate(down), downPeakRssMiB: Math.max(...down.map((x) => x.peakRssMiB)), echoMBs: rate(echo), echoPeakRssMiB: Math.max(...echo.map((x) => x.peakRssMiB)) };
   };

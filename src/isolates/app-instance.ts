@@ -3,6 +3,7 @@
 // enforcing the app's CPU, memory, wall-clock and body limits.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP, type WireChunks } from '../protocol/bridge.js';
+import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy } from './execution-policy.js';
@@ -226,7 +227,7 @@ export class AppInstance {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
       id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
-      bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, resolve,
+      tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, resolve,
     };
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
@@ -411,9 +412,19 @@ export class AppInstance {
     }
   }
 
-  /** Moves one batch of response body bytes from the guest to the socket, with backpressure. */
+  /**
+   * Moves one batch of response body bytes from the guest to the socket, with backpressure: a
+   * take starts only while the socket holds less than a batch, so the guest produces the next
+   * batch while the kernel sends the last one.
+   */
   #take(f: InFlight): void {
-    if (f.taking || !f.streamReady || f.finished || f.res.writableNeedDrain) return;
+    if (f.taking || !f.streamReady || f.finished || f.res.writableLength >= MAX_TAKE_BYTES) return;
+    const w = f.window;
+    if (w !== null) {
+      const space = w.space();
+      if (space !== null) this.#takeInto(f, w, space.offset, space.max);
+      return;
+    }
     f.taking = true;
     f.streamReady = false;
     f.isolate.enter(Entry.bodyTake, f.streamId, MAX_TAKE_BYTES, f.id, this.#remainingCpu(f.id)).then(
@@ -421,29 +432,76 @@ export class AppInstance {
         f.taking = false;
         const r = result as WireChunks;
         if (f.finished) return;
-        let ok = true;
-        for (const c of r.chunks) ok = f.res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-        if (r.error !== null) {
-          this.#log.error({ reqId: f.id, err: r.error }, 'response body stream failed; closing the connection');
-          // Ending the socket (not the response) flushes what was written, then closes without the
-          // final chunk, so the client sees a truncated body rather than a complete one.
-          const socket = f.res.socket;
-          if (socket === null) f.res.destroy();
-          else {
-            socket.end();
-            setTimeout(() => socket.destroy(), 5000).unref();
-          }
-          this.#complete(f);
-        } else if (r.done) {
-          f.res.end();
-          this.#complete(f);
-        } else if (ok && f.streamReady) this.#take(f);
+        for (const c of r.chunks) {
+          f.res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+          f.tookBytes += c.byteLength;
+        }
+        if (r.error !== null || r.done) return this.#endStream(f, r.error);
+        if (f.tookBytes >= WINDOW_AFTER_BYTES) {
+          // A bulk stream: from now on its bytes cross through a shared window (entries into one
+          // isolate run in order, so the guest has the window before the next take).
+          f.window = new StreamWindow();
+          f.isolate.enter(Entry.bodyWindow, f.streamId, f.window.sab, f.id, 100).catch((err: unknown) => this.#entryFailed(f.id, err));
+        }
+        this.#take(f);
       },
       (err: unknown) => {
         f.taking = false;
         this.#entryFailed(f.id, err);
       },
     );
+  }
+
+  #takeInto(f: InFlight, w: StreamWindow, offset: number, max: number): void {
+    f.taking = true;
+    f.streamReady = false;
+    f.isolate.takeInto(f.streamId, offset, max, f.id, this.#remainingCpu(f.id)).then(
+      (r) => {
+        f.taking = false;
+        if (f.finished) return;
+        let n: number;
+        let error: string | null = null;
+        let ended = true;
+        if (typeof r === 'string') {
+          const nl = r.indexOf('\n');
+          n = Number(r.slice(0, nl));
+          error = r.slice(nl + 1);
+        } else if (r < 0) n = -r - 1;
+        else {
+          n = r;
+          ended = false;
+        }
+        f.tookBytes += n;
+        if (n > 0) {
+          f.res.write(w.commit(offset, n), () => {
+            w.release();
+            this.#take(f);
+          });
+        }
+        if (ended) return this.#endStream(f, error);
+        this.#take(f);
+      },
+      (err: unknown) => {
+        f.taking = false;
+        this.#entryFailed(f.id, err);
+      },
+    );
+  }
+
+  /** The response body stream ended: cleanly (`error` null) or failed after what was written. */
+  #endStream(f: InFlight, error: string | null): void {
+    if (error !== null) {
+      this.#log.error({ reqId: f.id, err: error }, 'response body stream failed; closing the connection');
+      // Ending the socket (not the response) flushes what was written, then closes without the
+      // final chunk, so the client sees a truncated body rather than a complete one.
+      const socket = f.res.socket;
+      if (socket === null) f.res.destroy();
+      else {
+        socket.end();
+        setTimeout(() => socket.destroy(), 5000).unref();
+      }
+    } else f.res.end();
+    this.#complete(f);
   }
 
   /** Feeds the guest's request body stream one chunk per pull, counting against maxBodyBytes. */

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import type { RuntimeIsolate } from './runtime-isolate.js';
+import type { StreamWindow } from './stream-window.js';
 
 export interface InFlight {
   readonly id: number;
@@ -16,6 +17,9 @@ export interface InFlight {
   streamId: number;
   streamReady: boolean;
   taking: boolean;
+  /** Response body bytes taken so far (a bulk stream gets a window, see stream-window.ts). */
+  tookBytes: number;
+  window: StreamWindow | null;
   bodyBytes: number;
   bodyWaiting: boolean;
   /** The request has a body the guest has not read to its end yet. */

@@ -3,7 +3,7 @@
 import ivm from 'isolated-vm';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Entry, Signal, type EntryKind } from '../protocol/bridge.js';
+import { Entry, Signal, type EntryKind, type WindowTake } from '../protocol/bridge.js';
 import { noteIsolateDisposed } from './memory-release.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
@@ -167,6 +167,11 @@ export class RuntimeIsolate {
    */
   dispatch(id: number, method: string, url: string, headers: string, bodyStream: number, timeoutMs: number): Promise<unknown> {
     return this.#run([Entry.dispatch, id, method, id, url, headers, bodyStream], false, id, timeoutMs);
+  }
+
+  /** Entry.bodyTakeInto: primitives both ways (src/protocol/bridge.ts, WindowTake). */
+  takeInto(streamId: number, offset: number, max: number, origin: number, timeoutMs: number): Promise<WindowTake> {
+    return this.#run([Entry.bodyTakeInto, streamId, offset, origin, max], false, origin, timeoutMs) as Promise<WindowTake>;
   }
 
   /** Entry.dispatchBatch: several requests in one string (see src/protocol/bridge.ts). */

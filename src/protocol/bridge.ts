@@ -30,6 +30,18 @@ export const Entry = {
    * arrive in one event-loop turn share one entry, one timeout timer and one string copy.
    */
   dispatchBatch: 9,
+  /**
+   * a = stream id, b = a SharedArrayBuffer (the stream's window). From now on the host takes this
+   * stream's bytes with `bodyTakeInto` instead of `bodyTake`: the guest copies them into the
+   * window and the host writes them to the socket from there, so bulk bodies cross with one copy
+   * and leave no garbage on the host.
+   */
+  bodyWindow: 10,
+  /**
+   * a = stream id, b = offset in the window, c = max bytes. Copies buffered chunks there; returns
+   * a WindowTake.
+   */
+  bodyTakeInto: 11,
 } as const;
 export type EntryKind = (typeof Entry)[keyof typeof Entry];
 
@@ -77,6 +89,13 @@ export const Signal = {
   /** request id, message, stack: an error that the app did not handle. */
   uncaught: 'uncaught',
 } as const;
+
+/**
+ * What `bodyTakeInto` returns, primitives only: n >= 0 when n bytes were copied into the window and
+ * the stream goes on; -(n + 1) when it ended cleanly after these n bytes; the string
+ * `${n}\n${message}` when it failed after them.
+ */
+export type WindowTake = number | string;
 
 /** Upper bound of bytes one `bodyTake` batch returns (DESIGN.md: ~1 MiB batches stream fastest). */
 export const MAX_TAKE_BYTES = 1 << 20;

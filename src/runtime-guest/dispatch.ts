@@ -1,7 +1,8 @@
 // Turns a host request into a call of the app's handler and the handler's Response into wire
 // form: module syntax (`export default { fetch }`) or service-worker syntax (a 'fetch' event),
 // ctx.waitUntil, request bodies fed by the host and response bodies drained by the host.
-import { Signal, MAX_TAKE_BYTES, type RespondArgs, type WireChunks } from '../protocol/bridge.js';
+import { Signal, MAX_TAKE_BYTES, type RespondArgs, type WireChunks, type WindowTake } from '../protocol/bridge.js';
+import { MathMin, SharedArrayBufferCtor, TypedArraySet, TypedArraySubarray, Uint8ArrayCtor } from './primordials.js';
 import { hostCall, hostSend } from './host.js';
 import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
 import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportException } from './events.js';
@@ -80,12 +81,15 @@ interface InBody {
   pull: (() => void) | null;
 }
 const inBodies = new Map<number, InBody>();
+/** Bytes of a request body buffered in the guest ahead of the app's reads. */
+const REQUEST_READ_AHEAD = 256 * 1024;
 
 function requestBody(id: number): ReadableStream<Uint8Array> {
   const state: InBody = { controller: null, pull: null };
   inBodies.set(id, state);
-  // A byte stream (BYOB readers work) with no read-ahead: each read asks the host for one chunk,
-  // so an upload moves only as fast as the app reads it.
+  // A byte stream (BYOB readers work) that reads ahead up to REQUEST_READ_AHEAD bytes: the host
+  // pushes the next chunks while the app works on the last, and an upload still moves only as
+  // fast as the app reads it.
   return new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
     type: 'bytes',
     start(c: ReadableByteStreamController) {
@@ -101,7 +105,7 @@ function requestBody(id: number): ReadableStream<Uint8Array> {
       inBodies.delete(id);
       hostSend(Signal.bodyPull, id, true);
     },
-  }), strategy());
+  }), strategy(REQUEST_READ_AHEAD));
 }
 
 /** Entry.bodyPush: a chunk, null at the end, or an error message. */
@@ -129,6 +133,8 @@ export function pushBody(id: number, chunk: unknown): void {
 interface OutBody {
   reader: ReadableStreamDefaultReader<Uint8Array>;
   chunks: Uint8Array[];
+  /** The host's shared window (Entry.bodyWindow), once this body proved to be bulk. */
+  window: Uint8Array | null;
   bytes: number;
   reading: boolean;
   done: boolean;
@@ -191,6 +197,44 @@ export function takeBody(id: number, max: number): WireChunks {
   return { chunks: out, done: finished && s.error === null, error: finished ? s.error : null };
 }
 
+/** Entry.bodyWindow: the host's shared buffer for this stream's bytes from now on. */
+export function setBodyWindow(id: number, sab: unknown): void {
+  const s = outBodies.get(id);
+  if (s !== undefined && sab instanceof SharedArrayBufferCtor) s.window = new Uint8ArrayCtor(sab);
+}
+
+/** Entry.bodyTakeInto: copies up to `max` buffered bytes into the window at `start`. */
+export function takeBodyInto(id: number, start: number, max: number): WindowTake {
+  const s = outBodies.get(id);
+  if (s === undefined || s.window === null) return -1;
+  const w = s.window;
+  const end = MathMin(start + max, w.byteLength);
+  let at = start;
+  while (s.chunks.length > 0 && at < end) {
+    const c = s.chunks[0] as Uint8Array;
+    const room = end - at;
+    if (c.byteLength <= room) {
+      TypedArraySet(w, c, at);
+      at += c.byteLength;
+      s.chunks.shift();
+    } else {
+      TypedArraySet(w, TypedArraySubarray(c, 0, room), at);
+      s.chunks[0] = TypedArraySubarray(c, room);
+      at = end;
+    }
+  }
+  const n = at - start;
+  s.bytes -= n;
+  s.notified = false;
+  if (s.chunks.length === 0 && (s.done || s.error !== null)) {
+    outBodies.delete(id);
+    return s.error === null ? -(n + 1) : `${n}\n${s.error}`;
+  }
+  notify(id, s);
+  pump(id, s);
+  return n;
+}
+
 /** Entry.bodyCancel: the client went away. */
 export function cancelBody(id: number, reason: string): void {
   const s = outBodies.get(id);
@@ -217,7 +261,7 @@ function toWire(r: unknown): RespondArgs {
   const stream = b.stream as ReadableStream<Uint8Array>;
   const id = nextStreamId++;
   markUsed(b);
-  const out: OutBody = { reader: stream.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, notified: false };
+  const out: OutBody = { reader: stream.getReader(), chunks: [], window: null, bytes: 0, reading: false, done: false, error: null, notified: false };
   outBodies.set(id, out);
   pump(id, out);
   return [s.status, s.statusText, headers, null, id];

@@ -31,6 +31,11 @@ export function uncurry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => 
   return (self: T, ...args: A) => ReflectApply(fn, self, args) as R;
 }
 
+export const SharedArrayBufferCtor = SharedArrayBuffer;
+const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype) as Uint8Array;
+export const TypedArraySet = uncurry(TypedArrayPrototype.set) as (target: Uint8Array, source: Uint8Array, offset: number) => void;
+export const TypedArraySubarray = uncurry(TypedArrayPrototype.subarray) as (view: Uint8Array, begin: number, end?: number) => Uint8Array;
+
 export const PromisePrototypeThen = uncurry(Promise.prototype.then) as <T>(
   p: Promise<T>,
   onFulfilled?: (value: T) => unknown,

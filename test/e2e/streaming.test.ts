@@ -114,6 +114,58 @@ t.test('a producer error mid-stream closes the connection and is logged (no hang
   t.match(line.msg, /response body stream failed/);
 });
 
+const patternByte = (i: number): number => (i * 7 + (i >> 16)) & 255;
+function firstMismatch(body: Buffer): number {
+  for (let i = 0; i < body.length; i++) if (body[i] !== patternByte(i)) return i;
+  return -1;
+}
+
+t.test('a bulk body arrives byte-exact through the shared window, also to a client that pauses', async (t) => {
+  // 9 MB in 100,003-byte chunks: past the first MiB the bytes cross through the stream's window,
+  // and chunks that do not divide it are split and wrap around its end.
+  const bytes = 9_000_000;
+  const { req, res: pending } = open(`/pattern?bytes=${bytes}&chunk=100003`);
+  req.end();
+  const res = await pending;
+  const chunks: Buffer[] = [];
+  let got = 0;
+  let pauses = 0;
+  res.on('data', (c: Buffer) => {
+    chunks.push(c);
+    got += c.length;
+    // Pause three times for a moment, so the window fills and waits for the socket.
+    if (pauses < 3 && got > (pauses + 1) * 2_500_000) {
+      pauses++;
+      res.pause();
+      setTimeout(() => res.resume(), 150);
+    }
+  });
+  await once(res, 'end');
+  const body = Buffer.concat(chunks);
+  t.equal(body.length, bytes, 'every byte');
+  t.equal(firstMismatch(body), -1, 'in order, none corrupted');
+});
+
+t.test('a producer error after megabytes (window path) delivers what came before, then cuts', async (t) => {
+  const bytes = 3 << 20;
+  const { req, res: pending } = open(`/pattern?bytes=${bytes}&chunk=65536&fail=1`);
+  req.end();
+  const res = await pending;
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  const outcome = await Promise.race([
+    new Promise<string>((resolve) => res.on('end', () => resolve('end'))),
+    new Promise<string>((resolve) => res.on('aborted', () => resolve('aborted'))),
+    new Promise<string>((resolve) => res.on('error', () => resolve('aborted'))),
+    sleep(5000).then(() => 'hang'),
+  ]);
+  t.equal(outcome, 'aborted', 'the connection is cut: a truncated body, not a complete one');
+  const body = Buffer.concat(chunks);
+  t.equal(body.length, bytes, 'everything before the error was delivered');
+  t.equal(firstMismatch(body), -1, 'byte-exact');
+  await s.waitForLog((l) => l.app === 'streaming' && typeof l.err === 'string' && (l.err as string).includes('pattern producer failed on purpose'));
+});
+
 t.test('request.body streams: an early response while the upload is still running', async (t) => {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
