@@ -234,9 +234,11 @@ export class AppInstance {
     this.#wallSweep ??= setInterval(() => this.#sweepWall(), Math.min(1000, Math.max(5, Math.floor(this.settings.wallMs / 20)))).unref();
     res.on('close', () => {
       if (!f.finished) {
-        // The client went away before we finished: cancel a streaming body in the guest.
-        if (f.streamId !== 0 && !isolate.disposed) {
-          isolate.enter(Entry.bodyCancel, f.streamId, 'client disconnected', id, 100).catch(() => {});
+        // The client went away before we finished: abort request.signal, and cancel a streaming
+        // body in the guest.
+        if (!isolate.disposed) {
+          isolate.enter(Entry.requestAbort, id, 'The client disconnected', id, 100).catch(() => {});
+          if (f.streamId !== 0) isolate.enter(Entry.bodyCancel, f.streamId, 'client disconnected', id, 100).catch(() => {});
         }
         this.#complete(f);
       }
@@ -567,6 +569,8 @@ export class AppInstance {
 
   #finishWithError(f: InFlight, code: ErrorCode, message: string): void {
     if (f.finished) return;
+    // The app's view: its request was aborted (request.signal), and the guest forgets it.
+    if (!f.isolate.disposed) f.isolate.enter(Entry.requestAbort, f.id, message, f.id, 100).catch(() => {});
     if (!f.responded && !f.res.headersSent) {
       f.responded = true;
       sendError(f.res, code, message, false);

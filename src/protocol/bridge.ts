@@ -42,6 +42,11 @@ export const Entry = {
    * a WindowTake.
    */
   bodyTakeInto: 11,
+  /**
+   * a = request id, b = reason. The client went away before the response was complete: the
+   * request's `signal` aborts (an AbortError DOMException with the reason as message).
+   */
+  requestAbort: 12,
 } as const;
 export type EntryKind = (typeof Entry)[keyof typeof Entry];
 

@@ -9,7 +9,7 @@ import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportExcep
 import { headersFromFlat, headersFromJoined, headersToJoined } from './headers.js';
 import { makeRequest } from './request.js';
 import { isResponse, resp } from './response.js';
-import { newSignal } from './abort.js';
+import { newSignal, signalAbort, type AbortSignal } from './abort.js';
 import { bodyUnusable, markUsed, takeSourceBytes } from './body.js';
 import { readChunk, bare, strategy } from './stream-internals.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
@@ -131,6 +131,8 @@ export function pushBody(id: number, chunk: unknown): void {
 
 // --- response bodies (guest → host) ---
 interface OutBody {
+  /** The request this is the response body of (its signal lives until the body ends). */
+  requestId: number;
   reader: ReadableStreamDefaultReader<Uint8Array>;
   chunks: Uint8Array[];
   /** The host's shared window (Entry.bodyWindow), once this body proved to be bulk. */
@@ -143,6 +145,22 @@ interface OutBody {
 }
 const outBodies = new Map<number, OutBody>();
 let nextStreamId = 1;
+
+function endOutBody(id: number, s: OutBody): void {
+  outBodies.delete(id);
+  requestSignals.delete(s.requestId);
+}
+
+// --- request signals: aborted when the client goes away before the response is complete ---
+const requestSignals = new Map<number, AbortSignal>();
+
+/** Entry.requestAbort: the client disconnected while the request was in flight. */
+export function abortRequest(id: number, reason: string): void {
+  const signal = requestSignals.get(id);
+  if (signal === undefined) return;
+  requestSignals.delete(id);
+  signalAbort(signal, new DOMException(reason, 'AbortError'));
+}
 
 function pump(id: number, s: OutBody): void {
   if (s.reading || s.done || s.error !== null || s.bytes >= MAX_TAKE_BYTES) return;
@@ -189,7 +207,7 @@ export function takeBody(id: number, max: number): WireChunks {
   s.bytes -= n;
   s.notified = false;
   const finished = s.chunks.length === 0 && (s.done || s.error !== null);
-  if (finished) outBodies.delete(id);
+  if (finished) endOutBody(id, s);
   else {
     notify(id, s);
     pump(id, s);
@@ -200,7 +218,7 @@ export function takeBody(id: number, max: number): WireChunks {
 /** Entry.bodyWindow: the host's shared buffer for this stream's bytes from now on. */
 export function setBodyWindow(id: number, sab: unknown): void {
   const s = outBodies.get(id);
-  if (s !== undefined && sab instanceof SharedArrayBufferCtor) s.window = new Uint8ArrayCtor(sab);
+  if (s !== undefined && SharedArrayBufferCtor !== undefined && sab instanceof SharedArrayBufferCtor) s.window = new Uint8ArrayCtor(sab);
 }
 
 /** Entry.bodyTakeInto: copies up to `max` buffered bytes into the window at `start`. */
@@ -227,7 +245,7 @@ export function takeBodyInto(id: number, start: number, max: number): WindowTake
   s.bytes -= n;
   s.notified = false;
   if (s.chunks.length === 0 && (s.done || s.error !== null)) {
-    outBodies.delete(id);
+    endOutBody(id, s);
     return s.error === null ? -(n + 1) : `${n}\n${s.error}`;
   }
   notify(id, s);
@@ -239,7 +257,7 @@ export function takeBodyInto(id: number, start: number, max: number): WindowTake
 export function cancelBody(id: number, reason: string): void {
   const s = outBodies.get(id);
   if (s === undefined) return;
-  outBodies.delete(id);
+  endOutBody(id, s);
   s.reader.cancel(new DOMException(reason, 'AbortError')).catch(() => {});
 }
 
@@ -261,7 +279,7 @@ function toWire(r: unknown): RespondArgs {
   const stream = b.stream as ReadableStream<Uint8Array>;
   const id = nextStreamId++;
   markUsed(b);
-  const out: OutBody = { reader: stream.getReader(), chunks: [], window: null, bytes: 0, reading: false, done: false, error: null, notified: false };
+  const out: OutBody = { requestId: 0, reader: stream.getReader(), chunks: [], window: null, bytes: 0, reading: false, done: false, error: null, notified: false };
   outBodies.set(id, out);
   pump(id, out);
   return [s.status, s.statusText, headers, null, id];
@@ -283,9 +301,13 @@ function succeed(id: number, r: unknown): void {
     fail(id, err);
     return;
   }
+  const out = wire[4] === 0 ? undefined : outBodies.get(wire[4]);
+  if (out === undefined) requestSignals.delete(id);
+  else out.requestId = id;
   hostCall('respond', id, wire[0], wire[1], wire[2], wire[3], wire[4]);
 }
 function fail(id: number, err: unknown): void {
+  requestSignals.delete(id);
   hostCall('respondError', id, errorText(err), errorStack(err));
 }
 
@@ -307,12 +329,14 @@ function makeCtx(id: number): object {
 
 /** Entry.dispatch: builds the Request without re-parsing what the host already validated. */
 export function dispatchRequest(id: number, method: string, url: string, headers: string | string[], bodyStreamId: number): void {
+  const signal = newSignal();
+  requestSignals.set(id, signal);
   const request = makeRequest({
     method,
     url,
     headers: typeof headers === 'string' ? headersFromJoined(headers, 'immutable') : headersFromFlat(headers, 'immutable'),
     body: bodyStreamId === 0 ? null : { source: null, stream: requestBody(bodyStreamId), used: false, length: null },
-    signal: newSignal(),
+    signal,
     redirect: 'manual',
     credentials: 'same-origin',
     mode: 'cors',

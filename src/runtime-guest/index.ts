@@ -34,7 +34,7 @@ import { FormData } from './form-data.js';
 import { TextEncoderStream, TextDecoderStream } from './text-streams.js';
 import { CompressionStream, DecompressionStream } from './compression.js';
 import { fetch } from './fetch.js';
-import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody } from './dispatch.js';
+import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest } from './dispatch.js';
 
 setReportHook(reportException);
 installWebAssembly();
@@ -135,6 +135,9 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
       return undefined;
     case Entry.bodyTakeInto:
       return takeBodyInto(a as number, b as number, c as number);
+    case Entry.requestAbort:
+      abortRequest(a as number, String(b));
+      return undefined;
     case Entry.bodyCancel:
       cancelBody(a as number, String(b));
       return undefined;

@@ -95,6 +95,35 @@ t.test('a client that disconnects cancels the stream: the app\'s cancel() runs',
   t.equal((await stats()).pulls, st.pulls, 'no pulls after the cancel');
 });
 
+t.test('request.signal aborts when the client leaves before the response, or while it streams', async (t) => {
+  const hang = open('/hang-until-abort');
+  hang.req.on('error', () => {});
+  hang.res.catch(() => {}); // no response ever comes: the client hangs up
+  hang.req.end();
+  await sleep(200);
+  hang.req.destroy();
+  const before = await s.waitForLog((l) => l.app === 'streaming' && typeof l.msg === 'string' && l.msg.startsWith('request.signal aborted (before the response)'));
+  t.match(before.msg, /AbortError: The client disconnected/);
+
+  const { req, res: pending } = open('/stream-until-abort');
+  req.end();
+  const res = await pending;
+  await new Promise<void>((resolve) => {
+    let got = 0;
+    res.on('data', (c: Buffer) => {
+      got += c.length;
+      if (got >= 3 << 20) resolve(); // past the first MiB: the stream runs through its window
+    });
+  });
+  req.destroy();
+  const during = await s.waitForLog((l) => l.app === 'streaming' && typeof l.msg === 'string' && l.msg.startsWith('request.signal aborted (while streaming)'));
+  t.match(during.msg, /AbortError: The client disconnected/);
+
+  t.equal((await fetchRaw(s.port, '/signal-after-response')).text, 'done');
+  const after = await s.waitForLog((l) => l.app === 'streaming' && typeof l.msg === 'string' && l.msg.startsWith('after the response:'));
+  t.equal(after.msg, 'after the response: aborted=false', 'a completed request is never aborted');
+});
+
 t.test('a producer error mid-stream closes the connection and is logged (no hang)', async (t) => {
   const { req, res: pending } = open('/fail');
   req.end();
