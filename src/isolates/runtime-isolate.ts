@@ -41,6 +41,19 @@ function runtimeSource(): string {
   return runtimeCode;
 }
 
+/**
+ * How isolates get the runtime: from a startup snapshot of it (NANO_STARTUP=snapshot: V8
+ * deserializes a heap where the runtime already ran), or by running it from source with V8's code
+ * cache (the default; see DESIGN.md for the trade-off and isolated-vm's caveat on snapshots).
+ */
+let snapshotState: ivm.ExternalCopy<ArrayBuffer> | null | undefined;
+function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> | undefined {
+  if (snapshotState === undefined) {
+    snapshotState = process.env.NANO_STARTUP === 'snapshot' ? ivm.Isolate.createSnapshot([{ code: runtimeSource(), filename: 'nano:runtime' }]) : null;
+  }
+  return snapshotState ?? undefined;
+}
+
 /** Why an entry failed, in the terms the caller acts on. */
 export type EntryFailure = 'timeout' | 'disposed' | 'error';
 export class EntryError extends Error {
@@ -87,7 +100,8 @@ export class RuntimeIsolate {
   }
 
   static async create(opts: RuntimeIsolateOptions): Promise<RuntimeIsolate> {
-    const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb ?? 128 });
+    const snapshot = runtimeSnapshot();
+    const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb ?? 128, ...(snapshot === undefined ? {} : { snapshot }) });
     try {
       const context = isolate.createContextSync();
       // The holder lets the callbacks reach the instance that does not exist yet.
@@ -97,14 +111,19 @@ export class RuntimeIsolate {
       const global = context.global;
       global.setSync('__nano_call', call);
       global.setSync('__nano_send', send);
-      const script = isolate.compileScriptSync(runtimeSource(), {
-        filename: 'nano:runtime',
-        ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),
-      });
-      const produced = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
-      if (runtimeCache === undefined && produced !== undefined) runtimeCache = produced;
-      script.runSync(context, { timeout: 5000 });
-      script.release();
+      if (snapshot === undefined) {
+        const script = isolate.compileScriptSync(runtimeSource(), {
+          filename: 'nano:runtime',
+          ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),
+        });
+        const produced = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
+        if (runtimeCache === undefined && produced !== undefined) runtimeCache = produced;
+        script.runSync(context, { timeout: 5000 });
+        script.release();
+      }
+      const boot = global.getSync('__nano_boot', { reference: true }) as ivm.Reference<() => void>;
+      boot.applySync(undefined, [], { timeout: 1000 });
+      boot.release();
       const entry = global.getSync('__nano_entry', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
       global.deleteSync('__nano_entry');
       const self = new RuntimeIsolate(opts, isolate, context, entry);

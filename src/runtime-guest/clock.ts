@@ -4,8 +4,14 @@
 // neighbours coarse (DESIGN.md "Security rules").
 import { DateNow } from './primordials.js';
 
-export const timeOrigin: number = DateNow();
+export let timeOrigin: number = DateNow();
 let last = 0;
+
+/** At boot: an isolate made from a startup snapshot would otherwise keep the snapshot's origin. */
+export function startClock(): void {
+  timeOrigin = DateNow();
+  last = 0;
+}
 
 /** DOMHighResTimeStamp relative to `timeOrigin`. */
 export function now(): number {

@@ -1,22 +1,31 @@
-// The guest's only door to the host: captures the two host callbacks before any app code runs,
-// and offers typed helpers for synchronous calls, signals and async ops completed by the host.
+// The guest's only door to the host: binds the two host callbacks at boot, before any app code
+// runs, and offers typed helpers for synchronous calls, signals and async ops completed by the host.
 import { Signal } from '../protocol/bridge.js';
 
 type CallFn = (name: string, ...args: unknown[]) => unknown;
 type SendFn = (name: string, ...args: unknown[]) => void;
 
-declare const __nano_call: CallFn | undefined;
-declare const __nano_send: SendFn | undefined;
+const unbound = (): never => {
+  throw new TypeError('NANO guest runtime: the host bridge is not bound yet');
+};
+let call: CallFn = unbound;
+let send: SendFn = unbound;
 
-const g = globalThis as Record<string, unknown>;
-const call = g.__nano_call as CallFn;
-const send = g.__nano_send as SendFn;
-// Remove the bridge from the global before anything else can see it.
-delete g.__nano_call;
-delete g.__nano_send;
-
-if (typeof call !== 'function' || typeof send !== 'function') {
-  throw new TypeError('NANO guest runtime started without its host bridge');
+/**
+ * Takes the two host callbacks off the global, before any app code runs (at boot, after the
+ * runtime's top level ran: in a startup snapshot that top level ran without a host).
+ */
+export function bindHost(): void {
+  const g = globalThis as Record<string, unknown>;
+  const c = g.__nano_call;
+  const s = g.__nano_send;
+  delete g.__nano_call;
+  delete g.__nano_send;
+  if (typeof c !== 'function' || typeof s !== 'function') {
+    throw new TypeError('NANO guest runtime started without its host bridge');
+  }
+  call = c as CallFn;
+  send = s as SendFn;
 }
 
 /** Synchronous host call from the written-down table (src/host-calls/README.md). */

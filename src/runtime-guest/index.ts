@@ -1,8 +1,8 @@
 // The guest runtime's entry: installs the web platform on the isolate's global in a fixed order,
 // then leaves one function, `__nano_entry`, for the host to take (and delete) as its way in.
-import './host.js'; // first: captures and removes the host bridge from the global
 import { Entry, type EntryKind } from '../protocol/bridge.js';
-import { completeOp, setOrigin } from './host.js';
+import { bindHost, completeOp, setOrigin } from './host.js';
+import { startClock } from './clock.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { exposeGlobals } from './primordials.js';
 import { DOMException } from './dom-exception.js';
@@ -152,4 +152,14 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
   }
 }
 
-Object.defineProperty(globalThis, '__nano_entry', { value: entry, configurable: true, enumerable: false, writable: false });
+/**
+ * The host calls this once, right after the runtime's top level ran (from source, or long before
+ * in a startup snapshot): binds the host bridge, starts the clock, and leaves `__nano_entry`.
+ */
+function boot(): void {
+  delete (globalThis as Record<string, unknown>).__nano_boot;
+  bindHost();
+  startClock();
+  Object.defineProperty(globalThis, '__nano_entry', { value: entry, configurable: true, enumerable: false, writable: false });
+}
+Object.defineProperty(globalThis, '__nano_boot', { value: boot, configurable: true, enumerable: false, writable: false });
