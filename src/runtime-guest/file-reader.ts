@@ -88,6 +88,9 @@ export class FileReader extends EventTarget {
   #error: DOMException | null = null;
   /** Bumped by every read and by abort(): tasks of an older read see the change and do nothing. */
   #read = 0;
+  /** Bytes reported so far and the Blob's size, for the events abort() fires. */
+  #loaded = 0;
+  #total = 0;
 
   constructor() {
     super();
@@ -122,8 +125,10 @@ export class FileReader extends EventTarget {
     this.#result = null;
     this.#read++;
     // Steps 5-6 (a handler of `abort` may have started a new read).
-    fire(this, 'abort', 0, 0);
-    if (this.#state !== LOADING) fire(this, 'loadend', 0, 0);
+    const loaded = this.#loaded;
+    const total = this.#total;
+    fire(this, 'abort', loaded, total);
+    if (this.#state !== LOADING) fire(this, 'loadend', loaded, total);
   }
 
   get readyState(): number { return check(this).#state; }
@@ -160,10 +165,17 @@ export class FileReader extends EventTarget {
     const mimeType = blobType(blob);
     const total = bytes.byteLength;
     const read = ++this.#read;
+    this.#loaded = 0;
+    this.#total = total;
     let finished = false;
     const steps: (() => void)[] = [() => fire(this, 'loadstart', 0, total)];
     // 10.4.3: progress after the first chunk; an empty Blob has none.
-    if (total > 0) steps[steps.length] = () => fire(this, 'progress', total, total);
+    if (total > 0) {
+      steps[steps.length] = () => {
+        this.#loaded = total;
+        fire(this, 'progress', total, total);
+      };
+    }
     steps[steps.length] = () => {
       finished = true;
       this.#finish(bytes, type, mimeType, encodingName);

@@ -197,7 +197,7 @@ t.test('InvalidStateError while loading; a new read from loadend or load is allo
 
 t.test('abort: before a read, while loading (synchronous abort and loadend), in loadstart with a restart, after the read', async (t) => {
   const r = await g.run<Record<string, unknown>>(`
-    const events = (fr, out) => { for (const type of ['loadstart', 'progress', 'load', 'loadend', 'abort', 'error']) fr.addEventListener(type, (e) => out.push(type + ':' + fr.readyState)); };
+    const events = (fr, out) => { for (const type of ['loadstart', 'progress', 'load', 'loadend', 'abort', 'error']) fr.addEventListener(type, (e) => out.push(type + ':' + fr.readyState + (type === 'abort' ? ':' + e.loaded + '/' + e.total : ''))); };
     const idle = new FileReader();
     const idleEvents = [];
     events(idle, idleEvents);
@@ -233,7 +233,7 @@ t.test('abort: before a read, while loading (synchronous abort and loadend), in 
     return { idle: [idle.readyState, idle.result, idleEvents], afterAbort, lateEvents: loadingEvents.slice(afterAbort[3].length), restarted, done: [done.readyState, done.result, doneEvents] };
   `);
   t.same(r.idle, [0, null, []], 'nothing to abort: no events, still EMPTY');
-  t.same(r.afterAbort, [2, null, null, ['abort:2', 'loadend:2']], 'abort and loadend fire before abort() returns');
+  t.same(r.afterAbort, [2, null, null, ['abort:2:0/4', 'loadend:2']], 'abort and loadend fire before abort() returns');
   t.same(r.lateEvents, [], 'the aborted read fires nothing later');
   t.same(r.restarted, ['loadstart', 'abort', 'load:second', 'loadend:second']);
   t.same(r.done, [2, null, []], 'aborting a finished read clears the result and fires nothing');
