@@ -119,24 +119,53 @@ function tableOf(ctx: OpContext): KeyTable {
 // --- algorithms -------------------------------------------------------------------------------
 
 /**
- * The algorithms of the Web Cryptography spec. Node also offers experimental ones (ML-DSA, SHA-3,
- * Argon2, …) that print process warnings and, for some, take unbounded host memory: not offered.
+ * The algorithms of the Web Cryptography spec, plus Ed448 and X448 of its Secure Curves extension
+ * (https://wicg.github.io/webcrypto-secure-curves/), which browsers ship. Node also offers
+ * experimental ones (ML-DSA, SHA-3, Argon2, …) that take unbounded host memory or whose specs
+ * are drafts: not offered.
  */
 const ALGORITHMS = new Set(
-  ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'Ed25519', 'X25519', 'AES-CTR', 'AES-CBC', 'AES-GCM', 'AES-KW', 'HMAC', 'SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'HKDF', 'PBKDF2'].map((n) => n.toUpperCase()),
+  ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'Ed25519', 'X25519', 'Ed448', 'X448', 'AES-CTR', 'AES-CBC', 'AES-GCM', 'AES-KW', 'HMAC', 'SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'HKDF', 'PBKDF2'].map((n) => n.toUpperCase()),
 );
 const STRING_MEMBERS = ['name', 'namedCurve'] as const;
 const NUMBER_MEMBERS = ['length', 'tagLength', 'saltLength', 'modulusLength', 'iterations'] as const;
-const BYTES_MEMBERS = ['iv', 'counter', 'additionalData', 'label', 'salt', 'info', 'publicExponent'] as const;
+const BYTES_MEMBERS = ['iv', 'counter', 'additionalData', 'label', 'salt', 'info', 'publicExponent', 'context'] as const;
+
+/**
+ * Node 24 marks Ed448 and X448 experimental and prints an ExperimentalWarning on the process the
+ * first time its algorithm normalization reads either name. An app must not be able to write to
+ * the host's stderr, so before the first use the warnings are emitted once with
+ * `process.emitWarning` silenced: normalization runs synchronously inside the (async) importKey,
+ * and Node warns only once per name. Should a later Node normalize after an await, the cost is
+ * one warning per process, nothing worse (the Ed448 test in test/runtime-guest/subtle-crypto.test.ts
+ * notices).
+ */
+const EXPERIMENTAL = new Set(['ED448', 'X448']);
+let experimentalPrimed = false;
+function primeExperimentalWarnings(): void {
+  experimentalPrimed = true;
+  const emit = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    for (const name of ['Ed448', 'X448']) {
+      (webcrypto.subtle.importKey('raw', new Uint8Array(0), name, false, []) as Promise<unknown>).catch(() => {});
+    }
+  } finally {
+    process.emitWarning = emit;
+  }
+}
 
 function checkName(name: unknown): void {
-  if (typeof name === 'string' && !ALGORITHMS.has(name.toUpperCase())) throw new OpError('NotSupportedError', 'Unrecognized algorithm name');
+  if (typeof name !== 'string') return;
+  const upper = name.toUpperCase();
+  if (!ALGORITHMS.has(upper)) throw new OpError('NotSupportedError', 'Unrecognized algorithm name');
+  if (!experimentalPrimed && EXPERIMENTAL.has(upper)) primeExperimentalWarnings();
 }
 
 /**
  * Rebuilds an algorithm identifier from the guest's copy, keeping only the members of the spec's
  * algorithm dictionaries with the types they may have; Node's normalization does the rest. A
- * guest CryptoKey arrives as `{ nanoKey: id }` (the `public` member of ECDH/X25519).
+ * guest CryptoKey arrives as `{ nanoKey: id }` (the `public` member of ECDH/X25519/X448).
  */
 function algorithm(value: unknown, table: KeyTable): unknown {
   if (typeof value === 'string') {

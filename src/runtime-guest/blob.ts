@@ -26,6 +26,11 @@ export function blobBytes(blob: Blob): Uint8Array {
   return bs(blob).bytes;
 }
 
+/** The Blob's type from its state (app code may have replaced the `type` getter). */
+export function blobType(blob: Blob): string {
+  return bs(blob).type;
+}
+
 /** The spec's type normalisation: lowercase ASCII, or '' if it holds a char outside U+0020–U+007E. */
 export function normalizeType(type: string): string {
   return /^[\x20-\x7e]*$/.test(type) ? type.toLowerCase() : '';

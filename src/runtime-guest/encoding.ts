@@ -2,6 +2,7 @@
 // x-user-defined are decoded here; the other legacy encodings (windows-1252 for "latin1" and
 // "ascii", ISO-8859-x, Shift_JIS, GBK, Big5, EUC-KR, …) by the host's ICU (`textDecode` host call).
 import { hostCall } from './host.js';
+import { ReflectApply, StringFromCharCode } from './primordials.js';
 import { bufferSourceBytes, defineInterface, requiredArguments, toDictionary, toUSVString, toDOMString } from './webidl.js';
 
 export function utf8Encode(input: string): Uint8Array {
@@ -74,7 +75,7 @@ function utf8Decode(bytes: Uint8Array, st: Utf8State, flush: boolean, fatal: boo
       codes.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
     } else codes.push(cp);
     if (codes.length >= 8192) {
-      parts.push(String.fromCharCode(...codes));
+      parts.push(ReflectApply(StringFromCharCode, null, codes) as string);
       codes.length = 0;
     }
   };
@@ -121,7 +122,7 @@ function utf8Decode(bytes: Uint8Array, st: Utf8State, flush: boolean, fatal: boo
     st.cp = st.needed = st.seen = 0;
     fail();
   }
-  parts.push(String.fromCharCode(...codes));
+  parts.push(ReflectApply(StringFromCharCode, null, codes) as string);
   out = parts.join('');
   return out;
 }
@@ -168,6 +169,8 @@ defineInterface(TextEncoder, 'TextEncoder');
 const UTF8_LABELS = new Set(['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']);
 const UTF16LE_LABELS = new Set(['csunicode', 'iso-10646-ucs-2', 'ucs-2', 'unicode', 'unicodefeff', 'utf-16', 'utf-16le']);
 const UTF16BE_LABELS = new Set(['unicodefffe', 'utf-16be']);
+/** The replacement encoding's labels: TextDecoder refuses them, FileReader decodes to one U+FFFD. */
+const REPLACEMENT_LABELS = new Set(['csiso2022kr', 'hz-gb-2312', 'iso-2022-cn', 'iso-2022-cn-ext', 'iso-2022-kr', 'replacement']);
 
 interface DecoderState {
   encoding: string;
@@ -193,6 +196,7 @@ export function resolveEncodingLabel(label: string): string | null {
   if (UTF16LE_LABELS.has(l)) return 'utf-16le';
   if (UTF16BE_LABELS.has(l)) return 'utf-16be';
   if (l === 'x-user-defined') return 'x-user-defined';
+  if (REPLACEMENT_LABELS.has(l)) return 'replacement';
   // Labels are short ASCII tokens; anything else cannot name an encoding.
   if (l.length === 0 || l.length > 64 || !/^[\x21-\x7e]+$/.test(l)) return null;
   return hostCall<string | null>('encodingName', l);
@@ -259,7 +263,7 @@ function xUserDefinedDecode(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 8192) {
     const units = Array.from(bytes.subarray(i, i + 8192), (b) => (b < 0x80 ? b : 0xf780 + b - 0x80));
-    out += String.fromCharCode(...units);
+    out += ReflectApply(StringFromCharCode, null, units) as string;
   }
   return out;
 }
@@ -288,7 +292,7 @@ function utf16Decode(s: DecoderState, input: Uint8Array, stream: boolean): strin
     rest = concatBytes(be ? new Uint8Array([last >> 8, last & 255]) : new Uint8Array([last & 255, last >> 8]), rest);
   }
   let out = '';
-  for (let i = 0; i < units.length; i += 8192) out += String.fromCharCode(...units.slice(i, i + 8192));
+  for (let i = 0; i < units.length; i += 8192) out += ReflectApply(StringFromCharCode, null, units.slice(i, i + 8192)) as string;
   if (!stream && rest.length > 0) {
     if (s.fatal) throw new TypeError(`The encoded data was not valid for encoding ${s.encoding}`);
     out += '\ufffd';

@@ -12,6 +12,7 @@ import { makeResponse, type ResponseState } from './response.js';
 import { headersFromFlat, headersToFlat } from './headers.js';
 import { type BodyState, bodyStream, takeSourceBytes, markUsed } from './body.js';
 import { addAbortAlgorithm } from './abort.js';
+import { blobFetch } from './blob-fetch.js';
 import type { Response } from './response.js';
 
 interface WireHead {
@@ -99,6 +100,14 @@ function start(request: Request): Promise<Response> {
   const s = rs(request);
   const signal = s.signal;
   if (signal.aborted) return Promise.reject(signal.reason);
+  // A blob: URL is this isolate's own (blob-url.ts): answered here, never sent to the host.
+  if (s.url.startsWith('blob:')) {
+    try {
+      return Promise.resolve(blobFetch(s));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
   const id = nextId++;
   let streamBody: BodyState | null = null;
   let bytes: Uint8Array | null = null;

@@ -27,9 +27,11 @@ import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
 import * as streams from './streams.js';
-// Request/Response/body/fetch/streams/Blob/FormData/compression
+// Request/Response/body/fetch/streams/Blob/FileReader/FormData/compression
 import { Blob } from './blob.js';
 import { File } from './file.js';
+import { FileReader } from './file-reader.js';
+import { ProgressEvent } from './progress-event.js';
 import { FormData } from './form-data.js';
 import { TextEncoderStream, TextDecoderStream } from './text-streams.js';
 import { CompressionStream, DecompressionStream } from './compression.js';
@@ -51,6 +53,7 @@ exposeGlobals({
   Event,
   CustomEvent,
   ErrorEvent,
+  ProgressEvent,
   EventTarget,
   FetchEvent,
   AbortController,
@@ -86,6 +89,7 @@ exposeGlobals({
   ...streams,
   Blob,
   File,
+  FileReader,
   FormData,
   TextEncoderStream,
   TextDecoderStream,

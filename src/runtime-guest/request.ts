@@ -4,6 +4,8 @@ import { Headers, fillHeaders, setGuard, cloneHeaders, headerList } from './head
 import { type BodyState, extractBody, bodyStream, bodyUnusable, bodyDisturbed, proxyBody, retireBody, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
 import { AbortSignal, AbortController, isAbortSignal, newSignal, signalAbort, addAbortAlgorithm } from './abort.js';
 import { hostCall } from './host.js';
+import { resolveBlobUrl } from './blob-url.js';
+import type { Blob } from './blob.js';
 import type { ReadableStream } from './streams.js';
 
 export interface RequestState {
@@ -21,6 +23,11 @@ export interface RequestState {
   integrity: string;
   keepalive: boolean;
   duplex: 'half';
+  /**
+   * The blob URL entry the URL parser resolved for a blob: URL (https://url.spec.whatwg.org/#concept-url-blob-entry):
+   * a Request keeps its Blob when the URL is revoked later. Absent for every other URL.
+   */
+  blobEntry?: Blob | undefined;
 }
 const requests = new WeakMap<object, RequestState>();
 export function rs(self: unknown): RequestState {
@@ -224,7 +231,7 @@ export class Request {
     // The input request's body counts as used once a new request was made from it (WPT
     // request-disturbed), even when init brings a body of its own.
     if (inputBody !== null && hasInitBody) retireBody(inputBody);
-    requests.set(this, {
+    const state: RequestState = {
       method,
       url,
       headers,
@@ -239,7 +246,11 @@ export class Request {
       integrity,
       keepalive,
       duplex: 'half',
-    });
+    };
+    // The URL record (and with it a blob: URL's entry) is the input Request's, or was just parsed.
+    const blobEntry = base !== null ? base.blobEntry : resolveBlobUrl(url);
+    if (blobEntry !== undefined) state.blobEntry = blobEntry;
+    requests.set(this, state);
   }
   get method(): string { return rs(this).method; }
   get url(): string { return rs(this).url; }

@@ -16,10 +16,13 @@ function isBufferSource(value: unknown): value is ArrayBuffer | ArrayBufferView 
   return value instanceof ArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer);
 }
 
-/** Members of the spec's algorithm dictionaries, in WebIDL read order (name first, then sorted). */
-const BYTES_MEMBERS = new Set(['additionalData', 'counter', 'info', 'iv', 'label', 'salt']);
+/**
+ * Members of the spec's algorithm dictionaries, in WebIDL read order (name first, then sorted).
+ * `context` is Ed448Params' (https://wicg.github.io/webcrypto-secure-curves/#dfn-Ed448Params).
+ */
+const BYTES_MEMBERS = new Set(['additionalData', 'context', 'counter', 'info', 'iv', 'label', 'salt']);
 const NUMBER_MEMBERS = new Set(['iterations', 'length', 'modulusLength', 'saltLength', 'tagLength']);
-const MEMBER_ORDER = ['additionalData', 'counter', 'hash', 'info', 'iterations', 'iv', 'label', 'length', 'modulusLength', 'namedCurve', 'public', 'publicExponent', 'salt', 'saltLength', 'tagLength'];
+const MEMBER_ORDER = ['additionalData', 'context', 'counter', 'hash', 'info', 'iterations', 'iv', 'label', 'length', 'modulusLength', 'namedCurve', 'public', 'publicExponent', 'salt', 'saltLength', 'tagLength'];
 
 /**
  * AlgorithmIdentifier `(object or DOMString)` as plain data for the host. Members get the WebIDL

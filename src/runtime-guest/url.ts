@@ -1,8 +1,10 @@
 // URL and URLSearchParams (https://url.spec.whatwg.org/). Parsing is the host's WHATWG parser
-// (Node's Ada) through the `urlParse`/`urlSet` host calls; URLSearchParams lives here.
+// (Node's Ada) through the `urlParse`/`urlSet` host calls; URLSearchParams lives here, the File
+// API's URL.createObjectURL/revokeObjectURL in blob-url.ts.
 import { hostCall } from './host.js';
 import { defineInterface, requiredArguments, toUSVString, isObject } from './webidl.js';
 import { utf8Encode, utf8DecodeKeepBOM } from './encoding.js';
+import { createObjectURL, revokeObjectURL } from './blob-url.js';
 
 /** [href, origin, protocol, username, password, host, hostname, port, pathname, search, hash] */
 type Parts = [string, string, string, string, string, string, string, string, string, string, string];
@@ -42,6 +44,14 @@ export class URL {
     } catch {
       return null;
     }
+  }
+  /** https://w3c.github.io/FileAPI/#dfn-createObjectURL */
+  static createObjectURL(obj: unknown): string {
+    return createObjectURL(obj, arguments.length);
+  }
+  /** https://w3c.github.io/FileAPI/#dfn-revokeObjectURL */
+  static revokeObjectURL(url: unknown): void {
+    revokeObjectURL(url, arguments.length);
   }
   get href(): string { return us(this).parts[0]; }
   set href(v: string) {

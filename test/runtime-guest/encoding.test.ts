@@ -152,3 +152,21 @@ t.test('TextDecoder options and arguments are WebIDL-converted', async (t) => {
   `);
   t.same(r, ['TypeError', 'ok', 'TypeError', 'TypeError', 'TypeError', '00']);
 });
+
+t.test('decoding does not call a String.fromCharCode the app replaced', async (t) => {
+  const r = await g.run<string[]>(`
+    const saved = String.fromCharCode;
+    String.fromCharCode = () => 'hijacked';
+    try {
+      return [
+        new TextDecoder().decode(new Uint8Array([0x68, 0xc3, 0xa9])),
+        new TextDecoder('utf-16le').decode(new Uint8Array([0x68, 0x00])),
+        new TextDecoder('x-user-defined').decode(new Uint8Array([0x41, 0x80])),
+        await new Blob(['text']).text(),
+      ];
+    } finally {
+      String.fromCharCode = saved;
+    }
+  `);
+  t.same(r, ['hé', 'h', 'A\uf780', 'text']);
+});

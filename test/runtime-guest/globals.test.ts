@@ -11,8 +11,8 @@ t.teardown(() => g.dispose());
 
 /** Interfaces this test checks the shape of (those owned by this part of the runtime). */
 const INTERFACES = [
-  'AbortController', 'AbortSignal', 'Crypto', 'CryptoKey', 'CustomEvent', 'DOMException', 'ErrorEvent', 'Event', 'EventTarget',
-  'Headers', 'Navigator', 'Performance', 'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure', 'SubtleCrypto',
+  'AbortController', 'AbortSignal', 'Crypto', 'CryptoKey', 'CustomEvent', 'DOMException', 'ErrorEvent', 'Event', 'EventTarget', 'FileReader',
+  'Headers', 'Navigator', 'Performance', 'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure', 'ProgressEvent', 'SubtleCrypto',
   'TextDecoder', 'TextEncoder', 'URL', 'URLPattern', 'URLSearchParams',
 ];
 const FUNCTIONS = ['atob', 'btoa', 'clearInterval', 'clearTimeout', 'queueMicrotask', 'reportError', 'setInterval', 'setTimeout', 'structuredClone'];

@@ -10,7 +10,7 @@ t.before(async () => {
   // Helpers every snippet below may use.
   await g.run(`
     globalThis.hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
-    globalThis.unhex = (s) => new Uint8Array(s.match(/../g).map((h) => parseInt(h, 16)));
+    globalThis.unhex = (s) => new Uint8Array((s.match(/../g) ?? []).map((h) => parseInt(h, 16)));
     globalThis.utf8 = (s) => new TextEncoder().encode(s);
     globalThis.failure = async (p) => { try { await p; return 'resolved'; } catch (e) { return e.constructor.name + '/' + e.name; } };
   `);
@@ -257,6 +257,92 @@ t.test('ECDSA, ECDH (deriveBits, deriveKey), Ed25519 and X25519', async (t) => {
   t.equal(r.x25519, true, 'X25519 deriveBits with and without length');
   t.equal(r.notAKey, 'TypeError/TypeError', "ECDH's `public` must be a CryptoKey");
   t.equal(r.wrongUse, 'DOMException/InvalidAccessError', 'an ECDSA key cannot derive');
+});
+
+t.test('Ed448 and X448 (Secure Curves): RFC 8032 and RFC 7748 known answers, context, formats, no host warning', async (t) => {
+  // Node marks both algorithms experimental; the host must not let an app print its warning.
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.teardown(() => void process.off('warning', onWarning));
+  const r = await g.run<Record<string, unknown>>(`
+    const b64u = (h) => btoa(String.fromCharCode(...unhex(h))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+    // RFC 8032 section 7.4: "-----Blank" and "1 octet (with context)".
+    const ed = async (sk, pk, msg, context) => {
+      const priv = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed448', d: b64u(sk), x: b64u(pk) }, 'Ed448', false, ['sign']);
+      const pub = await crypto.subtle.importKey('raw', unhex(pk), { name: 'Ed448' }, true, ['verify']);
+      const alg = context === undefined ? { name: 'Ed448' } : { name: 'ed448', context: unhex(context) };
+      const sig = await crypto.subtle.sign(alg, priv, unhex(msg));
+      return [hex(sig), await crypto.subtle.verify(alg, pub, sig, unhex(msg)), await crypto.subtle.verify('Ed448', pub, sig, utf8('x'))];
+    };
+    const blank = await ed('6c82a562cb808d10d632be89c8513ebf6c929f34ddfa8c9f63c9960ef6e348a3528c8a3fcc2f044e39a3fc5b94492f8f032e7549a20098f95b', '5fd7449b59b461fd2ce787ec616ad46a1da1342485a70e1f8a0ea75d80e96778edf124769b46c7061bd6783df1e50f6cd1fa1abeafe8256180', '');
+    const withContext = await ed('c4eab05d357007c632f3dbb48489924d552b08fe0c353a0d4a1f00acda2c463afbea67c5e8d2877c5e3bc397a659949ef8021e954e0a12274e', '43ba28f430cdff456ae531545f7ecd0ac834a55d9358c0372bfa0c6c6798c0866aea01eb00742802b8438ea4cb82169c235160627b4c3a9480', '03', '666f6f');
+    // Generated pairs: both halves, the context binds the signature, every export format.
+    const pair = await crypto.subtle.generateKey('Ed448', true, ['sign', 'verify']);
+    const sig = await crypto.subtle.sign({ name: 'Ed448', context: utf8('ctx') }, pair.privateKey, utf8('m'));
+    const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+    const back = await crypto.subtle.importKey('jwk', jwk, 'Ed448', false, ['sign']);
+    const spki = await crypto.subtle.exportKey('spki', pair.publicKey);
+    const spkiKey = await crypto.subtle.importKey('spki', spki, 'Ed448', false, ['verify']);
+    const pkcs8 = await crypto.subtle.exportKey('pkcs8', pair.privateKey);
+    const sig2 = await crypto.subtle.sign('Ed448', await crypto.subtle.importKey('pkcs8', pkcs8, 'Ed448', false, ['sign']), utf8('m'));
+    // RFC 7748 section 6.2: Alice's private key with Bob's public key.
+    const alice = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'X448', d: b64u('9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b'), x: b64u('9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0') }, 'X448', false, ['deriveBits', 'deriveKey']);
+    const bob = await crypto.subtle.importKey('raw', unhex('3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609'), 'X448', true, []);
+    const shared = await crypto.subtle.deriveBits({ name: 'X448', public: bob }, alice, 448);
+    const aes = await crypto.subtle.deriveKey({ name: 'X448', public: bob }, alice, { name: 'AES-GCM', length: 256 }, true, ['encrypt']);
+    const x1 = await crypto.subtle.generateKey({ name: 'X448' }, true, ['deriveBits']);
+    const x2 = await crypto.subtle.generateKey('X448', false, ['deriveBits']);
+    const x12 = await crypto.subtle.deriveBits({ name: 'X448', public: x2.publicKey }, x1.privateKey);
+    const x21 = await crypto.subtle.deriveBits({ name: 'X448', public: x1.publicKey }, x2.privateKey, 448);
+    return {
+      blank, withContext,
+      pair: [pair.publicKey.algorithm, pair.privateKey.algorithm, pair.publicKey.usages, pair.privateKey.usages, pair.publicKey.type],
+      contextBinds: [
+        await crypto.subtle.verify({ name: 'Ed448', context: utf8('ctx') }, spkiKey, sig, utf8('m')),
+        await crypto.subtle.verify({ name: 'Ed448', context: utf8('other') }, pair.publicKey, sig, utf8('m')),
+        await crypto.subtle.verify('Ed448', pair.publicKey, sig, utf8('m')),
+      ],
+      jwk: [jwk.kty, jwk.crv, typeof jwk.d, typeof jwk.x],
+      jwkBack: await crypto.subtle.verify({ name: 'Ed448', context: utf8('ctx') }, pair.publicKey, await crypto.subtle.sign({ name: 'Ed448', context: utf8('ctx') }, back, utf8('m')), utf8('m')),
+      pkcs8: await crypto.subtle.verify('Ed448', pair.publicKey, sig2, utf8('m')),
+      rawLength: (await crypto.subtle.exportKey('raw', pair.publicKey)).byteLength,
+      sigLength: sig.byteLength,
+      longContext: await failure(crypto.subtle.sign({ name: 'Ed448', context: new Uint8Array(256) }, pair.privateKey, utf8('m'))),
+      contextNotBytes: await failure(crypto.subtle.sign({ name: 'Ed448', context: 'ctx' }, pair.privateKey, utf8('m'))),
+      badUsage: await failure(crypto.subtle.generateKey('Ed448', true, ['encrypt'])),
+      shared: hex(shared),
+      derivedKey: [aes.algorithm, (await crypto.subtle.exportKey('raw', aes)).byteLength],
+      generated: hex(x12) === hex(x21) && x12.byteLength === 56,
+      xJwk: (await crypto.subtle.exportKey('jwk', x1.publicKey)).crv,
+      xAlg: x1.privateKey.algorithm,
+      tooManyBits: await failure(crypto.subtle.deriveBits({ name: 'X448', public: x2.publicKey }, x1.privateKey, 456)),
+      mixed: await failure(crypto.subtle.deriveBits({ name: 'X448', public: pair.publicKey }, x1.privateKey, 448)),
+      signWithX448: await failure(crypto.subtle.sign('X448', x1.privateKey, utf8('m'))),
+    };
+  `);
+  t.same(r.blank, ['533a37f6bbe457251f023c0d88f976ae2dfb504a843e34d2074fd823d41a591f2b233f034f628281f2fd7a22ddd47d7828c59bd0a21bfd3980ff0d2028d4b18a9df63e006c5d1c2d345b925d8dc00b4104852db99ac5c7cdda8530a113a0f4dbb61149f05a7363268c71d95808ff2e652600', true, false]);
+  t.same(r.withContext, ['d4f8f6131770dd46f40867d6fd5d5055de43541f8c5e35abbcd001b32a89f7d2151f7647f11d8ca2ae279fb842d607217fce6e042f6815ea000c85741de5c8da1144a6a1aba7f96de42505d7a7298524fda538fccbbb754f578c1cad10d54d0d5428407e85dcbc98a49155c13764e66c3c00', true, false], 'the context reaches the signature');
+  t.same(r.pair, [{ name: 'Ed448' }, { name: 'Ed448' }, ['verify'], ['sign'], 'public']);
+  t.same(r.contextBinds, [true, false, false], 'a signature verifies only under its own context');
+  t.same(r.jwk, ['OKP', 'Ed448', 'string', 'string']);
+  t.equal(r.jwkBack, true);
+  t.equal(r.pkcs8, true);
+  t.equal(r.rawLength, 57);
+  t.equal(r.sigLength, 114);
+  t.equal(r.longContext, 'DOMException/OperationError', 'a context is at most 255 bytes');
+  t.equal(r.contextNotBytes, 'TypeError/TypeError', 'context is a BufferSource');
+  t.equal(r.badUsage, 'DOMException/SyntaxError');
+  t.equal(r.shared, '07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56fd2464c335543936521c24403085d59a449a5037514a879d');
+  t.same(r.derivedKey, [{ name: 'AES-GCM', length: 256 }, 32]);
+  t.equal(r.generated, true, 'both sides derive the same 56-byte secret, with and without length');
+  t.equal(r.xJwk, 'X448');
+  t.same(r.xAlg, { name: 'X448' });
+  t.equal(r.tooManyBits, 'DOMException/OperationError');
+  t.equal(r.mixed, 'DOMException/InvalidAccessError', 'an Ed448 key is not an X448 public key');
+  t.equal(r.signWithX448, 'DOMException/NotSupportedError', 'X448 does not sign');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(warnings.filter((w) => /Ed448|X448/.test(w)), [], 'no ExperimentalWarning reached the host process');
 });
 
 t.test('HKDF (RFC 5869) and PBKDF2 (RFC 7914) known answers, deriveKey from them', async (t) => {
