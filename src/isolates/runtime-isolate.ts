@@ -30,6 +30,8 @@ export interface RuntimeIsolateOptions {
   readonly entryTimeout?: (origin: number) => number;
   /** Initial OpContext.isolateState entries (e.g. the app's FetchPolicy under FETCH_POLICY). */
   readonly opState?: Iterable<readonly [symbol, unknown]>;
+  /** How the runtime gets into the isolate (default: `defaultStartup`). */
+  readonly startup?: Startup;
 }
 
 const RUNTIME_PATH = fileURLToPath(new URL('../../guest/runtime.js', import.meta.url));
@@ -42,16 +44,20 @@ function runtimeSource(): string {
 }
 
 /**
- * How isolates get the runtime: from a startup snapshot of it (NANO_STARTUP=snapshot: V8
- * deserializes a heap where the runtime already ran), or by running it from source with V8's code
- * cache (the default; see DESIGN.md for the trade-off and isolated-vm's caveat on snapshots).
+ * How an isolate gets the runtime. "snapshot" (the default): V8 deserializes a heap in which the
+ * runtime's top level already ran, built once per process on first use (~20 ms, ~0.8 MB).
+ * "code-cache": the runtime runs from source with V8's code cache. Measured here: a new app's
+ * first response 4.3 ms vs 5.5 ms, and ~0.15 MiB less per isolate. isolated-vm's README advises
+ * against snapshots (crashes when isolates from different snapshots mix on Node 20+, upstream
+ * #420); test/isolates/startup.test.ts mixes both kinds under load to keep that in check, and
+ * NANO_STARTUP=code-cache switches the snapshot off.
  */
-let snapshotState: ivm.ExternalCopy<ArrayBuffer> | null | undefined;
-function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> | undefined {
-  if (snapshotState === undefined) {
-    snapshotState = process.env.NANO_STARTUP === 'snapshot' ? ivm.Isolate.createSnapshot([{ code: runtimeSource(), filename: 'nano:runtime' }]) : null;
-  }
-  return snapshotState ?? undefined;
+export type Startup = 'snapshot' | 'code-cache';
+export const defaultStartup: Startup = process.env.NANO_STARTUP === 'code-cache' ? 'code-cache' : 'snapshot';
+let snapshot: ivm.ExternalCopy<ArrayBuffer> | undefined;
+function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> {
+  snapshot ??= ivm.Isolate.createSnapshot([{ code: runtimeSource(), filename: 'nano:runtime' }]);
+  return snapshot;
 }
 
 /** Why an entry failed, in the terms the caller acts on. */
@@ -100,8 +106,8 @@ export class RuntimeIsolate {
   }
 
   static async create(opts: RuntimeIsolateOptions): Promise<RuntimeIsolate> {
-    const snapshot = runtimeSnapshot();
-    const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb ?? 128, ...(snapshot === undefined ? {} : { snapshot }) });
+    const fromSnapshot = (opts.startup ?? defaultStartup) === 'snapshot';
+    const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb ?? 128, ...(fromSnapshot ? { snapshot: runtimeSnapshot() } : {}) });
     try {
       const context = isolate.createContextSync();
       // The holder lets the callbacks reach the instance that does not exist yet.
@@ -111,7 +117,7 @@ export class RuntimeIsolate {
       const global = context.global;
       global.setSync('__nano_call', call);
       global.setSync('__nano_send', send);
-      if (snapshot === undefined) {
+      if (!fromSnapshot) {
         const script = isolate.compileScriptSync(runtimeSource(), {
           filename: 'nano:runtime',
           ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),

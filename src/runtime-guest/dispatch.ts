@@ -224,7 +224,8 @@ export function setBodyWindow(id: number, sab: unknown): void {
 /** Entry.bodyTakeInto: copies up to `max` buffered bytes into the window at `start`. */
 export function takeBodyInto(id: number, start: number, max: number): WindowTake {
   const s = outBodies.get(id);
-  if (s === undefined || s.window === null) return -1;
+  if (s === undefined) return -1;
+  if (s.window === null) return '0\nInternalError: the response body window is missing';
   const w = s.window;
   const end = MathMin(start + max, w.byteLength);
   let at = start;

@@ -4,7 +4,7 @@ import { Entry, type EntryKind } from '../protocol/bridge.js';
 import { bindHost, completeOp, setOrigin } from './host.js';
 import { startClock } from './clock.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
-import { exposeGlobals } from './primordials.js';
+import { captureBootPrimordials, exposeGlobals } from './primordials.js';
 import { DOMException } from './dom-exception.js';
 import { Event, CustomEvent, ErrorEvent, EventTarget, initEventTarget, setReportHook } from './events.js';
 import { AbortController, AbortSignal } from './abort.js';
@@ -39,10 +39,8 @@ import { fetch } from './fetch.js';
 import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest } from './dispatch.js';
 
 setReportHook(reportException);
-installWebAssembly();
 
-// The global object is the app's EventTarget (addEventListener('fetch', …)).
-initEventTarget(globalThis);
+// The global object is the app's EventTarget (addEventListener('fetch', …)); boot() registers it.
 for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent'] as const) {
   const fn = EventTarget.prototype[name];
   Object.defineProperty(globalThis, name, { value: fn, writable: true, configurable: true, enumerable: true });
@@ -163,7 +161,12 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
 function boot(): void {
   delete (globalThis as Record<string, unknown>).__nano_boot;
   bindHost();
+  captureBootPrimordials();
   startClock();
+  // A context made from a snapshot has a new global proxy, and V8 installs WebAssembly anew: both
+  // the global's EventTarget state and the WebAssembly patch belong here, not in the top level.
+  initEventTarget(globalThis);
+  installWebAssembly();
   Object.defineProperty(globalThis, '__nano_entry', { value: entry, configurable: true, enumerable: false, writable: false });
 }
 Object.defineProperty(globalThis, '__nano_boot', { value: boot, configurable: true, enumerable: false, writable: false });

@@ -31,8 +31,14 @@ export function uncurry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => 
   return (self: T, ...args: A) => ReflectApply(fn, self, args) as R;
 }
 
-/** Undefined where V8 offers no SharedArrayBuffer (a snapshot being built). */
-export const SharedArrayBufferCtor: SharedArrayBufferConstructor | undefined = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : undefined;
+/**
+ * Captured at boot, not at load: V8 offers no SharedArrayBuffer while a startup snapshot is built
+ * (undefined where the platform has none).
+ */
+export let SharedArrayBufferCtor: SharedArrayBufferConstructor | undefined;
+export function captureBootPrimordials(): void {
+  SharedArrayBufferCtor = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : undefined;
+}
 const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype) as Uint8Array;
 export const TypedArraySet = uncurry(TypedArrayPrototype.set) as (target: Uint8Array, source: Uint8Array, offset: number) => void;
 export const TypedArraySubarray = uncurry(TypedArrayPrototype.subarray) as (view: Uint8Array, begin: number, end?: number) => Uint8Array;

@@ -1,0 +1,66 @@
+// Both ways the runtime gets into an isolate (startup snapshot, code cache) behave the same, and
+// isolates of both kinds live side by side in one process without crashing it: isolated-vm's
+// maintainer links mixing snapshots to crashes (upstream #420), so this mixes them on purpose.
+import t from 'tap';
+import { RuntimeIsolate, defaultStartup, type Startup } from '../../src/isolates/runtime-isolate.js';
+
+const PROBE = `JSON.stringify({
+  url: new URL('/p?q=1', 'https://a.example').href,
+  header: new Headers({ 'X-A': 'b' }).get('x-a'),
+  text: new TextDecoder().decode(new TextEncoder().encode('héllo')),
+  event: (() => { let got = ''; addEventListener('ping', (e) => { got = e.type; }); dispatchEvent(new Event('ping')); return got; })(),
+  wasm: typeof WebAssembly.compile,
+  uuid: crypto.randomUUID().length,
+  random: Math.random(),
+  origin: performance.timeOrigin,
+  sab: typeof SharedArrayBuffer,
+})`;
+
+async function probe(startup: Startup): Promise<Record<string, unknown>> {
+  const iso = await RuntimeIsolate.create({ name: `probe-${startup}`, startup });
+  try {
+    return JSON.parse(iso.context.evalSync(PROBE) as string) as Record<string, unknown>;
+  } finally {
+    iso.dispose();
+  }
+}
+
+t.test('the default is the snapshot unless NANO_STARTUP=code-cache', async (t) => {
+  t.equal(defaultStartup, process.env.NANO_STARTUP === 'code-cache' ? 'code-cache' : 'snapshot');
+});
+
+t.test('snapshot and code-cache isolates give the same web platform; per-isolate state is fresh', async (t) => {
+  const a = await probe('snapshot');
+  const b = await probe('snapshot');
+  const c = await probe('code-cache');
+  for (const r of [a, b, c]) {
+    t.same({ ...r, random: 0, origin: 0 }, { url: 'https://a.example/p?q=1', header: 'b', text: 'héllo', event: 'ping', wasm: 'function', uuid: 36, random: 0, origin: 0, sab: 'function' });
+  }
+  t.not(a.random, b.random, 'Math.random is not replayed from the snapshot');
+  t.ok(Math.abs(Number(a.origin) - Date.now()) < 60_000, 'performance.timeOrigin is the isolate\'s, not the snapshot\'s');
+});
+
+t.test('snapshot and plain isolates mixed under load: no crash, every isolate answers', async (t) => {
+  const live: RuntimeIsolate[] = [];
+  const deadline = performance.now() + 4000;
+  let made = 0;
+  let asyncRuns = 0;
+  let wrong = 0;
+  while (performance.now() < deadline) {
+    const startup: Startup = made % 3 === 0 ? 'code-cache' : 'snapshot';
+    const iso = await RuntimeIsolate.create({ name: `mix-${made}`, startup });
+    // Strings and objects that go through V8's string table and hashing, sync and async.
+    const code = `(() => { const o = {}; for (let i = 0; i < 100; i++) o['k' + (i % 13) + Math.random().toString(36).slice(2, 4)] = i; return JSON.stringify(o).length > 0 && new URL('https://x.example/' + ${made}).pathname === '/${made}'; })()`;
+    if (iso.context.evalSync(code) !== true) wrong++;
+    if (made % 7 === 0) {
+      if ((await iso.context.eval(code)) !== true) wrong++;
+      asyncRuns++;
+    }
+    live.push(iso);
+    if (live.length > 40) live.splice(Math.floor(Math.random() * live.length), 1)[0]!.dispose();
+    made++;
+  }
+  for (const iso of live) iso.dispose();
+  t.equal(wrong, 0, 'every isolate computed the right answer');
+  t.ok(made > 100, `${made} isolates (a third from source), ${asyncRuns} async runs`);
+});
