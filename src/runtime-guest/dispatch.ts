@@ -6,7 +6,7 @@ import { MathMin, SharedArrayBufferCtor, TypedArraySet, TypedArraySubarray, Uint
 import { hostCall, hostSend } from './host.js';
 import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
 import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportException } from './events.js';
-import { headersFromFlat, headersFromJoined, headersToJoined } from './headers.js';
+import { headersFromFlat, headersFromJoined, headersToJoined, type Headers } from './headers.js';
 import { makeRequest } from './request.js';
 import { isResponse, resp } from './response.js';
 import { newSignal, signalAbort, type AbortSignal } from './abort.js';
@@ -152,14 +152,30 @@ function endOutBody(id: number, s: OutBody): void {
 }
 
 // --- request signals: aborted when the client goes away before the response is complete ---
-const requestSignals = new Map<number, AbortSignal>();
+/**
+ * An incoming request's signal, made on first use: most handlers never read `request.signal`,
+ * and an AbortSignal per request (an EventTarget in a WeakMap) costs every request a little.
+ */
+class LazySignal {
+  signal: AbortSignal | null = null;
+  reason: string | null = null;
+  get(): AbortSignal {
+    if (this.signal === null) {
+      this.signal = newSignal();
+      if (this.reason !== null) signalAbort(this.signal, new DOMException(this.reason, 'AbortError'));
+    }
+    return this.signal;
+  }
+}
+const requestSignals = new Map<number, LazySignal>();
 
 /** Entry.requestAbort: the client disconnected while the request was in flight. */
 export function abortRequest(id: number, reason: string): void {
-  const signal = requestSignals.get(id);
-  if (signal === undefined) return;
+  const lazy = requestSignals.get(id);
+  if (lazy === undefined) return;
   requestSignals.delete(id);
-  signalAbort(signal, new DOMException(reason, 'AbortError'));
+  if (lazy.signal === null) lazy.reason = reason;
+  else signalAbort(lazy.signal, new DOMException(reason, 'AbortError'));
 }
 
 function pump(id: number, s: OutBody): void {
@@ -330,14 +346,21 @@ function makeCtx(id: number): object {
 
 /** Entry.dispatch: builds the Request without re-parsing what the host already validated. */
 export function dispatchRequest(id: number, method: string, url: string, headers: string | string[], bodyStreamId: number): void {
-  const signal = newSignal();
-  requestSignals.set(id, signal);
+  const lazySignal = new LazySignal();
+  requestSignals.set(id, lazySignal);
+  // Headers and signal are made when first read (many handlers read neither).
+  let parsedHeaders: Headers | null = null;
   const request = makeRequest({
     method,
     url,
-    headers: typeof headers === 'string' ? headersFromJoined(headers, 'immutable') : headersFromFlat(headers, 'immutable'),
+    get headers(): Headers {
+      parsedHeaders ??= typeof headers === 'string' ? headersFromJoined(headers, 'immutable') : headersFromFlat(headers, 'immutable');
+      return parsedHeaders;
+    },
     body: bodyStreamId === 0 ? null : { source: null, stream: requestBody(bodyStreamId), used: false, length: null },
-    signal,
+    get signal(): AbortSignal {
+      return lazySignal.get();
+    },
     redirect: 'manual',
     credentials: 'same-origin',
     mode: 'cors',
