@@ -14,9 +14,12 @@ interface HeadersState {
   /** Sort-and-combine result for iteration, dropped whenever the list changes. */
   sorted: [string, string][] | null;
 }
-const states = new WeakMap<object, HeadersState>();
+// State lives in a private field (not a WeakMap): a WeakMap entry per object makes every young
+// object an ephemeron key, and the tables' churn showed up as scavenge and mark-compact time
+// on the request path.
+let stateOf: (self: unknown) => HeadersState | undefined;
 function hs(self: unknown): HeadersState {
-  const s = states.get(self as object);
+  const s = stateOf(self);
   if (s === undefined) throw new TypeError('Illegal invocation');
   return s;
 }
@@ -37,9 +40,13 @@ function checkGuard(s: HeadersState): void {
 }
 
 export class Headers {
+  #state!: HeadersState;
+  static {
+    stateOf = (self) => (typeof self === 'object' && self !== null && #state in self ? (self as Headers).#state : undefined);
+  }
   constructor(init: unknown = undefined) {
     const s: HeadersState = { list: [], guard: 'none', sorted: null };
-    states.set(this, s);
+    this.#state = s;
     if (init !== undefined) fillHeaders(this, init);
   }
   append(name: unknown, value: unknown): void {
