@@ -112,6 +112,16 @@ t.test('streaming responses arrive chunk by chunk', async (t) => {
 t.test('concurrent requests to one app all answer correctly', async (t) => {
   const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => get('hello.test', `/c${i}`)));
   t.ok(replies.every((r, i) => r.status === 200 && r.text === `hello GET /c${i} hi-hello`));
+  // Requests that arrive in one event-loop turn enter the isolate as one batch: each keeps its
+  // own method, URL, headers (also an empty value) and body.
+  const echoes = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => get('echo.test', `/e${i}?q=${i}`, { method: i % 2 === 0 ? 'POST' : 'PUT', body: `body-${i}`, headers: { 'x-n': String(i), 'x-empty': '' } })),
+  );
+  const wrong = echoes.filter((r, i) => {
+    const h = JSON.parse(String(r.headers['x-headers'])) as Record<string, string>;
+    return r.status !== 200 || r.headers['x-method'] !== (i % 2 === 0 ? 'POST' : 'PUT') || r.text !== `body-${i}` || h['x-n'] !== String(i) || h['x-empty'] !== '';
+  });
+  t.equal(wrong.length, 0, 'every batched request kept its own fields');
 });
 
 t.test('ctx.waitUntil work completes after the response', async (t) => {
