@@ -516,9 +516,10 @@ export class AppInstance {
       req.resume();
       return;
     }
-    const push = (chunk: Uint8Array | null | string): void => {
+    const push = (chunk: Buffer | null | string): void => {
       if (typeof chunk !== 'object' || chunk === null) f.bodyOpen = false;
-      f.isolate.enter(Entry.bodyPush, id, chunk, id, this.#remainingCpu(id)).catch((err: unknown) => this.#entryFailed(id, err));
+      const entered = typeof chunk === 'object' && chunk !== null ? f.isolate.pushBytes(id, chunk, id, this.#remainingCpu(id)) : f.isolate.enter(Entry.bodyPush, id, chunk, id, this.#remainingCpu(id));
+      entered.catch((err: unknown) => this.#entryFailed(id, err));
     };
     const tryRead = (): void => {
       f.bodyWaiting = false;
@@ -533,7 +534,7 @@ export class AppInstance {
           push('request body too large');
           return;
         }
-        push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        push(chunk);
       } else if (req.readableEnded) {
         push(null);
       } else if (req.errored !== null || req.destroyed) {

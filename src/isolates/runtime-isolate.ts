@@ -206,6 +206,19 @@ export class RuntimeIsolate {
     return this.#run([Entry.dispatch, id, method, id, url, headers, bodyStream], false, id, timeoutMs);
   }
 
+  /**
+   * Entry.bodyPush of request body bytes. A chunk that owns its whole ArrayBuffer (what Node's
+   * HTTP parser hands over for bodies) moves into the isolate without a copy: its memory is
+   * transferred out of the host and in as the guest chunk's buffer, and the host's heap stops
+   * counting it at once. Other chunks are copied once.
+   */
+  pushBytes(streamId: number, bytes: Buffer, origin: number, timeoutMs: number): Promise<unknown> {
+    if (this.disposed) return Promise.reject(new EntryError('disposed', 'isolate is disposed'));
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const copy = whole ? new ivm.ExternalCopy(bytes.buffer, { transferOut: true }) : new ivm.ExternalCopy(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    return this.#run([Entry.bodyPush, streamId, copy.copyInto({ release: true, transferIn: true }), origin], false, origin, timeoutMs);
+  }
+
   /** Entry.bodyTakeInto: primitives both ways (src/protocol/bridge.ts, WindowTake). */
   takeInto(streamId: number, offset: number, max: number, origin: number, timeoutMs: number): Promise<WindowTake> {
     return this.#run([Entry.bodyTakeInto, streamId, offset, origin, max], false, origin, timeoutMs) as Promise<WindowTake>;

@@ -14,7 +14,7 @@ export const Entry = {
   complete: 2,
   /** a = timer id. Fires a timer started with `send('timer', …)`. */
   timer: 3,
-  /** a = stream id, b = chunk (Uint8Array), null for end, or a string error message. */
+  /** a = stream id, b = chunk (an ArrayBuffer moved in, or a Uint8Array), null for end, or a string error message. */
   bodyPush: 4,
   /** a = stream id, b = max bytes. Returns a WireChunks batch of buffered response body bytes. */
   bodyTake: 5,

@@ -121,6 +121,8 @@ export function pushBody(id: number, chunk: unknown): void {
   } else if (typeof chunk === 'string') {
     inBodies.delete(id);
     c.error(new TypeError(chunk));
+  } else if (chunk instanceof ArrayBuffer && chunk.byteLength > 0) {
+    c.enqueue(new Uint8ArrayCtor(chunk));
   } else if (chunk instanceof Uint8Array && chunk.byteLength > 0) {
     c.enqueue(chunk);
   }

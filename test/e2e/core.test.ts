@@ -94,6 +94,15 @@ t.test('request and response bodies: large, binary, headers', async (t) => {
   t.same(JSON.parse(streamed.text), { total: big.length }, 'request.body streams');
 });
 
+t.test('a request body chunk\'s buffer holds that chunk only (no headers, no other bytes)', async (t) => {
+  for (const body of ['abc', Buffer.alloc(100_000, 'z')]) {
+    const r = await get('echo.test', '/first-chunk', { method: 'POST', body, headers: { 'x-secret': 'hunter2' } });
+    const seen = JSON.parse(r.text) as { chunk: number; buffer: number; foreign: boolean };
+    t.equal(seen.buffer, seen.chunk, `a ${seen.chunk}-byte chunk comes in a buffer of its own size`);
+    t.equal(seen.foreign, false);
+  }
+});
+
 t.test('body over maxBodyBytes gets 413, declared or streamed', async (t) => {
   // keep-alive: the server then reads and discards the rest of the body instead of closing.
   const declared = await get('echo.test', '/echo', { method: 'POST', body: Buffer.alloc(33554433), headers: { connection: 'keep-alive' } });
