@@ -10,7 +10,8 @@ import { ROOT, startServer, load, median, round, rssMiB, assertQuiet, LOAD_CPU, 
 const only = new Set(process.argv.slice(2));
 const want = (name) => only.size === 0 || only.has(name);
 const results = { when: new Date().toISOString(), node: process.version, loadavg: assertQuiet(), benches: {} };
-const NANO = [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--log-format', 'json'];
+// Through bin/nano.js, so the server runs with the Node flags users get.
+const NANO = [join(ROOT, 'bin/nano.js'), 'serve', '--port', '0', '--log-format', 'json'];
 
 function writeConfig(apps, defaults = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nano-bench-'));
