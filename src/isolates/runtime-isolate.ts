@@ -210,7 +210,8 @@ export class RuntimeIsolate {
    * Entry.bodyPush of request body bytes. A chunk that owns its whole ArrayBuffer (what Node's
    * HTTP parser hands over for bodies) moves into the isolate without a copy: its memory is
    * transferred out of the host and in as the guest chunk's buffer, and the host's heap stops
-   * counting it at once. Other chunks are copied once.
+   * counting it at once. Other chunks are copied, exactly their bytes (never the rest of a pooled
+   * buffer).
    */
   pushBytes(streamId: number, bytes: Buffer, origin: number, timeoutMs: number): Promise<unknown> {
     if (this.disposed) return Promise.reject(new EntryError('disposed', 'isolate is disposed'));

@@ -45,6 +45,18 @@ function readAll(res: IncomingMessage): Promise<Buffer> {
     res.on('error', reject);
   });
 }
+/** Reads a response to its end: 'end' (complete), 'aborted' (connection cut) or 'hang' (5 s). */
+async function readOutcome(res: IncomingMessage): Promise<{ outcome: string; chunks: Buffer[] }> {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  const outcome = await Promise.race([
+    new Promise<string>((resolve) => res.on('end', () => resolve('end'))),
+    new Promise<string>((resolve) => res.on('aborted', () => resolve('aborted'))),
+    new Promise<string>((resolve) => res.on('error', () => resolve('aborted'))),
+    sleep(5000).then(() => 'hang'),
+  ]);
+  return { outcome, chunks };
+}
 function vmRssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? 0 : Number(m[1]) / 1024;
@@ -129,14 +141,7 @@ t.test('a producer error mid-stream closes the connection and is logged (no hang
   req.end();
   const res = await pending;
   t.equal(res.statusCode, 200);
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  const outcome = await Promise.race([
-    new Promise<string>((resolve) => res.on('end', () => resolve('end'))),
-    new Promise<string>((resolve) => res.on('aborted', () => resolve('aborted'))),
-    new Promise<string>((resolve) => res.on('error', () => resolve('aborted'))),
-    sleep(5000).then(() => 'hang'),
-  ]);
+  const { outcome, chunks } = await readOutcome(res);
   t.equal(outcome, 'aborted', 'the connection is cut, so the client sees a truncated body');
   t.equal(Buffer.concat(chunks).toString(), 'part 1\npart 2\npart 3\n', 'what came before the error was delivered');
   const line = await s.waitForLog((l) => l.app === 'streaming' && typeof l.err === 'string' && (l.err as string).includes('producer broke mid-stream'));
@@ -180,14 +185,7 @@ t.test('a producer error after megabytes (window path) delivers what came before
   const { req, res: pending } = open(`/pattern?bytes=${bytes}&chunk=65536&fail=1`);
   req.end();
   const res = await pending;
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  const outcome = await Promise.race([
-    new Promise<string>((resolve) => res.on('end', () => resolve('end'))),
-    new Promise<string>((resolve) => res.on('aborted', () => resolve('aborted'))),
-    new Promise<string>((resolve) => res.on('error', () => resolve('aborted'))),
-    sleep(5000).then(() => 'hang'),
-  ]);
+  const { outcome, chunks } = await readOutcome(res);
   t.equal(outcome, 'aborted', 'the connection is cut: a truncated body, not a complete one');
   const body = Buffer.concat(chunks);
   t.equal(body.length, bytes, 'everything before the error was delivered');
