@@ -211,6 +211,22 @@ function notify(id: number, s: OutBody): void {
   }
 }
 
+/**
+ * After a take moved `n` bytes to the host: true when the body is finished (and forgotten);
+ * otherwise the guest reads ahead again and tells the host when there is more.
+ */
+function tookBytes(id: number, s: OutBody, n: number): boolean {
+  s.bytes -= n;
+  s.notified = false;
+  if (s.chunks.length === 0 && (s.done || s.error !== null)) {
+    endOutBody(id, s);
+    return true;
+  }
+  notify(id, s);
+  pump(id, s);
+  return false;
+}
+
 /** Entry.bodyTake: hands the host up to `max` bytes of buffered chunks. */
 export function takeBody(id: number, max: number): WireChunks {
   const s = outBodies.get(id);
@@ -222,14 +238,7 @@ export function takeBody(id: number, max: number): WireChunks {
     out.push(c);
     n += c.byteLength;
   }
-  s.bytes -= n;
-  s.notified = false;
-  const finished = s.chunks.length === 0 && (s.done || s.error !== null);
-  if (finished) endOutBody(id, s);
-  else {
-    notify(id, s);
-    pump(id, s);
-  }
+  const finished = tookBytes(id, s, n);
   return { chunks: out, done: finished && s.error === null, error: finished ? s.error : null };
 }
 
@@ -261,15 +270,8 @@ export function takeBodyInto(id: number, start: number, max: number): WindowTake
     }
   }
   const n = at - start;
-  s.bytes -= n;
-  s.notified = false;
-  if (s.chunks.length === 0 && (s.done || s.error !== null)) {
-    endOutBody(id, s);
-    return s.error === null ? -(n + 1) : `${n}\n${s.error}`;
-  }
-  notify(id, s);
-  pump(id, s);
-  return n;
+  if (!tookBytes(id, s, n)) return n;
+  return s.error === null ? -(n + 1) : `${n}\n${s.error}`;
 }
 
 /** Entry.bodyCancel: the client went away. */
