@@ -3,7 +3,7 @@
 import ivm from 'isolated-vm';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Entry, HEADER_SEP, Signal, type EntryKind, type WindowTake } from '../protocol/bridge.js';
+import { Entry, HEADER_SEP, OUTBOX_ENABLED, OUTBOX_WAITING, Signal, type EntryKind, type WindowTake } from '../protocol/bridge.js';
 import { noteIsolateDisposed } from './memory-release.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
@@ -100,6 +100,8 @@ export class RuntimeIsolate {
   readonly #opts: RuntimeIsolateOptions;
   readonly #timers = new Map<number, { handle: NodeJS.Timeout | NodeJS.Immediate; origin: number; repeat: boolean; immediate: boolean }>();
   #execution: Execution;
+  /** Response outbox flags shared with the guest (src/protocol/bridge.ts, OUTBOX). */
+  readonly #outbox: Int32Array;
   #busy = false;
   #queue: (() => void)[] = [];
   #tail: Promise<unknown> = Promise.resolve();
@@ -107,14 +109,16 @@ export class RuntimeIsolate {
   /** OpContext.isolateState: host-side state of this isolate's ops (CryptoKey material, …). */
   readonly #opState = new Map<symbol, unknown>();
 
-  private constructor(opts: RuntimeIsolateOptions, isolate: ivm.Isolate, context: ivm.Context, entry: ivm.Reference<(...args: unknown[]) => unknown>) {
+  private constructor(opts: RuntimeIsolateOptions, isolate: ivm.Isolate, context: ivm.Context, entry: ivm.Reference<(...args: unknown[]) => unknown>, outbox: Int32Array) {
     this.name = opts.name;
     this.#opts = opts;
     for (const [k, v] of opts.opState ?? []) this.#opState.set(k, v);
     this.isolate = isolate;
     this.context = context;
     this.#entry = entry;
+    this.#outbox = outbox;
     this.#execution = opts.execution ?? 'main-thread';
+    Atomics.store(outbox, OUTBOX_ENABLED, this.#execution === 'main-thread' ? 1 : 0);
   }
 
   static async create(opts: RuntimeIsolateOptions): Promise<RuntimeIsolate> {
@@ -139,12 +143,13 @@ export class RuntimeIsolate {
         script.runSync(context, { timeout: 5000 });
         script.release();
       }
-      const boot = global.getSync('__nano_boot', { reference: true }) as ivm.Reference<() => void>;
-      boot.applySync(undefined, [], { timeout: 1000 });
+      const boot = global.getSync('__nano_boot', { reference: true }) as ivm.Reference<(outboxFlags: SharedArrayBuffer) => void>;
+      const outbox = new Int32Array(new SharedArrayBuffer(8));
+      boot.applySync(undefined, [outbox.buffer], { timeout: 1000, arguments: { copy: true } });
       boot.release();
       const entry = global.getSync('__nano_entry', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
       global.deleteSync('__nano_entry');
-      const self = new RuntimeIsolate(opts, isolate, context, entry);
+      const self = new RuntimeIsolate(opts, isolate, context, entry, outbox);
       holder.self = self;
       return self;
     } catch (err) {
@@ -161,6 +166,9 @@ export class RuntimeIsolate {
   }
   setExecution(mode: Execution): void {
     this.#execution = mode;
+    // In the pool the guest calls back with each response (what it queued so far is collected
+    // after the entry that made this switch).
+    Atomics.store(this.#outbox, OUTBOX_ENABLED, mode === 'main-thread' ? 1 : 0);
   }
 
   /** Runs a classic script in the global scope (conformance tests, helpers). */
@@ -241,19 +249,61 @@ export class RuntimeIsolate {
       }
       this.#busy = true;
       const start = performance.now();
+      let result: Promise<unknown>;
       try {
-        return Promise.resolve(this.#entry.applySync(undefined, args as never[], opts as ivm.ReferenceApplyOptions));
+        result = Promise.resolve(this.#entry.applySync(undefined, args as never[], opts as ivm.ReferenceApplyOptions));
       } catch (err) {
-        return Promise.reject(this.#classify(err));
+        result = Promise.reject(this.#classify(err));
       } finally {
         this.#busy = false;
         this.#opts.onEntry?.(origin, performance.now() - start);
-        this.#drainQueue();
       }
+      if (Atomics.load(this.#outbox, OUTBOX_WAITING) !== 0) this.#collect();
+      this.#drainQueue();
+      return result;
     }
     return this.#serialize(() => this.#entry.apply(undefined, args as never[], opts as ivm.ReferenceApplyOptions), origin).catch((err: unknown) => {
       throw this.#classify(err);
     });
+  }
+
+  /**
+   * Entry.collect: takes the responses the guest queued during the entries so far and hands each
+   * to `calls.respond`, as if the guest had called back (src/protocol/bridge.ts, OUTBOX).
+   */
+  #collect(): void {
+    if (this.disposed) return;
+    let text: string;
+    try {
+      text = String(this.#entry.applySync(undefined, [Entry.collect, null, null, 0] as never[], { timeout: 1000 }));
+    } catch {
+      // A failing collect means the isolate is being torn down; its requests get their 503 there.
+      return;
+    }
+    const respond = this.#opts.calls?.respond;
+    if (respond === undefined) return;
+    let i = 0;
+    while (i < text.length) {
+      const start = i;
+      const a = text.indexOf('\n', start);
+      const b = text.indexOf('\n', a + 1);
+      const c = text.indexOf('\n', b + 1);
+      const d = text.indexOf('\n', c + 1);
+      const e = text.indexOf('\n', d + 1);
+      const statusTextLength = Number(text.slice(b + 1, c));
+      const headersLength = Number(text.slice(c + 1, d));
+      const bodyLength = Number(text.slice(d + 1, e));
+      let p = e + 1;
+      const statusText = text.slice(p, (p += statusTextLength));
+      const headers = text.slice(p, (p += headersLength));
+      const body = bodyLength < 0 ? null : text.slice(p, (p += bodyLength));
+      i = p;
+      try {
+        respond(Number(text.slice(start, a)), Number(text.slice(a + 1, b)), statusText, headers, body, 0);
+      } catch (err) {
+        this.#opts.onLog?.('error', `nano: delivering a queued response failed: ${err instanceof Error ? err.message : String(err)}`, 0);
+      }
+    }
   }
 
   #drainQueue(): void {

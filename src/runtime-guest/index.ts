@@ -36,7 +36,7 @@ import { FormData } from './form-data.js';
 import { TextEncoderStream, TextDecoderStream } from './text-streams.js';
 import { CompressionStream, DecompressionStream } from './compression.js';
 import { fetch } from './fetch.js';
-import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest } from './dispatch.js';
+import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
 
 setReportHook(reportException);
 
@@ -160,6 +160,8 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
     case Entry.envGlobals:
       installEnvGlobals(a as string);
       return undefined;
+    case Entry.collect:
+      return takeOutbox();
     default:
       throw new TypeError(`unknown entry kind ${String(kind)}`);
   }
@@ -169,10 +171,11 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
  * The host calls this once, right after the runtime's top level ran (from source, or long before
  * in a startup snapshot): binds the host bridge, starts the clock, and leaves `__nano_entry`.
  */
-function boot(): void {
+function boot(outboxFlags?: unknown): void {
   delete (globalThis as Record<string, unknown>).__nano_boot;
   bindHost();
   captureBootPrimordials();
+  setOutbox(outboxFlags);
   startClock();
   // A context made from a snapshot has a new global proxy, and V8 installs WebAssembly anew: both
   // the global's EventTarget state and the WebAssembly patch belong here, not in the top level.

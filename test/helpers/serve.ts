@@ -111,6 +111,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
 
 export interface Reply {
   status: number;
+  statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   text: string;
@@ -128,7 +129,7 @@ export function fetchRaw(port: number, path: string, opts: { host?: string; meth
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body, text: body.toString('utf8') });
         });
         res.on('error', reject);
       },
