@@ -98,7 +98,7 @@ export class Conn {
         res.on('end', () => {
           first();
           const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8'), reused: req.reusedSocket });
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body, text: body.toString('utf8'), reused: req.reusedSocket });
         });
         res.on('error', reject);
       });
