@@ -84,7 +84,9 @@ async function benchColdStart() {
 
 async function benchDensity() {
   const n = Number(process.env.BENCH_DENSITY_APPS ?? 1000);
-  const idleEvictMs = 3000;
+  // Longer than serving all apps takes (~5 s), so every isolate is alive when "served" is read:
+  // an app evicted early would hand its pages to the next isolate and understate the figure.
+  const idleEvictMs = 20_000;
   const apps = Array.from({ length: n }, (_, i) => ({ name: `d${i}`, path: join(ROOT, 'scripts/bench/apps/hello'), hostnames: [`d${i}.bench`] }));
   const s = await startServer([...NANO, '--config', writeConfig(apps, { idleEvictMs })], { cpu: '0,1' });
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -93,20 +95,28 @@ async function benchDensity() {
   for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => get(s.port, `d${i + k}.bench`, agent)));
   const serveAllMs = performance.now() - t0;
   const served = rssMiB(s.pid);
-  // Idle eviction: wait past idleEvictMs plus a sweep; V8 releases a disposed isolate's pooled
-  // pages 8 s after teardown, and NANO trims malloc's free lists 1 s after that.
-  const settleMs = idleEvictMs + 3000 + 10_000;
+  // Idle eviction: wait past idleEvictMs plus a sweep (idleEvictMs / 4, at most 5 s); V8 releases
+  // a disposed isolate's pooled pages 8 s after teardown, and NANO trims malloc's free lists 1 s
+  // after that.
+  const settleMs = idleEvictMs + 5000 + 12_000;
   await new Promise((r) => setTimeout(r, settleMs));
   const evicted = rssMiB(s.pid);
   const again = await get(s.port, `d${n - 1}.bench`, agent);
   agent.destroy();
   await s.stop();
+  // The floor in the same run: as many bare isolated-vm isolates, each with a context and a hello
+  // module, in one process with the same Node flags (scripts/bench/bare-isolates.mjs).
+  const { execFileSync } = await import('node:child_process');
+  const [cmd, argv] = pinned('0', process.execPath, ['--no-node-snapshot', '--max-semi-space-size=1', join(ROOT, 'scripts/bench/bare-isolates.mjs'), String(n)]);
+  const floor = JSON.parse(execFileSync(cmd, argv, { encoding: 'utf8' }).trim().split('\n').pop());
   return {
     apps: n,
     baselineRssMiB: round(baseline, 0),
     servedRssMiB: round(served, 0),
     perAppMiB: round((served - baseline) / n),
-    servedRatioToBaseline: round(served / baseline, 1),
+    bareIsolatesRssMiB: round(floor.rssMiB, 0),
+    bareIsolatePerAppMiB: round((floor.rssMiB - floor.baselineRssMiB) / n),
+    servedRatioToBareIsolates: round(served / floor.rssMiB),
     afterEvictionRssMiB: round(evicted, 0),
     afterEvictionMeasuredAtMs: settleMs,
     answersAfterEviction: again.status === 200,
