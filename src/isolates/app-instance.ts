@@ -148,6 +148,7 @@ export class AppInstance {
         respond: (id, status, statusText, headers, body, bodyStream) =>
           this.#onRespond(Number(id), Number(status), String(statusText), String(headers), body as string | Uint8Array | null, Number(bodyStream)),
         respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
+        passBody: (id) => this.#reservePipe(Number(id)),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
       onEntry: (origin, ms) => this.#charge(origin, ms),
@@ -227,7 +228,7 @@ export class AppInstance {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
       id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
-      tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, resolve,
+      tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, bodyPiped: false, resolve,
     };
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
@@ -370,9 +371,75 @@ export class AppInstance {
       this.#complete(f);
       return;
     }
+    if (bodyStream < 0) {
+      const source = this.#inflight.get(-bodyStream);
+      if (source !== undefined && source.bodyPiped) this.#pipeBody(source, f);
+      else this.#finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
+      return;
+    }
     f.streamId = bodyStream;
     this.#streams.set(f.streamId, f);
     res.on('drain', () => this.#take(f));
+  }
+
+  /**
+   * `call('passBody', id)`: the guest returns request `id`'s body untouched as a response body.
+   * The host takes it over (and answers true) only while none of it has entered the isolate.
+   */
+  #reservePipe(id: number): boolean {
+    const f = this.#inflight.get(id);
+    if (f === undefined || f.finished || !f.bodyOpen || f.bodyPiped || f.bodyBytes > 0) return false;
+    f.bodyPiped = true;
+    f.bodyOpen = false;
+    return true;
+  }
+
+  /**
+   * Writes the request body of `source` to the response of `to` as it arrives, pausing the upload
+   * while the client reads slowly, within the app's body size limit (past it the response is cut:
+   * its status is already sent).
+   */
+  #pipeBody(source: InFlight, to: InFlight): void {
+    const { req } = source;
+    const { res } = to;
+    const limit = this.settings.maxBodyBytes;
+    let bytes = 0;
+    const onData = (chunk: Buffer): void => {
+      bytes += chunk.byteLength;
+      if (bytes > limit) {
+        this.#log.warn({ reqId: source.id, limit }, 'request body over the size limit while piped to a response; the response is cut');
+        detach();
+        req.resume();
+        res.destroy();
+        return;
+      }
+      if (!res.write(chunk)) req.pause();
+    };
+    const onDrain = (): void => {
+      req.resume();
+    };
+    const onEnd = (): void => {
+      detach();
+      res.end(() => this.#complete(to));
+    };
+    const onAbort = (): void => {
+      detach();
+      this.#log.warn({ reqId: source.id }, 'request body aborted while piped to a response; the response is cut');
+      res.destroy();
+    };
+    const detach = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('aborted', onAbort);
+      res.off('drain', onDrain);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onAbort);
+    req.once('aborted', onAbort);
+    res.on('drain', onDrain);
+    if (req.readableEnded) onEnd();
   }
 
 
@@ -395,10 +462,15 @@ export class AppInstance {
         }
         return;
       }
-      case Signal.bodyPull:
-        // The body stream id is its request's id (whichever request's turn reads it).
-        this.#feedBody(Number(args[0]), args[1] === true);
+      case Signal.bodyPull: {
+        // The body stream id is its request's id (whichever request's turn reads it). Reading
+        // starts after the entry that asked: if that entry returns the body untouched as its
+        // response (passBody), no byte has been taken from the socket yet.
+        const id = Number(args[0]);
+        const cancel = args[1] === true;
+        queueMicrotask(() => this.#feedBody(id, cancel));
         return;
+      }
       case Signal.waitUntil:
         this.#waitUntil += Number(args[1]) > 0 ? 1 : -1;
         if (this.#waitUntil < 0) this.#waitUntil = 0;
@@ -509,7 +581,7 @@ export class AppInstance {
   /** Feeds the guest's request body stream one chunk per pull, counting against maxBodyBytes. */
   #feedBody(id: number, cancel: boolean): void {
     const f = this.#inflight.get(id);
-    if (f === undefined) return;
+    if (f === undefined || f.bodyPiped) return;
     const req = f.req;
     if (cancel) {
       f.bodyOpen = false;

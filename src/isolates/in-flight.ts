@@ -24,6 +24,8 @@ export interface InFlight {
   bodyWaiting: boolean;
   /** The request has a body the guest has not read to its end yet. */
   bodyOpen: boolean;
+  /** The host pipes this request's body to a response itself (the guest returned it untouched). */
+  bodyPiped: boolean;
   resolve: () => void;
 }
 

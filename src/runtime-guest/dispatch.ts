@@ -81,6 +81,8 @@ interface InBody {
   pull: (() => void) | null;
 }
 const inBodies = new Map<number, InBody>();
+/** Request body streams → their request id, to recognise a request body returned untouched. */
+const requestBodyIds = new WeakMap<object, number>();
 /** Bytes of a request body buffered in the guest ahead of the app's reads. */
 const REQUEST_READ_AHEAD = 256 * 1024;
 
@@ -90,7 +92,7 @@ function requestBody(id: number): ReadableStream<Uint8Array> {
   // A byte stream (BYOB readers work) that reads ahead up to REQUEST_READ_AHEAD bytes: the host
   // pushes the next chunks while the app works on the last, and an upload still moves only as
   // fast as the app reads it.
-  return new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
+  const stream = new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
     type: 'bytes',
     start(c: ReadableByteStreamController) {
       state.controller = c;
@@ -106,6 +108,8 @@ function requestBody(id: number): ReadableStream<Uint8Array> {
       hostSend(Signal.bodyPull, id, true);
     },
   }), strategy(REQUEST_READ_AHEAD));
+  requestBodyIds.set(stream, id);
+  return stream;
 }
 
 /** Entry.bodyPush: a chunk, null at the end, or an error message. */
@@ -298,6 +302,16 @@ function toWire(r: unknown): RespondArgs {
   const bytes = takeSourceBytes(b);
   if (bytes !== null) return [s.status, s.statusText, headers, bytes, 0];
   const stream = b.stream as ReadableStream<Uint8Array>;
+  // A request body returned as it came (`new Response(request.body)`, nothing read yet): the host
+  // pipes the upload to the client itself, without a crossing per chunk, when no byte of it has
+  // reached the isolate yet (src/protocol/bridge.ts, RespondArgs).
+  const source = requestBodyIds.get(stream);
+  if (source !== undefined && inBodies.has(source) && hostCall<boolean>('passBody', source) === true) {
+    markUsed(b);
+    stream.getReader();
+    inBodies.delete(source);
+    return [s.status, s.statusText, headers, null, -source];
+  }
   const id = nextStreamId++;
   markUsed(b);
   const out: OutBody = { requestId: 0, reader: stream.getReader(), chunks: [], window: null, bytes: 0, reading: false, done: false, error: null, notified: false };

@@ -2,6 +2,7 @@
 // limits with neighbours still answering, exceptions, bodies, concurrency and isolation.
 import t from 'tap';
 import { join } from 'node:path';
+import { request, type IncomingMessage } from 'node:http';
 import { serve, fetchRaw, ROOT, type Served } from '../helpers/serve.js';
 
 const config = join(ROOT, 'test/fixtures/core.json');
@@ -145,6 +146,40 @@ t.test('responses of one batch keep their own status, statusText, headers and bo
     return r.status !== (noBody ? 204 : 200) || r.statusText !== `st-${sent.length}` || r.headers['x-len'] !== String(sent.length) || r.text !== (noBody ? '' : sent) || (!noBody && r.headers['content-length'] !== String(Buffer.byteLength(sent)));
   });
   t.equal(wrong.length, 0, 'every response arrived intact');
+});
+
+t.test('a request body returned untouched is piped back within the body size limit', async (t) => {
+  // Declared length: echoed whole, with the app's headers.
+  const body = Buffer.alloc(3 << 20);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 13) & 255;
+  const r = await get('echo.test', '/pass', { method: 'POST', body });
+  t.equal(r.status, 200);
+  t.equal(r.headers['x-pass'], '1');
+  t.ok(r.body.equals(body), 'the body came back byte-identical');
+  // Chunked, past the app's 32 MiB limit: the status is already sent, so the response is cut.
+  const req = request({ host: '127.0.0.1', port: s.port, path: '/pass', method: 'POST', headers: { host: 'echo.test', 'transfer-encoding': 'chunked' } });
+  req.on('error', () => {});
+  const res = (await new Promise((resolve) => {
+    req.on('response', resolve);
+    req.write(Buffer.alloc(1024));
+  })) as IncomingMessage;
+  t.equal(res.statusCode, 200);
+  let received = 0;
+  res.on('data', (c: Buffer) => (received += c.length));
+  const cut = new Promise<string>((resolve) => {
+    res.on('end', () => resolve('end'));
+    res.on('aborted', () => resolve('aborted'));
+    res.on('error', () => resolve('aborted'));
+  });
+  const chunk = Buffer.alloc(1 << 20, 1);
+  for (let i = 0; i < 40 && !req.destroyed; i++) {
+    if (!req.write(chunk)) await Promise.race([new Promise((resolve) => req.once('drain', resolve)), cut]);
+  }
+  t.equal(await cut, 'aborted', 'the response was cut at the limit');
+  t.ok(received <= 33 * 2 ** 20, `no more than the limit came back (${received} bytes)`);
+  req.destroy();
+  await s.waitForLog((l) => l.app === 'echo' && /over the size limit while piped/.test(String(l.msg)));
+  t.equal((await get('echo.test', '/pass', { method: 'POST', body: 'still here' })).text, 'still here', 'the app still answers');
 });
 
 t.test('ctx.waitUntil work completes after the response', async (t) => {
