@@ -268,8 +268,9 @@ export class RuntimeIsolate {
   }
 
   /**
-   * Entry.collect: takes the responses the guest queued during the entries so far and hands each
-   * to `calls.respond`, as if the guest had called back (src/protocol/bridge.ts, OUTBOX).
+   * Entry.collect: takes what the guest queued during the entries so far and hands each response
+   * to `calls.respond` and each bodyReady to `onSignal`, as if the guest had called back
+   * (src/protocol/bridge.ts, OUTBOX).
    */
   #collect(): void {
     if (this.disposed) return;
@@ -281,11 +282,15 @@ export class RuntimeIsolate {
       return;
     }
     const respond = this.#opts.calls?.respond;
-    if (respond === undefined) return;
     let i = 0;
     while (i < text.length) {
       const start = i;
       const a = text.indexOf('\n', start);
+      if (text[start] === 'b') {
+        i = a + 1;
+        this.#opts.onSignal?.(Signal.bodyReady, 0, [Number(text.slice(start + 1, a))]);
+        continue;
+      }
       const b = text.indexOf('\n', a + 1);
       const c = text.indexOf('\n', b + 1);
       const d = text.indexOf('\n', c + 1);
@@ -299,7 +304,7 @@ export class RuntimeIsolate {
       const body = bodyLength < 0 ? null : text.slice(p, (p += bodyLength));
       i = p;
       try {
-        respond(Number(text.slice(start, a)), Number(text.slice(a + 1, b)), statusText, headers, body, 0);
+        respond?.(Number(text.slice(start + 1, a)), Number(text.slice(a + 1, b)), statusText, headers, body, 0);
       } catch (err) {
         this.#opts.onLog?.('error', `nano: delivering a queued response failed: ${err instanceof Error ? err.message : String(err)}`, 0);
       }

@@ -48,9 +48,10 @@ export const Entry = {
    */
   requestAbort: 12,
   /**
-   * Returns the responses the guest queued since the last collect (see OUTBOX), as one string:
-   * per response `id\nstatus\nstatusTextLength\nheadersLength\nbodyLength\n` then statusText,
-   * headers (joined with HEADER_SEP) and body; a body length of -1 means no body.
+   * Returns what the guest queued since the last collect (see OUTBOX), as one string of records:
+   * a response is `r<id>\nstatus\nstatusTextLength\nheadersLength\nbodyLength\n` then statusText,
+   * headers (joined with HEADER_SEP) and body (a body length of -1 means no body); a response
+   * body stream with bytes ready is `b<streamId>\n` (Signal.bodyReady).
    */
   collect: 13,
 } as const;

@@ -211,7 +211,12 @@ function pump(id: number, s: OutBody): void {
 function notify(id: number, s: OutBody): void {
   if (!s.notified && (s.chunks.length > 0 || s.done || s.error !== null)) {
     s.notified = true;
-    hostSend(Signal.bodyReady, id);
+    // Through the outbox when the host collects it after this entry: a fire-and-forget signal
+    // reaches the host through an extra event-loop hop (isolated-vm's async callback).
+    if (outboxFlags !== null && outboxFlags[OUTBOX_ENABLED] === 1) {
+      outbox += `b${id}\n`;
+      outboxFlags[OUTBOX_WAITING] = 1;
+    } else hostSend(Signal.bodyReady, id);
   }
 }
 
@@ -341,7 +346,7 @@ function succeed(id: number, r: unknown): void {
   else out.requestId = id;
   const body = wire[3];
   if (outboxFlags !== null && outboxFlags[OUTBOX_ENABLED] === 1 && wire[4] === 0 && (body === null || (typeof body === 'string' && body.length <= OUTBOX_MAX_BODY))) {
-    outbox += `${id}\n${wire[0]}\n${wire[1].length}\n${wire[2].length}\n${body === null ? -1 : body.length}\n${wire[1]}${wire[2]}${body ?? ''}`;
+    outbox += `r${id}\n${wire[0]}\n${wire[1].length}\n${wire[2].length}\n${body === null ? -1 : body.length}\n${wire[1]}${wire[2]}${body ?? ''}`;
     outboxFlags[OUTBOX_WAITING] = 1;
     return;
   }
