@@ -276,7 +276,9 @@ export class RuntimeIsolate {
     if (this.disposed) return;
     let text: string;
     try {
-      text = String(this.#entry.applySync(undefined, [Entry.collect, null, null, 0] as never[], { timeout: 1000 }));
+      // No timeout (isolated-vm starts a timer thread wake per timed entry): collect runs only the
+      // runtime's own string concatenation, and no app code or microtask of the app runs in it.
+      text = String(this.#entry.applySync(undefined, [Entry.collect, null, null, 0] as never[]));
     } catch {
       // A failing collect means the isolate is being torn down; its requests get their 503 there.
       return;
