@@ -103,6 +103,10 @@ interface Download {
   done: boolean;
   error: string | null;
   waiter: (() => void) | null;
+  /** Some of the body went to the guest (a fetchRead returned chunks). */
+  delivered: boolean;
+  /** The host pipes the body to a response itself (takeDownload); the guest gets no more. */
+  piped: boolean;
 }
 
 interface Subrequest {
@@ -290,7 +294,7 @@ registerOp('fetch', async (args, ctx) => {
     t.live.delete(id);
     sub.upload?.end();
   } else {
-    sub.download = { reader: res.body.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, waiter: null };
+    sub.download = { reader: res.body.getReader(), chunks: [], bytes: 0, reading: false, done: false, error: null, waiter: null, delivered: false, piped: false };
     fill(sub.download);
   }
   return head;
@@ -313,11 +317,14 @@ registerOp('fetchRead', async (args, ctx) => {
   const sub = typeof id === 'number' ? t.live.get(id) : undefined;
   const d = sub?.download;
   if (sub === undefined || d === null || d === undefined) return { chunks: [], done: true };
-  while (d.chunks.length === 0 && !d.done) await new Promise<void>((resolve) => (d.waiter = resolve));
+  while (!d.piped && d.chunks.length === 0 && !d.done) await new Promise<void>((resolve) => (d.waiter = resolve));
+  // Taken over by the host while this read waited: the guest's stream (locked, unread) just ends.
+  if (d.piped) return { chunks: [], done: true };
   if (d.chunks.length > 0) {
     const out = d.chunks;
     d.chunks = [];
     d.bytes = 0;
+    d.delivered = true;
     fill(d);
     return { chunks: out, done: false };
   }
@@ -325,6 +332,51 @@ registerOp('fetchRead', async (args, ctx) => {
   if (d.error !== null) throw new OpError('TypeError', d.error);
   return { chunks: [], done: true };
 });
+
+/** A subrequest's response body that the host sends on itself (see takeDownload). */
+export interface PipedDownload {
+  /** The next chunks read from upstream, or null at the end; rejects on a network error. */
+  next(): Promise<Uint8Array[] | null>;
+  /** Stops reading and aborts the subrequest (the client left). */
+  cancel(reason: string): void;
+}
+
+/**
+ * Hands subrequest `id`'s response body to the host, which pipes it to a response without it
+ * entering the isolate, when none of it has gone to the guest yet (null otherwise). The
+ * subrequest keeps counting against the app's limit until the body ends or is cancelled.
+ */
+export function takeDownload(ctx: OpContext, id: number): PipedDownload | null {
+  const t = table(ctx);
+  const sub = t.live.get(id);
+  const d = sub?.download;
+  if (sub === undefined || d === null || d === undefined || d.delivered || d.piped) return null;
+  d.piped = true;
+  // A fetchRead waiting for bytes wakes and answers "done" to the guest.
+  const w = d.waiter;
+  d.waiter = null;
+  w?.();
+  return {
+    async next() {
+      while (d.chunks.length === 0 && !d.done) await new Promise<void>((resolve) => (d.waiter = resolve));
+      if (d.chunks.length > 0) {
+        const out = d.chunks;
+        d.chunks = [];
+        d.bytes = 0;
+        fill(d);
+        return out;
+      }
+      if (t.live.get(id) === sub) t.live.delete(id);
+      if (d.error !== null) throw new Error(d.error);
+      return null;
+    },
+    cancel(reason: string) {
+      if (t.live.get(id) !== sub) return;
+      t.live.delete(id);
+      cancel(sub, reason);
+    },
+  };
+}
 
 registerOp('fetchCancel', (args, ctx) => {
   const id = args[0];

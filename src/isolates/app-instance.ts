@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
-import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
+import { FETCH_POLICY, type FetchPolicy, type PipedDownload } from '../host-calls/fetch.js';
 
 export interface AppSettings {
   readonly name: string;
@@ -148,7 +148,7 @@ export class AppInstance {
         respond: (id, status, statusText, headers, body, bodyStream) =>
           this.#onRespond(Number(id), Number(status), String(statusText), String(headers), body as string | Uint8Array | null, Number(bodyStream)),
         respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
-        passBody: (id) => this.#reservePipe(Number(id)),
+        passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
       onEntry: (origin, ms) => this.#charge(origin, ms),
@@ -228,7 +228,7 @@ export class AppInstance {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
       id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
-      tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, bodyPiped: false, resolve,
+      tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, bodyPiped: false, pipe: null, resolve,
     };
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
@@ -372,8 +372,9 @@ export class AppInstance {
       return;
     }
     if (bodyStream < 0) {
-      const source = this.#inflight.get(-bodyStream);
-      if (source !== undefined && source.bodyPiped) this.#pipeBody(source, f);
+      const pipe = f.pipe;
+      if (pipe?.kind === 'request') this.#pipeBody(pipe.source, f);
+      else if (pipe?.kind === 'fetch') this.#pipeDownload(pipe.download, f);
       else this.#finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
       return;
     }
@@ -383,15 +384,63 @@ export class AppInstance {
   }
 
   /**
-   * `call('passBody', id)`: the guest returns request `id`'s body untouched as a response body.
-   * The host takes it over (and answers true) only while none of it has entered the isolate.
+   * `call('passBody', id, kind, source)`: the guest returns, as request `id`'s response body, a
+   * body it has not read: request `source`'s own body (kind "request") or the response body of
+   * its subrequest `source` (kind "fetch"). The host takes it over (and answers true) only while
+   * none of it has entered the isolate; then the guest responds with bodyStream -1.
    */
-  #reservePipe(id: number): boolean {
+  #reservePipe(id: number, kind: string, sourceId: number): boolean {
     const f = this.#inflight.get(id);
-    if (f === undefined || f.finished || !f.bodyOpen || f.bodyPiped || f.bodyBytes > 0) return false;
-    f.bodyPiped = true;
-    f.bodyOpen = false;
-    return true;
+    if (f === undefined || f.finished || f.responded || f.pipe !== null) return false;
+    if (kind === 'request') {
+      const source = this.#inflight.get(sourceId);
+      if (source === undefined || source.finished || !source.bodyOpen || source.bodyPiped || source.bodyBytes > 0) return false;
+      source.bodyPiped = true;
+      source.bodyOpen = false;
+      f.pipe = { kind: 'request', source };
+      return true;
+    }
+    if (kind === 'fetch') {
+      const download = f.isolate.takeDownload(sourceId);
+      if (download === null) return false;
+      f.pipe = { kind: 'fetch', download };
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Sends a subrequest's response body on as this response's body, reading from upstream only
+   * while the client keeps up. An upstream error cuts the connection (the status is sent).
+   */
+  #pipeDownload(download: PipedDownload, to: InFlight): void {
+    const { res } = to;
+    const writable = (): Promise<void> =>
+      new Promise((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    const run = async (): Promise<void> => {
+      for (;;) {
+        const chunks = await download.next();
+        if (to.finished) return;
+        if (chunks === null) break;
+        let room = true;
+        for (const c of chunks) room = res.write(c) && room;
+        if (!room) await writable();
+      }
+      res.end(() => this.#complete(to));
+    };
+    run().catch((err: unknown) => {
+      this.#log.warn({ reqId: to.id, err: err instanceof Error ? err.message : String(err) }, 'subrequest body failed while piped to a response; the response is cut');
+      res.destroy();
+      this.#complete(to);
+    });
   }
 
   /**
@@ -659,6 +708,8 @@ export class AppInstance {
   #complete(f: InFlight): void {
     if (f.finished) return;
     f.finished = true;
+    // A subrequest body piped (or reserved) for this response: stop it if it has not ended.
+    if (f.pipe?.kind === 'fetch') f.pipe.download.cancel('the response ended');
     this.#inflight.delete(f.id);
     if (this.#inflight.size === 0 && this.#wallSweep !== undefined) {
       clearInterval(this.#wallSweep);

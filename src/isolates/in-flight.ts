@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import type { RuntimeIsolate } from './runtime-isolate.js';
 import type { StreamWindow } from './stream-window.js';
+import type { PipedDownload } from '../host-calls/fetch.js';
 
 export interface InFlight {
   readonly id: number;
@@ -26,6 +27,8 @@ export interface InFlight {
   bodyOpen: boolean;
   /** The host pipes this request's body to a response itself (the guest returned it untouched). */
   bodyPiped: boolean;
+  /** What the host pipes into this request's response itself (respond with bodyStream -1). */
+  pipe: { readonly kind: 'request'; readonly source: InFlight } | { readonly kind: 'fetch'; readonly download: PipedDownload } | null;
   resolve: () => void;
 }
 

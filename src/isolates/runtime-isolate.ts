@@ -8,7 +8,7 @@ import { noteIsolateDisposed } from './memory-release.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
 import '../host-calls/crypto.js'; // registers the crypto.* ops
-import '../host-calls/fetch.js'; // registers the fetch* ops
+import { takeDownload, type PipedDownload } from '../host-calls/fetch.js'; // also registers the fetch* ops
 import '../host-calls/compression.js'; // registers the zlib* ops
 
 export type Execution = 'main-thread' | 'pool';
@@ -226,6 +226,12 @@ export class RuntimeIsolate {
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const copy = whole ? new ivm.ExternalCopy(bytes.buffer, { transferOut: true }) : new ivm.ExternalCopy(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     return this.#run([Entry.bodyPush, streamId, copy.copyInto({ release: true, transferIn: true }), origin], false, origin, timeoutMs);
+  }
+
+  /** Subrequest `id`'s response body for the host to pipe itself, if none of it reached the guest. */
+  takeDownload(id: number): PipedDownload | null {
+    if (this.disposed) return null;
+    return takeDownload({ appName: this.name, isolateState: this.#opState }, id);
   }
 
   /** Entry.bodyTakeInto: primitives both ways (src/protocol/bridge.ts, WindowTake). */

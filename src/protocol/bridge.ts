@@ -85,10 +85,11 @@ export const BATCH_SEP = '\0';
  * The arguments of `call('respond', …)` after the request id: status, statusText, headers joined
  * with HEADER_SEP, body, bodyStream. `body` is the whole body when the guest has it in memory: a
  * string (sent UTF-8 encoded; a string crosses cheaper than bytes) or bytes; null otherwise.
- * `bodyStream` is 0, or a stream id the host drains with `bodyTake`, or minus the id of a request
- * whose body the host pipes to this response itself: the guest asks first with
- * `call('passBody', requestId)`, which answers true only while none of that body has entered the
- * isolate.
+ * `bodyStream` is 0, or a stream id the host drains with `bodyTake`, or -1: the host pipes a body
+ * it reserved for this response itself. The guest reserves it first with
+ * `call('passBody', requestId, kind, sourceId)`: kind "request" (request `sourceId`'s own body) or
+ * "fetch" (the response body of subrequest `sourceId`); the host answers true only while none of
+ * that body has entered the isolate.
  */
 export type RespondArgs = [status: number, statusText: string, headers: string, body: string | Uint8Array | null, bodyStream: number];
 

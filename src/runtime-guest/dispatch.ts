@@ -15,6 +15,7 @@ import { readChunk, bare, strategy } from './stream-internals.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { inspect } from './console.js';
 import { DOMException } from './dom-exception.js';
+import { markPassSource, passSourceOf } from './pass-through.js';
 
 type Handler = (request: unknown, env: unknown, ctx: unknown) => unknown;
 let moduleHandler: Handler | null = null;
@@ -81,8 +82,6 @@ interface InBody {
   pull: (() => void) | null;
 }
 const inBodies = new Map<number, InBody>();
-/** Request body streams → their request id, to recognise a request body returned untouched. */
-const requestBodyIds = new WeakMap<object, number>();
 /** Bytes of a request body buffered in the guest ahead of the app's reads. */
 const REQUEST_READ_AHEAD = 256 * 1024;
 
@@ -108,7 +107,7 @@ function requestBody(id: number): ReadableStream<Uint8Array> {
       hostSend(Signal.bodyPull, id, true);
     },
   }), strategy(REQUEST_READ_AHEAD));
-  requestBodyIds.set(stream, id);
+  markPassSource(stream, 'request', id);
   return stream;
 }
 
@@ -291,7 +290,7 @@ export function cancelBody(id: number, reason: string): void {
   s.reader.cancel(new DOMException(reason, 'AbortError')).catch(() => {});
 }
 
-function toWire(r: unknown): RespondArgs {
+function toWire(requestId: number, r: unknown): RespondArgs {
   if (!isResponse(r)) throw new TypeError(`The handler did not return a Response (got ${inspect(r, 0)})`);
   const s = resp(r);
   if (s.type === 'error') throw new TypeError('The handler returned Response.error()');
@@ -307,15 +306,14 @@ function toWire(r: unknown): RespondArgs {
   const bytes = takeSourceBytes(b);
   if (bytes !== null) return [s.status, s.statusText, headers, bytes, 0];
   const stream = b.stream as ReadableStream<Uint8Array>;
-  // A request body returned as it came (`new Response(request.body)`, nothing read yet): the host
-  // pipes the upload to the client itself, without a crossing per chunk, when no byte of it has
-  // reached the isolate yet (src/protocol/bridge.ts, RespondArgs).
-  const source = requestBodyIds.get(stream);
-  if (source !== undefined && inBodies.has(source) && hostCall<boolean>('passBody', source) === true) {
+  // A request body or a subrequest's response body returned as it came (nothing read yet): the
+  // host pipes it to the client itself when none of it has entered the isolate yet.
+  const source = passSourceOf(stream);
+  if (source !== undefined && (source.kind !== 'request' || inBodies.has(source.id)) && hostCall<boolean>('passBody', requestId, source.kind, source.id) === true) {
     markUsed(b);
     stream.getReader();
-    inBodies.delete(source);
-    return [s.status, s.statusText, headers, null, -source];
+    if (source.kind === 'request') inBodies.delete(source.id);
+    return [s.status, s.statusText, headers, null, -1];
   }
   const id = nextStreamId++;
   markUsed(b);
@@ -336,7 +334,7 @@ function errorStack(err: unknown): string {
 function succeed(id: number, r: unknown): void {
   let wire: RespondArgs;
   try {
-    wire = toWire(r);
+    wire = toWire(id, r);
   } catch (err) {
     fail(id, err);
     return;

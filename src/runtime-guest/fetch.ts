@@ -14,6 +14,7 @@ import { type BodyState, bodyStream, takeSourceBytes, markUsed } from './body.js
 import { addAbortAlgorithm } from './abort.js';
 import { blobFetch } from './blob-fetch.js';
 import type { Response } from './response.js';
+import { markPassSource } from './pass-through.js';
 
 interface WireHead {
   status: number;
@@ -66,7 +67,7 @@ async function pumpUpload(id: number, body: BodyState, stop: { aborted: boolean 
 
 /** The response body: a byte stream pulling one host batch at a time. */
 function responseBody(id: number, state: { controller: ReadableByteStreamController | null }): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
+  const stream = new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
     type: 'bytes',
     start(c: ReadableByteStreamController) {
       state.controller = c;
@@ -83,6 +84,8 @@ function responseBody(id: number, state: { controller: ReadableByteStreamControl
       hostOp('fetchCancel', [id]).catch(ignore);
     },
   }), strategy());
+  markPassSource(stream, 'fetch', id);
+  return stream;
 }
 
 export function fetch(input: unknown, init: unknown = undefined): Promise<Response> {

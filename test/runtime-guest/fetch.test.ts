@@ -2,7 +2,7 @@
 // bodies both ways with backpressure, AbortSignal, the network policy's refusals; then, through a
 // real `nano serve`, the per-app limits and the protection of NANO's own listeners.
 import t from 'tap';
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -43,25 +43,29 @@ function upstream(req: IncomingMessage, res: ServerResponse): void {
       return;
     case '/stream': {
       // Writes 64 KiB chunks as fast as the socket takes them; counts what it managed to write.
-      const total = Number(url.searchParams.get('mib') ?? 32) * 16;
       const chunk = Buffer.alloc(65536, 7);
-      let sent = 0;
       seen.streamWritten = 0;
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      const write = (): void => {
-        while (sent < total) {
-          sent++;
-          seen.streamWritten += chunk.length;
-          if (!res.write(chunk)) {
-            res.once('drain', write);
-            return;
-          }
-        }
-        res.end();
-      };
-      write();
+      pour(res, Number(url.searchParams.get('mib') ?? 32) << 20, () => {
+        seen.streamWritten += chunk.length;
+        return chunk;
+      });
       return;
     }
+    case '/pattern':
+      // mib MiB where byte i is (i * 31 + (i >> 12)) & 255, written in 100,003-byte pieces.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      pour(res, Number(url.searchParams.get('mib') ?? 1) << 20, (at, left) => {
+        const piece = Buffer.alloc(Math.min(100_003, left));
+        for (let k = 0; k < piece.length; k++) piece[k] = ((at + k) * 31 + ((at + k) >> 12)) & 255;
+        return piece;
+      });
+      return;
+    case '/cut':
+      // 1 MiB of the body, then the connection dies.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(1 << 20, 3), () => setTimeout(() => res.destroy(), 50));
+      return;
     case '/drip': {
       res.writeHead(200);
       res.write('first;');
@@ -75,6 +79,23 @@ function upstream(req: IncomingMessage, res: ServerResponse): void {
     default:
       res.writeHead(404).end('no');
   }
+}
+
+/** Writes `total` bytes made by `piece(offset, bytesLeft)` as fast as the socket takes them, then ends. */
+function pour(res: ServerResponse, total: number, piece: (at: number, left: number) => Buffer): void {
+  let at = 0;
+  const write = (): void => {
+    while (at < total) {
+      const b = piece(at, total - at);
+      at += b.length;
+      if (!res.write(b)) {
+        res.once('drain', write);
+        return;
+      }
+    }
+    res.end();
+  };
+  write();
 }
 
 let server: Server;
@@ -280,4 +301,58 @@ t.test('in nano serve: limits, own listener and admin port refused unless allowe
   t.same(await ask(open, `http://127.0.0.1:${adminPort}/`), { ok: true, status: 200, body: 'fake admin' }, 'fetch.allow lifts the refusal');
   const loop = (await ask(open, `http://localhost:${open.port}/?url=data:,x`)) as { ok: boolean; body: string };
   t.equal(loop.ok, true, 'an allowed host name may call the listener');
+});
+
+t.test('in nano serve: a fetched body returned unread is piped by the host', async (t) => {
+  const app = join(ROOT, 'test/fixtures/apps/fetcher');
+  const dir = tempTree({ 'nano.json': JSON.stringify({ defaults: { idleEvictMs: 0 }, apps: [{ name: 'fetcher', path: app, default: true, limits: { subrequests: 2 } }] }) });
+  const s: Served = await serve(['--config', join(dir, 'nano.json')]);
+  t.teardown(() => s.stop().then(() => undefined));
+  const pattern = (mib: number): Buffer => {
+    const b = Buffer.alloc(mib << 20);
+    for (let i = 0; i < b.length; i++) b[i] = (i * 31 + (i >> 12)) & 255;
+    return b;
+  };
+  const expected = pattern(8);
+  const proxied = await fetchRaw(s.port, `/?proxy=${encodeURIComponent(`${base}/pattern?mib=8`)}`);
+  t.equal(proxied.status, 200);
+  t.ok(proxied.body.equals(expected), 'the body came through byte-identical');
+
+  // A clone is a tee branch, not the subrequest's own body: it streams through the isolate.
+  const cloned = await fetchRaw(s.port, `/?proxyClone=${encodeURIComponent(`${base}/pattern?mib=8`)}`);
+  t.ok(cloned.body.equals(expected), 'a cloned body came through byte-identical too');
+
+  // The client leaves mid-body: the upstream request is cancelled and its slot freed.
+  const closedBefore = seen.closedEarly;
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: s.port, path: `/?proxy=${encodeURIComponent(`${base}/drip`)}` }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', () => {});
+    req.on('close', () => resolve());
+    setTimeout(() => reject(new Error('no first chunk')), 5000).unref();
+    req.end();
+  });
+  for (let i = 0; i < 100 && seen.closedEarly === closedBefore; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(seen.closedEarly, closedBefore + 1, 'the upstream connection was closed');
+  const both = JSON.parse((await fetchRaw(s.port, `/?url=${encodeURIComponent(`${base}/json`)}&n=2`)).text) as { ok: boolean }[];
+  t.same(both.map((r) => r.ok), [true, true], 'both subrequest slots are free again');
+
+  // Upstream dies mid-body: the response is cut (its status is already sent) and logged.
+  const cut = await new Promise<{ status: number; outcome: string; bytes: number }>((resolve) => {
+    const req = request({ host: '127.0.0.1', port: s.port, path: `/?proxy=${encodeURIComponent(`${base}/cut`)}` }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, outcome: 'end', bytes }));
+      res.on('aborted', () => resolve({ status: res.statusCode ?? 0, outcome: 'aborted', bytes }));
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, outcome: 'aborted', bytes }));
+    });
+    req.end();
+  });
+  t.equal(cut.status, 200);
+  t.equal(cut.outcome, 'aborted', 'the connection was cut, not ended as if complete');
+  await s.waitForLog((l) => /subrequest body failed while piped/.test(String(l.msg)));
 });
