@@ -184,51 +184,52 @@ export class AppInstance {
     this.#log[lvl]({ src: 'console' }, text);
   }
 
-  /** Serves one HTTP request. Resolves when the response has finished (or failed). */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Serves one HTTP request; the response's 'close' event marks its end (the server's traffic
+   * tracker counts on that). Returns nothing: a promise per request was never awaited and cost an
+   * allocation and a resolve on the hot path.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): void {
     this.#lastUsed = Date.now();
     if (this.#draining) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the app is restarting or being removed; retry', true);
-      return Promise.resolve();
+      return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.settings.maxBodyBytes) {
       // The unread body is discarded (not a closed socket), so clients still writing read the 413.
       sendError(res, 'NANO_ERR_BODY_TOO_LARGE', `request body over ${this.settings.maxBodyBytes} bytes`, false);
       req.resume();
-      return Promise.resolve();
+      return;
     }
-    return new Promise<void>((resolve) => {
-      const id = nextRequestId++;
-      // Hot path: a live isolate takes the request in this tick, without a promise hop.
-      const live = this.#isolate;
-      if (live !== null && !live.disposed && this.#creating === null) {
-        this.#dispatch(id, req, res, live, resolve);
-        return;
-      }
-      this.#starting++;
-      this.#ensureIsolate().then(
-        (isolate) => {
-          this.#starting--;
-          this.#dispatch(id, req, res, isolate, resolve);
-        },
-        (err: unknown) => {
-          this.#starting--;
-          const m = err instanceof Error ? err.message : String(err);
-          sendError(res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
-          this.#log.error({ err: m }, 'request failed: app not loaded');
-          resolve();
-          this.#checkIdle();
-        },
-      );
-    });
+    const id = nextRequestId++;
+    // Hot path: a live isolate takes the request in this tick, without a promise hop.
+    const live = this.#isolate;
+    if (live !== null && !live.disposed && this.#creating === null) {
+      this.#dispatch(id, req, res, live);
+      return;
+    }
+    this.#starting++;
+    this.#ensureIsolate().then(
+      (isolate) => {
+        this.#starting--;
+        this.#dispatch(id, req, res, isolate);
+      },
+      (err: unknown) => {
+        this.#starting--;
+        const m = err instanceof Error ? err.message : String(err);
+        sendError(res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
+        this.#log.error({ err: m }, 'request failed: app not loaded');
+        this.#checkIdle();
+      },
+    );
   }
 
-  #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate, resolve: () => void): void {
+  #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate): void {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
       id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
-      tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, bodyPiped: false, pipe: null, resolve,
+      tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, bodyPiped: false, pipe: null,
     };
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
@@ -725,7 +726,6 @@ export class AppInstance {
     }
     this.#hooks.requestEnd(this.settings.name, f.cpuMs);
     this.#lastUsed = Date.now();
-    f.resolve();
     this.#checkIdle();
   }
 

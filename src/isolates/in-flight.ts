@@ -29,7 +29,6 @@ export interface InFlight {
   bodyPiped: boolean;
   /** What the host pipes into this request's response itself (respond with bodyStream -1). */
   pipe: { readonly kind: 'request'; readonly source: InFlight } | { readonly kind: 'fetch'; readonly download: PipedDownload } | null;
-  resolve: () => void;
 }
 
 export interface QueuedDispatch {

@@ -312,7 +312,7 @@ export class Server {
     const name = app.settings.name;
     this.#hooks.requestReceived(name);
     this.#tracker.track(name, req, res, (status, ms) => this.#hooks.requestDone(name, status, ms));
-    void app.handle(req, res);
+    app.handle(req, res);
   }
 
   /** The app named `name` as the admin API shows it, or undefined. */
