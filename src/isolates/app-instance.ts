@@ -438,6 +438,8 @@ export class AppInstance {
       res.end(() => this.#complete(to));
     };
     run().catch((err: unknown) => {
+      // After the client left, the cancelled read rejects: nothing to report.
+      if (to.finished) return;
       this.#log.warn({ reqId: to.id, err: err instanceof Error ? err.message : String(err) }, 'subrequest body failed while piped to a response; the response is cut');
       res.destroy();
       this.#complete(to);
@@ -474,7 +476,8 @@ export class AppInstance {
     };
     const onAbort = (): void => {
       detach();
-      this.#log.warn({ reqId: source.id }, 'request body aborted while piped to a response; the response is cut');
+      // The usual case is the client leaving (then the response is already finished): not news.
+      if (!to.finished) this.#log.warn({ reqId: source.id }, 'request body aborted while piped to a response; the response is cut');
       res.destroy();
     };
     const detach = (): void => {
