@@ -12,7 +12,8 @@ import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
-import { FETCH_POLICY, type FetchPolicy, type PipedDownload } from '../host-calls/fetch.js';
+import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
+import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
 export interface AppSettings {
   readonly name: string;
@@ -374,8 +375,8 @@ export class AppInstance {
     }
     if (bodyStream < 0) {
       const pipe = f.pipe;
-      if (pipe?.kind === 'request') this.#pipeBody(pipe.source, f);
-      else if (pipe?.kind === 'fetch') this.#pipeDownload(pipe.download, f);
+      if (pipe?.kind === 'request') pipeRequestBody(pipe.source.req, res, this.settings.maxBodyBytes, this.#pipeEvents(f, pipe.source.id));
+      else if (pipe?.kind === 'fetch') pipeDownload(pipe.download, res, this.#pipeEvents(f, f.id));
       else this.#finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
       return;
     }
@@ -410,91 +411,17 @@ export class AppInstance {
     return false;
   }
 
-  /**
-   * Sends a subrequest's response body on as this response's body, reading from upstream only
-   * while the client keeps up. An upstream error cuts the connection (the status is sent).
-   */
-  #pipeDownload(download: PipedDownload, to: InFlight): void {
-    const { res } = to;
-    const writable = (): Promise<void> =>
-      new Promise((resolve) => {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    const run = async (): Promise<void> => {
-      for (;;) {
-        const chunks = await download.next();
-        if (to.finished) return;
-        if (chunks === null) break;
-        let room = true;
-        for (const c of chunks) room = res.write(c) && room;
-        if (!room) await writable();
-      }
-      res.end(() => this.#complete(to));
+  /** Callbacks of a piped body (body-pipe.ts) for response `to`, whose source is request `sourceId`. */
+  #pipeEvents(to: InFlight, sourceId: number): PipeEvents {
+    return {
+      finished: () => to.finished,
+      done: () => this.#complete(to),
+      cut: (why, detail) => {
+        this.#log.warn({ reqId: sourceId, ...detail }, why);
+        this.#complete(to);
+      },
     };
-    run().catch((err: unknown) => {
-      // After the client left, the cancelled read rejects: nothing to report.
-      if (to.finished) return;
-      this.#log.warn({ reqId: to.id, err: err instanceof Error ? err.message : String(err) }, 'subrequest body failed while piped to a response; the response is cut');
-      res.destroy();
-      this.#complete(to);
-    });
   }
-
-  /**
-   * Writes the request body of `source` to the response of `to` as it arrives, pausing the upload
-   * while the client reads slowly, within the app's body size limit (past it the response is cut:
-   * its status is already sent).
-   */
-  #pipeBody(source: InFlight, to: InFlight): void {
-    const { req } = source;
-    const { res } = to;
-    const limit = this.settings.maxBodyBytes;
-    let bytes = 0;
-    const onData = (chunk: Buffer): void => {
-      bytes += chunk.byteLength;
-      if (bytes > limit) {
-        this.#log.warn({ reqId: source.id, limit }, 'request body over the size limit while piped to a response; the response is cut');
-        detach();
-        req.resume();
-        res.destroy();
-        return;
-      }
-      if (!res.write(chunk)) req.pause();
-    };
-    const onDrain = (): void => {
-      req.resume();
-    };
-    const onEnd = (): void => {
-      detach();
-      res.end(() => this.#complete(to));
-    };
-    const onAbort = (): void => {
-      detach();
-      // The usual case is the client leaving (then the response is already finished): not news.
-      if (!to.finished) this.#log.warn({ reqId: source.id }, 'request body aborted while piped to a response; the response is cut');
-      res.destroy();
-    };
-    const detach = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('aborted', onAbort);
-      res.off('drain', onDrain);
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onAbort);
-    req.once('aborted', onAbort);
-    res.on('drain', onDrain);
-    if (req.readableEnded) onEnd();
-  }
-
 
   #onRespondError(id: number, message: string, stack: string): void {
     const f = this.#inflight.get(id);
