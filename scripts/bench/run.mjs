@@ -172,7 +172,7 @@ async function benchStreaming() {
   const GiB = 1 << 30;
   const upload = join(mkdtempSync(join(tmpdir(), 'nano-bench-')), 'upload.bin');
   writeFileSync(upload, Buffer.alloc(100 << 20, 7));
-  const runs = Number(process.env.BENCH_STREAM_RUNS ?? 5);
+  const runs = Number(process.env.BENCH_STREAM_RUNS ?? 9);
   const servers = { bare: [join(ROOT, 'scripts/bench/bare-stream-server.mjs')], nano: [...NANO, '--app', join(ROOT, 'scripts/bench/apps/stream')] };
   // Each scenario gets a fresh bare and a fresh NANO server (so each peak RSS is its own
   // scenario's), and their transfers alternate: this VM's speed drifts within seconds, and
