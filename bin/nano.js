@@ -7,11 +7,20 @@
 //   isolates get 1 MB semi-spaces too. Measured with
 //   1 MB: hello p99 2.8 ms and 0.68x bare; 2 MB was as fast but a streamed 1 GiB peaked at
 //   157-160 MiB RSS instead of 124-129.
+// - --incremental-marking-soft-trigger=90, --incremental-marking-hard-trigger=98: V8 starts a
+//   major GC's marking only once 90% of the heap's headroom is used. NANO's main heap (about
+//   14 MB) is above V8's 8 MB activation threshold, so by default the buffers of a streamed body
+//   started marking again and again: 3-8 mark-compacts of 5-10 ms per 100 MiB echoed, at 500-900
+//   MB/s, against 0-1 with these flags. Bare node's heap (7 MB) stays under the threshold. With
+//   them (and the freed-heap hold of src/isolates/memory-release.ts), `npm run bench` echo went
+//   from 0.63-0.70x bare to 1.26-1.45x. They apply to app isolates as well.
 import { spawn } from 'node:child_process';
 
 const required = [
   ['--no-node-snapshot', '--no-node-snapshot'],
   ['--max-semi-space-size', '--max-semi-space-size=1'],
+  ['--incremental-marking-soft-trigger', '--incremental-marking-soft-trigger=90'],
+  ['--incremental-marking-hard-trigger', '--incremental-marking-hard-trigger=98'],
 ];
 const has = (f) => process.execArgv.some((a) => a === f || a.startsWith(`${f}=`)) || (process.env.NODE_OPTIONS ?? '').includes(f);
 const flags = required.filter(([name]) => !has(name)).map(([, flag]) => flag);

@@ -172,19 +172,25 @@ async function benchStreaming() {
   const GiB = 1 << 30;
   const upload = join(mkdtempSync(join(tmpdir(), 'nano-bench-')), 'upload.bin');
   writeFileSync(upload, Buffer.alloc(100 << 20, 7));
+  // Transfers per server: a 1 GiB download lasts about 0.3 s, a 100 MiB echo about 0.1 s, so the
+  // echo gets more of them. Warm-up transfers are not counted: both servers speed up over their
+  // first few (JIT, socket buffers); the ratio is of steady state.
   const runs = Number(process.env.BENCH_STREAM_RUNS ?? 9);
+  const echoRuns = Number(process.env.BENCH_ECHO_RUNS ?? 21);
   const servers = { bare: [join(ROOT, 'scripts/bench/bare-stream-server.mjs')], nano: [...NANO, '--app', join(ROOT, 'scripts/bench/apps/stream')] };
   // Each scenario gets a fresh bare and a fresh NANO server (so each peak RSS is its own
   // scenario's), and their transfers alternate: this VM's speed drifts within seconds, and
   // back-to-back blocks of one server then the other let the drift decide the ratio.
-  const scenario = async (warm, job) => {
+  const scenario = async (warm, job, { warmups = 1, count = runs } = {}) => {
     const bare = await startServer(servers.bare);
     const nano = await startServer(servers.nano);
     const base = (s) => `http://127.0.0.1:${s.port}`;
     const xs = { bare: [], nano: [] };
-    await transfer(bare.pid, warm(base(bare)));
-    await transfer(nano.pid, warm(base(nano)));
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < warmups; i++) {
+      await transfer(bare.pid, warm(base(bare)));
+      await transfer(nano.pid, warm(base(nano)));
+    }
+    for (let i = 0; i < count; i++) {
       xs.bare.push(await transfer(bare.pid, job(base(bare))));
       xs.nano.push(await transfer(nano.pid, job(base(nano))));
     }
@@ -192,9 +198,12 @@ async function benchStreaming() {
     await nano.stop();
     return xs;
   };
+  // Both servers do the same work per 64 KiB chunk (scripts/bench/apps/stream/index.js): write
+  // one buffer again and again, or (fresh) a new copy of it each time.
   const down = await scenario((base) => [`${base}/?n=${64 << 20}`], (base) => [`${base}/?n=${GiB}`]);
+  const downFresh = await scenario((base) => [`${base}/?fresh&n=${64 << 20}`], (base) => [`${base}/?fresh&n=${GiB}`]);
   const echoArgs = (base) => ['-X', 'POST', '--upload-file', upload, '-H', 'content-type: application/octet-stream', `${base}/echo`];
-  const echo = await scenario(echoArgs, echoArgs);
+  const echo = await scenario(echoArgs, echoArgs, { warmups: 5, count: echoRuns });
   const rate = (xs) => median(xs.map((x) => x.bytes / x.seconds / 1e6));
   const peak = (xs) => Math.max(...xs.map((x) => x.peakRssMiB));
   const figures = (xs) => {
@@ -211,7 +220,7 @@ async function benchStreaming() {
       runs: { bare: xs.bare.map((x) => round(x.bytes / x.seconds / 1e6, 0)), nano: xs.nano.map((x) => round(x.bytes / x.seconds / 1e6, 0)) },
     };
   };
-  return { download1GiB: figures(down), echo100MiB: figures(echo) };
+  return { download1GiB: figures(down), download1GiBFreshChunks: figures(downFresh), echo100MiB: figures(echo) };
 }
 
 async function benchLifecycle() {

@@ -4,7 +4,7 @@
 import { protectEndpoint } from '../host-calls/fetch.js';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
-import { onMemoryRelease } from '../isolates/memory-release.js';
+import { holdFreedHeap, onMemoryRelease } from '../isolates/memory-release.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { noopHooks } from '../observability/hooks.js';
@@ -47,6 +47,7 @@ export async function run(opts: RunOptions): Promise<Running> {
   const server = new Server({ logger: log, hooks });
   metrics?.attach(server);
   const reloader = new Reloader({ server, source: opts.source, logger: log, hooks, initialRaw: raw });
+  holdFreedHeap();
   const address = await server.start(config);
   const stopReleaseLog = onMemoryRelease((r) => log.debug({ event: 'memory_released', ...r }, `returned freed isolate memory to the OS: RSS ${r.rssBeforeMiB} → ${r.rssAfterMiB} MiB in ${r.ms} ms`));
 

@@ -1,5 +1,5 @@
 // bin/nano.js starts the server under the Node flags NANO needs (--no-node-snapshot for
-// isolated-vm, a 1 MB cap on young generations for short GC pauses), and keeps a value the user
+// isolated-vm, a 1 MB cap on young generations for short GC pauses, late major-GC marking), and keeps a value the user
 // chose for the cap. Read from the running server's own command line.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ t.test('default flags', { skip: process.platform !== 'linux' && 'reads /proc' },
   const argv = cmdline(s.child.pid as number);
   t.ok(argv.includes('--no-node-snapshot'));
   t.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
+  t.ok(argv.includes('--incremental-marking-soft-trigger=90'), 'major GC marking starts late (streamed bodies)');
+  t.ok(argv.includes('--incremental-marking-hard-trigger=98'));
 });
 
 t.test('a cap the user sets is kept', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
