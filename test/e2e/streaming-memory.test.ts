@@ -51,5 +51,11 @@ t.test('echoing uploads does not fault freed heap back in', { skip: !memoryRelea
   const held = faults['held'] as number;
   const dflt = faults['glibc default'] as number;
   // Measured: 1,500-6,700 with glibc's default, 175-1,800 held (connections and V8 pages fault too).
+  // Whether the default churns depends on how V8's frees batch up, which depends on load: in a
+  // full parallel test run it once faulted only 478 times. The comparison needs the churn.
+  if (dflt < 2000) {
+    t.comment(`glibc's default did not churn in this run (${dflt} page faults, ${held} held): nothing to compare`);
+    return;
+  }
   t.ok(held * 1.5 < dflt, `page faults over 192 MiB echoed: ${held} held, ${dflt} with glibc's default`);
 });
