@@ -13,7 +13,7 @@
 //   started marking again and again: 3-8 mark-compacts of 5-10 ms per 100 MiB echoed, at 500-900
 //   MB/s, against 0-1 with these flags. Bare node's heap (7 MB) stays under the threshold. With
 //   them (and the freed-heap hold of src/isolates/memory-release.ts), `npm run bench` echo went
-//   from 0.63-0.70x bare to 1.26-1.45x. They apply to app isolates as well.
+//   from 0.63-0.70x bare to 1.23-1.45x. They apply to app isolates as well.
 import { spawn } from 'node:child_process';
 
 const required = [
