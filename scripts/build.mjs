@@ -2,7 +2,7 @@
 // every isolate) with esbuild into one script, dist/guest/runtime.js.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,24 +30,50 @@ const code = result.outputFiles[0].text;
 writeFileSync(`${root}dist/guest/runtime.js`, code);
 console.log(`guest runtime: ${(code.length / 1024).toFixed(1)} KiB`);
 
-// The optional malloc_trim addon (native/malloc-trim.c): compiled with the system C compiler
-// against the running Node's headers. Without a compiler NANO still runs; idle eviction then
-// returns less memory to the OS (src/isolates/memory-release.ts says how much).
-buildNative();
+// Runtime units (src/runtime-guest/units.ts; the names are UNITS in src/protocol/bridge.ts): npm
+// packages compiled in an isolate on first use, each bundled as CommonJS and wrapped as
+// `(function (module, exports) { … })`.
+const UNIT_PACKAGES = { streams: 'web-streams-polyfill', urlpattern: 'urlpattern-polyfill/urlpattern' };
+mkdirSync(`${root}dist/guest/units`, { recursive: true });
+for (const [name, pkg] of Object.entries(UNIT_PACKAGES)) {
+  const unit = await build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es2024',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+  });
+  const text = `(function (module, exports) {${unit.outputFiles[0].text}\n})`;
+  writeFileSync(`${root}dist/guest/units/${name}.js`, text);
+  console.log(`guest unit ${name}: ${(text.length / 1024).toFixed(1)} KiB`);
+}
 
-function buildNative() {
-  const out = `${root}dist/native/malloc-trim.node`;
-  const headers = [join(dirname(process.execPath), '../include/node'), '/usr/local/include/node', '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
-  const cc = process.env.CC ?? 'cc';
-  if (process.platform !== 'linux' || headers === undefined) {
-    console.log(`native addon: skipped (${process.platform !== 'linux' ? 'not Linux' : 'no node_api.h found'})`);
+// Two optional native addons, compiled against the running Node's headers; NANO runs without
+// either (src/isolates/memory-release.ts and src/isolates/runtime-isolate.ts say what changes):
+// - native/malloc-trim.c (C, Node-API): idle eviction returns more memory to the OS with it.
+// - native/lazy-load.cc (C++, V8 API, loaded into isolates by isolated-vm): the guest installs
+//   its heavier globals as lazy data properties, so isolates that never use them do not pay, and
+//   compiles runtime units from a code cache shared by the process.
+const nodeHeaders = [join(dirname(process.execPath), '../include/node'), '/usr/local/include/node', '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
+buildNative('malloc-trim.node', process.env.CC ?? 'cc', ['-O2', '-shared', '-fPIC', '-Wall', '-Werror'], 'malloc-trim.c');
+// Node's own build flags for code that includes v8.h: C++20, no strict aliasing, no RTTI.
+buildNative('lazy-load.node', process.env.CXX ?? 'c++', ['-std=c++20', '-O2', '-shared', '-fPIC', '-fvisibility=hidden', '-fno-strict-aliasing', '-fno-rtti', '-Wall', '-Werror'], 'lazy-load.cc');
+
+function buildNative(name, cc, flags, source) {
+  const out = `${root}dist/native/${name}`;
+  if (process.platform !== 'linux' || nodeHeaders === undefined) {
+    console.log(`native addon ${name}: skipped (${process.platform !== 'linux' ? 'not Linux' : 'no node_api.h found'})`);
     return;
   }
   mkdirSync(dirname(out), { recursive: true });
   try {
-    execFileSync(cc, ['-O2', '-shared', '-fPIC', '-Wall', '-Werror', `-I${headers}`, '-o', out, `${root}native/malloc-trim.c`], { stdio: 'pipe' });
-    console.log('native addon: dist/native/malloc-trim.node');
+    execFileSync(cc, [...flags, `-I${nodeHeaders}`, '-o', out, `${root}native/${source}`], { stdio: 'pipe' });
+    console.log(`native addon: dist/native/${name}`);
   } catch (err) {
-    console.log(`native addon: skipped (${cc} failed: ${String(err.stderr ?? err.message).trim().split('\n')[0]})`);
+    rmSync(out, { force: true });
+    console.log(`native addon ${name}: skipped (${cc} failed: ${String(err.stderr ?? err.message).trim().split('\n')[0]})`);
   }
 }

@@ -1,9 +1,9 @@
 // An isolate with the NANO web runtime installed, exactly as every app and every conformance test
 // gets it: the one place that creates isolated-vm isolates, enters them, and runs their timers.
 import ivm from 'isolated-vm';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Entry, HEADER_SEP, OUTBOX_ENABLED, OUTBOX_WAITING, Signal, type EntryKind, type WindowTake } from '../protocol/bridge.js';
+import { Entry, HEADER_SEP, OUTBOX_ENABLED, OUTBOX_WAITING, Signal, UNITS, type EntryKind, type WindowTake } from '../protocol/bridge.js';
 import { noteIsolateDisposed } from './memory-release.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
@@ -35,6 +35,59 @@ export interface RuntimeIsolateOptions {
 }
 
 const RUNTIME_PATH = fileURLToPath(new URL('../../guest/runtime.js', import.meta.url));
+const LAZY_LOAD_PATH = fileURLToPath(new URL('../../native/lazy-load.node', import.meta.url));
+
+/**
+ * The native module that gives the guest V8's lazy data properties and cached compilation of
+ * runtime units (native/lazy-load.cc; the guest side is src/runtime-guest/lazy-globals.ts and
+ * units.ts), or null when it was not built, does not load, or NANO_LAZY_GLOBALS=0. Without it the
+ * guest installs the same globals eagerly and compiles units with eval.
+ */
+let lazyLoad: ivm.NativeModule | null | undefined;
+export function lazyLoadModule(): ivm.NativeModule | null {
+  if (lazyLoad === undefined) {
+    lazyLoad = null;
+    if (process.env.NANO_LAZY_GLOBALS !== '0' && existsSync(LAZY_LOAD_PATH)) {
+      try {
+        lazyLoad = new ivm.NativeModule(LAZY_LOAD_PATH);
+      } catch {
+        lazyLoad = null;
+      }
+    }
+  }
+  return lazyLoad;
+}
+/** Tells the runtime's top level (before it runs) that boot() will get defineLazy. */
+const LAZY_FLAG = 'globalThis.__nano_lazy_globals = true;';
+
+/**
+ * The runtime units' sources (src/runtime-guest/units.ts), one ExternalCopy each for the whole
+ * process: every isolate gets them at boot as external strings over the same bytes.
+ */
+let unitText: Record<string, string> | undefined;
+let unitCopies: ivm.ExternalCopy<string>[] | undefined;
+function unitSources(): Record<string, string> {
+  if (unitText === undefined) {
+    unitText = {};
+    for (const name of UNITS) unitText[name] = readFileSync(fileURLToPath(new URL(`../../guest/units/${name}.js`, import.meta.url)), 'utf8');
+  }
+  return unitText;
+}
+function unitSourceCopies(): ivm.ExternalCopy<string>[] {
+  unitCopies ??= UNITS.map((name) => new ivm.ExternalCopy(unitSources()[name]!));
+  return unitCopies;
+}
+/**
+ * Before an eager runtime's top level, which installs the streams there: the units as ordinary
+ * scripts, each leaving its factory in `__nano_units`.
+ */
+function eagerUnitScripts(): { code: string; filename: string }[] {
+  const text = unitSources();
+  return [
+    { code: 'globalThis.__nano_units = {};', filename: 'nano:units' },
+    ...UNITS.map((name) => ({ code: `__nano_units[${JSON.stringify(name)}] = ${text[name]!};`, filename: `nano:unit/${name}` })),
+  ];
+}
 let runtimeCode: string | undefined;
 let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
@@ -63,12 +116,12 @@ let snapshot: ivm.ExternalCopy<ArrayBuffer> | undefined;
 const WARMUP = `
   globalThis.__nano_call = () => undefined;
   globalThis.__nano_send = () => undefined;
-  __nano_boot();
+  __nano_boot(undefined, { defineLazy: () => true });
   __nano_entry(${Entry.init}, { fetch: (request) => new Response('warm ' + request.method, { headers: { 'content-type': 'text/plain' } }) }, '{}', 0);
   __nano_entry(${Entry.dispatchBatch}, ['1', '0', 'GET', 'http://warm.invalid/', 'host', 'warm.invalid', 'accept', '*/*'].join(${JSON.stringify(HEADER_SEP)}), null, -1);
 `;
 function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> {
-  snapshot ??= ivm.Isolate.createSnapshot([{ code: runtimeSource(), filename: 'nano:runtime' }], WARMUP);
+  snapshot ??= ivm.Isolate.createSnapshot([...(lazyLoadModule() === null ? eagerUnitScripts() : [{ code: LAZY_FLAG }]), { code: runtimeSource(), filename: 'nano:runtime' }], WARMUP);
   return snapshot;
 }
 
@@ -133,7 +186,9 @@ export class RuntimeIsolate {
       const global = context.global;
       global.setSync('__nano_call', call);
       global.setSync('__nano_send', send);
+      const lazy = lazyLoadModule();
       if (!fromSnapshot) {
+        for (const { code, filename } of lazy === null ? eagerUnitScripts() : [{ code: LAZY_FLAG, filename: 'nano:lazy' }]) context.evalSync(code, { filename });
         const script = isolate.compileScriptSync(runtimeSource(), {
           filename: 'nano:runtime',
           ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),
@@ -143,9 +198,12 @@ export class RuntimeIsolate {
         script.runSync(context, { timeout: 5000 });
         script.release();
       }
-      const boot = global.getSync('__nano_boot', { reference: true }) as ivm.Reference<(outboxFlags: SharedArrayBuffer) => void>;
+      const boot = global.getSync('__nano_boot', { reference: true }) as ivm.Reference<(outboxFlags: SharedArrayBuffer, native?: unknown, ...unitSources: string[]) => void>;
       const outbox = new Int32Array(new SharedArrayBuffer(8));
-      boot.applySync(undefined, [outbox.buffer], { timeout: 1000, arguments: { copy: true } });
+      const native = lazy?.createSync(context);
+      const units = lazy === null ? [] : unitSourceCopies().map((c) => c.copyInto());
+      boot.applySync(undefined, [new ivm.ExternalCopy(outbox.buffer).copyInto({ release: true }), native?.derefInto(), ...units], { timeout: 1000 });
+      native?.release();
       boot.release();
       const entry = global.getSync('__nano_entry', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
       global.deleteSync('__nano_entry');

@@ -129,3 +129,11 @@ export type WindowTake = number | string;
 
 /** Upper bound of bytes one `bodyTake` batch returns (DESIGN.md: ~1 MiB batches stream fastest). */
 export const MAX_TAKE_BYTES = 1 << 20;
+
+/**
+ * Runtime units (src/runtime-guest/units.ts): code compiled in an isolate on first use from a
+ * source the host shares between isolates. boot() takes their sources after its first two
+ * arguments, in this order; scripts/build.mjs writes each to dist/guest/units/<name>.js.
+ */
+export const UNITS = ['streams', 'urlpattern'] as const;
+export type UnitName = (typeof UNITS)[number];

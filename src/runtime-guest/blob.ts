@@ -2,7 +2,7 @@
 // it copied at construction; slice() shares it through a view, so slicing never copies.
 import { defineInterface, isObject, toDictionary, toEnum, toLongLong, toSequence, toUSVString, toDOMString } from './webidl.js';
 import { utf8Encode, utf8DecodeAll } from './encoding.js';
-import { ReadableStream, type ReadableByteStreamController } from './streams.js';
+import { streams, type ReadableStream, type ReadableByteStreamController } from './streams.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { bare, strategy } from './stream-internals.js';
 import { registerCloneable } from './structured-clone.js';
@@ -152,7 +152,7 @@ defineInterface(Blob, 'Blob');
 const STREAM_CHUNK = 65536;
 export function blobStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   let offset = 0;
-  return new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
+  return new (streams().ReadableStream)<Uint8Array>(bare<UnderlyingByteSource>({
     type: 'bytes',
     pull(controller: ReadableByteStreamController) {
       if (offset >= bytes.byteLength) {

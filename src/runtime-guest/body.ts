@@ -1,7 +1,7 @@
 // The Body mixin shared by Request and Response (https://fetch.spec.whatwg.org/#body-mixin):
 // extracting a body from BodyInit, consuming it once, and teeing it for clone(). A body given as
 // bytes stays bytes until someone asks for `.body`, so plain responses never build a stream.
-import { ReadableStream, TransformStream, type ReadableByteStreamController } from './streams.js';
+import { streams, isReadableStream, type ReadableStream, type ReadableByteStreamController } from './streams.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { readChunk, teeCloning, bare, strategy } from './stream-internals.js';
 import { utf8Encode, utf8DecodeAll } from './encoding.js';
@@ -63,7 +63,7 @@ export function extractBody(init: unknown, keepalive = false): Extracted {
     if (init instanceof URLSearchParams) {
       return { body: bytesBody(utf8Encode(serializeUrlencoded([...init]))), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
     }
-    if (init instanceof ReadableStream) {
+    if (isReadableStream(init)) {
       if (init.locked || isDisturbed(init)) throw new TypeError('The body stream is locked or has already been read');
       return { body: { source: null, stream: init as ReadableStream<Uint8Array>, used: false, length: null }, contentType: null };
     }
@@ -84,7 +84,7 @@ const lazySources = new WeakMap<object, Uint8Array>();
 export function bodyStream(b: BodyState): ReadableStream<Uint8Array> {
   if (b.stream === null) {
     const bytes = b.source ?? new Uint8Array(0);
-    const stream = new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
+    const stream = new (streams().ReadableStream)<Uint8Array>(bare<UnderlyingByteSource>({
       type: 'bytes',
       start(controller: ReadableByteStreamController) {
         // Byte streams transfer what they are given: enqueue a copy, the source may be shared.
@@ -134,7 +134,7 @@ export function proxyBody(b: BodyState): BodyState {
     retireBody(b);
     return { source: bytes, stream: null, used: false, length: b.length };
   }
-  const stream = b.stream.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(bare({}), strategy(), strategy()));
+  const stream = b.stream.pipeThrough(new (streams().TransformStream)<Uint8Array, Uint8Array>(bare({}), strategy(), strategy()));
   b.used = true;
   return { source: null, stream, used: false, length: b.length };
 }

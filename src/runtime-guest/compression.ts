@@ -6,7 +6,7 @@ import { defineInterface, requiredArguments, toEnum } from './webidl.js';
 import { hostOp } from './host.js';
 import { bare, strategy } from './stream-internals.js';
 import type { UnderlyingSource, UnderlyingSink } from 'web-streams-polyfill';
-import { ReadableStream, WritableStream, type ReadableStreamDefaultController, type WritableStreamDefaultController } from './streams.js';
+import { streams, type ReadableStream, type WritableStream, type ReadableStreamDefaultController, type WritableStreamDefaultController } from './streams.js';
 
 const FORMATS = ['deflate', 'deflate-raw', 'gzip'] as const;
 type Format = (typeof FORMATS)[number];
@@ -63,7 +63,7 @@ function makePair(format: Format, mode: 'compress' | 'decompress'): Pair {
     }
     void hostOp('zlibClose', [id]).catch(() => {});
   };
-  const readable = new ReadableStream<Uint8Array>(
+  const readable = new (streams().ReadableStream)<Uint8Array>(
     bare<UnderlyingSource<Uint8Array>>({
       start(c: ReadableStreamDefaultController<Uint8Array>) {
         readCtl = c;
@@ -88,7 +88,7 @@ function makePair(format: Format, mode: 'compress' | 'decompress'): Pair {
     }),
     strategy(0),
   );
-  const writable = new WritableStream<unknown>(bare<UnderlyingSink<unknown>>({
+  const writable = new (streams().WritableStream)<unknown>(bare<UnderlyingSink<unknown>>({
     start(c: WritableStreamDefaultController) {
       writeCtl = c;
     },

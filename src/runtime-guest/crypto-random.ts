@@ -3,9 +3,15 @@
 // calls need no host call at all.
 import { hostCall } from './host.js';
 import { DOMException } from './dom-exception.js';
-import { subtle, type SubtleCrypto } from './subtle-crypto.js';
+import type { SubtleCrypto } from './subtle-crypto.js';
+import { lazyModule } from './lazy-globals.js';
 import { defineInterface, illegalConstructor, requiredArguments } from './webidl.js';
 import { ArrayBufferIsView, ReflectApply } from './primordials.js';
+
+// esbuild resolves and bundles this call; there is no `require` at run time.
+declare const require: (id: string) => unknown;
+/** SubtleCrypto and CryptoKey, evaluated when an app first reaches crypto.subtle or either global. */
+export const subtleCrypto = lazyModule(() => require('./subtle-crypto.js') as typeof import('./subtle-crypto.js'));
 
 const POOL_SIZE = 4096;
 let pool: Uint8Array = new Uint8Array(0);
@@ -70,7 +76,7 @@ export class Crypto {
   /** [SameObject] */
   get subtle(): SubtleCrypto {
     brand(this);
-    return subtle;
+    return subtleCrypto().subtle;
   }
   getRandomValues<T extends ArrayBufferView | null>(array: T): T {
     brand(this);

@@ -4,7 +4,7 @@
 import { Signal, MAX_TAKE_BYTES, OUTBOX_ENABLED, OUTBOX_MAX_BODY, OUTBOX_WAITING, type RespondArgs, type WireChunks, type WindowTake } from '../protocol/bridge.js';
 import { MathMin, SharedArrayBufferCtor, TypedArraySet, TypedArraySubarray, Uint8ArrayCtor } from './primordials.js';
 import { hostCall, hostSend } from './host.js';
-import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
+import { streams, type ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
 import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportException } from './events.js';
 import { headersFromFlat, headersFromJoined, headersToJoined, type Headers } from './headers.js';
 import { makeRequest, type RequestState } from './request.js';
@@ -91,7 +91,7 @@ function requestBody(id: number): ReadableStream<Uint8Array> {
   // A byte stream (BYOB readers work) that reads ahead up to REQUEST_READ_AHEAD bytes: the host
   // pushes the next chunks while the app works on the last, and an upload still moves only as
   // fast as the app reads it.
-  const stream = new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
+  const stream = new (streams().ReadableStream)<Uint8Array>(bare<UnderlyingByteSource>({
     type: 'bytes',
     start(c: ReadableByteStreamController) {
       state.controller = c;

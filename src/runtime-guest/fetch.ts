@@ -4,7 +4,7 @@
 // host has room), and the response body is a byte stream that asks the host for a batch per pull.
 import { hostOp } from './host.js';
 import { requiredArguments } from './webidl.js';
-import { ReadableStream, type ReadableByteStreamController } from './streams.js';
+import { streams, type ReadableStream, type ReadableByteStreamController } from './streams.js';
 import { readChunk, bare, strategy } from './stream-internals.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { Request, rs } from './request.js';
@@ -67,7 +67,7 @@ async function pumpUpload(id: number, body: BodyState, stop: { aborted: boolean 
 
 /** The response body: a byte stream pulling one host batch at a time. */
 function responseBody(id: number, state: { controller: ReadableByteStreamController | null }): ReadableStream<Uint8Array> {
-  const stream = new ReadableStream<Uint8Array>(bare<UnderlyingByteSource>({
+  const stream = new (streams().ReadableStream)<Uint8Array>(bare<UnderlyingByteSource>({
     type: 'bytes',
     start(c: ReadableByteStreamController) {
       state.controller = c;

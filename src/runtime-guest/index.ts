@@ -13,12 +13,7 @@ import { TextEncoder, TextDecoder } from './encoding.js';
 import { atob, btoa } from './base64.js';
 import { console } from './console.js';
 // crypto, URLPattern, performance, navigator, WebAssembly, reportError
-import { crypto, Crypto } from './crypto-random.js';
-import { SubtleCrypto } from './subtle-crypto.js';
-import { CryptoKey } from './crypto-key.js';
-import { URLPattern } from './url-pattern.js';
-import { performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure } from './performance.js';
-import { navigator, Navigator } from './navigator.js';
+import { crypto, Crypto, subtleCrypto } from './crypto-random.js';
 import { installWebAssembly } from './webassembly.js';
 import { reportError, reportException } from './report-error.js';
 import { structuredClone } from './structured-clone.js';
@@ -26,16 +21,13 @@ import { URL, URLSearchParams } from './url.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
-import * as streams from './streams.js';
+import { streams, STREAM_INTERFACES } from './streams.js';
+import { setUnitSources } from './units.js';
+import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, lazyModule, type LazyGlobals } from './lazy-globals.js';
 // Request/Response/body/fetch/streams/Blob/FileReader/FormData/compression
 import { Blob } from './blob.js';
 import { File } from './file.js';
-import { FileReader } from './file-reader.js';
-import { ProgressEvent } from './progress-event.js';
 import { FormData } from './form-data.js';
-import { TextEncoderStream, TextDecoderStream } from './text-streams.js';
-import { CompressionStream, DecompressionStream } from './compression.js';
-import { fetch } from './fetch.js';
 import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
 
 setReportHook(reportException);
@@ -51,7 +43,6 @@ exposeGlobals({
   Event,
   CustomEvent,
   ErrorEvent,
-  ProgressEvent,
   EventTarget,
   FetchEvent,
   AbortController,
@@ -68,15 +59,6 @@ exposeGlobals({
   console,
   crypto,
   Crypto,
-  SubtleCrypto,
-  CryptoKey,
-  URLPattern,
-  performance,
-  Performance,
-  PerformanceEntry,
-  PerformanceMark,
-  PerformanceMeasure,
-  Navigator,
   structuredClone,
   reportError,
   URL,
@@ -84,19 +66,45 @@ exposeGlobals({
   Headers,
   Request,
   Response,
-  ...streams,
   Blob,
   File,
-  FileReader,
   FormData,
-  TextEncoderStream,
-  TextDecoderStream,
-  CompressionStream,
-  DecompressionStream,
-  fetch,
   self: globalThis,
-  navigator,
 });
+
+// Installed as lazy data properties when the host provides defineLazy (lazy-globals.ts): each
+// module below is evaluated when an app first reads one of its globals (or the runtime first needs
+// it), so an app that never streams, fetches or hashes never pays for those parts.
+declare const require: (id: string) => unknown;
+const textStreams = lazyModule(() => require('./text-streams.js') as typeof import('./text-streams.js'));
+const compression = lazyModule(() => require('./compression.js') as typeof import('./compression.js'));
+const fileReader = lazyModule(() => require('./file-reader.js') as typeof import('./file-reader.js'));
+const progressEvent = lazyModule(() => require('./progress-event.js') as typeof import('./progress-event.js'));
+const perf = lazyModule(() => require('./performance.js') as typeof import('./performance.js'));
+const nav = lazyModule(() => require('./navigator.js') as typeof import('./navigator.js'));
+const urlPattern = lazyModule(() => require('./url-pattern.js') as typeof import('./url-pattern.js'));
+const fetchModule = lazyModule(() => require('./fetch.js') as typeof import('./fetch.js'));
+const LAZY_GLOBALS: LazyGlobals = {
+  ProgressEvent: () => progressEvent().ProgressEvent,
+  SubtleCrypto: () => subtleCrypto().SubtleCrypto,
+  CryptoKey: () => subtleCrypto().CryptoKey,
+  URLPattern: () => urlPattern().URLPattern,
+  performance: () => perf().performance,
+  Performance: () => perf().Performance,
+  PerformanceEntry: () => perf().PerformanceEntry,
+  PerformanceMark: () => perf().PerformanceMark,
+  PerformanceMeasure: () => perf().PerformanceMeasure,
+  Navigator: () => nav().Navigator,
+  ...Object.fromEntries(STREAM_INTERFACES.map((name) => [name, () => streams()[name]])),
+  FileReader: () => fileReader().FileReader,
+  TextEncoderStream: () => textStreams().TextEncoderStream,
+  TextDecoderStream: () => textStreams().TextDecoderStream,
+  CompressionStream: () => compression().CompressionStream,
+  DecompressionStream: () => compression().DecompressionStream,
+  fetch: () => fetchModule().fetch,
+  navigator: () => nav().navigator,
+};
+exposeLazyGlobalsAtLoad(LAZY_GLOBALS);
 
 /**
  * Entry.dispatchBatch. Each request's handler runs with its own origin; continuations after an
@@ -170,9 +178,12 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
 /**
  * The host calls this once, right after the runtime's top level ran (from source, or long before
  * in a startup snapshot): binds the host bridge, starts the clock, and leaves `__nano_entry`.
+ * `native` is the lazy-load native module's exports (lazy-globals.ts, units.ts), `unitSources` the
+ * runtime units' sources in UNITS order (units.ts).
  */
-function boot(outboxFlags?: unknown): void {
+function boot(outboxFlags?: unknown, native?: { defineLazy?: unknown; compileUnit?: unknown }, ...unitSources: unknown[]): void {
   delete (globalThis as Record<string, unknown>).__nano_boot;
+  setUnitSources(unitSources, native?.compileUnit);
   bindHost();
   captureBootPrimordials();
   setOutbox(outboxFlags);
@@ -181,6 +192,7 @@ function boot(outboxFlags?: unknown): void {
   // the global's EventTarget state and the WebAssembly patch belong here, not in the top level.
   initEventTarget(globalThis);
   installWebAssembly();
+  exposeLazyGlobalsAtBoot(LAZY_GLOBALS, native?.defineLazy);
   Object.defineProperty(globalThis, '__nano_entry', { value: entry, configurable: true, enumerable: false, writable: false });
 }
 Object.defineProperty(globalThis, '__nano_boot', { value: boot, configurable: true, enumerable: false, writable: false });

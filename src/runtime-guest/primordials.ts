@@ -10,6 +10,7 @@ export const ObjectEntries = Object.entries;
 export const ObjectCreate = Object.create;
 export const ReflectApply = Reflect.apply;
 export const ReflectOwnKeys = Reflect.ownKeys;
+export const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
 export const ArrayIsArray = Array.isArray;
 export const JSONStringify = JSON.stringify;
 export const JSONParse = JSON.parse;

@@ -1,7 +1,7 @@
 // Stream operations the runtime performs itself, as the spec's internal algorithms do: reading a
 // chunk with a read request (no promise is ever resolved with an object tenant code could
 // intercept through Object.prototype.then) and teeing with chunk cloning for Body's clone().
-import { ReadableStream, ReadableStreamDefaultController, ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
+import { streams, type ReadableStream, type ReadableStreamDefaultController, type ReadableStreamDefaultReader } from './streams.js';
 import { structuredClone } from './structured-clone.js';
 import type { UnderlyingSource } from 'web-streams-polyfill';
 import { PromiseResolve, PromisePrototypeThen } from './primordials.js';
@@ -22,10 +22,17 @@ function box<T>(done: boolean, value: T | undefined): ReadBox<T> {
 function pullStepsOf(proto: object): symbol | undefined {
   return Object.getOwnPropertySymbols(proto).find((s) => s.description === '[[PullSteps]]');
 }
-const PULL_STEPS = new Map<object, symbol | undefined>([
-  [ReadableStreamDefaultController.prototype, pullStepsOf(ReadableStreamDefaultController.prototype)],
-  [ReadableByteStreamController.prototype, pullStepsOf(ReadableByteStreamController.prototype)],
-]);
+let PULL_STEPS: Map<object, symbol | undefined> | undefined;
+function pullSteps(): Map<object, symbol | undefined> {
+  if (PULL_STEPS === undefined) {
+    const { ReadableStreamDefaultController, ReadableByteStreamController } = streams();
+    PULL_STEPS = new Map([
+      [ReadableStreamDefaultController.prototype, pullStepsOf(ReadableStreamDefaultController.prototype)],
+      [ReadableByteStreamController.prototype, pullStepsOf(ReadableByteStreamController.prototype)],
+    ]);
+  }
+  return PULL_STEPS;
+}
 
 interface PolyfillStream {
   _state: string;
@@ -42,7 +49,7 @@ interface PolyfillStream {
 export function readChunk<T>(reader: ReadableStreamDefaultReader<T>): Promise<ReadBox<T>> {
   const stream = (reader as unknown as { _ownerReadableStream?: PolyfillStream })._ownerReadableStream;
   const controller = stream?._readableStreamController;
-  const steps = controller === undefined ? undefined : PULL_STEPS.get(Object.getPrototypeOf(controller) as object);
+  const steps = controller === undefined ? undefined : pullSteps().get(Object.getPrototypeOf(controller) as object);
   if (stream === undefined || controller === undefined || steps === undefined) {
     return reader.read().then((r) => box(r.done, r.value));
   }
@@ -124,7 +131,7 @@ export function teeCloning<T>(stream: ReadableStream<T>): [ReadableStream<T>, Re
   const cancelBoth = (): void => {
     resolveCancel(reader.cancel([reason1, reason2]));
   };
-  const branch1 = new ReadableStream<T>(bare<UnderlyingSource<T>>({
+  const branch1 = new (streams().ReadableStream)<T>(bare<UnderlyingSource<T>>({
     start(c: ReadableStreamDefaultController<T>) {
       c1 = c;
     },
@@ -136,7 +143,7 @@ export function teeCloning<T>(stream: ReadableStream<T>): [ReadableStream<T>, Re
       return cancelled.then(() => undefined);
     },
   }), strategy());
-  const branch2 = new ReadableStream<T>(bare<UnderlyingSource<T>>({
+  const branch2 = new (streams().ReadableStream)<T>(bare<UnderlyingSource<T>>({
     start(c: ReadableStreamDefaultController<T>) {
       c2 = c;
     },

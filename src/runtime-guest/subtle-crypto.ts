@@ -5,6 +5,7 @@
 import { hostOp } from './host.js';
 import { DOMException } from './dom-exception.js';
 import { CryptoKey, isCryptoKey, keyId, makeKeys, takeReleased } from './crypto-key.js';
+export { CryptoKey };
 import { PromisePrototypeThen, PromiseReject } from './primordials.js';
 import { bufferSourceCopy, defineInterface, illegalConstructor, isObject, requiredArguments, toDictionary, toDOMString, toSequence, toUnsignedLong } from './webidl.js';
 

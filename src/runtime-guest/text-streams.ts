@@ -4,7 +4,7 @@ import { defineInterface, toDOMString, toDictionary, bufferSourceBytes } from '.
 import { TextDecoder, utf8Encode } from './encoding.js';
 import { bare, strategy } from './stream-internals.js';
 import type { Transformer } from 'web-streams-polyfill';
-import { TransformStream, type ReadableStream, type WritableStream, type TransformStreamDefaultController } from './streams.js';
+import { streams, type TransformStream, type ReadableStream, type WritableStream, type TransformStreamDefaultController } from './streams.js';
 
 interface EncoderState {
   transform: TransformStream<unknown, Uint8Array>;
@@ -23,7 +23,7 @@ const REPLACEMENT = new Uint8Array([0xef, 0xbf, 0xbd]);
 export class TextEncoderStream {
   constructor() {
     const state: EncoderState = { transform: null as unknown as TransformStream<unknown, Uint8Array>, pending: null };
-    state.transform = new TransformStream<unknown, Uint8Array>(bare<Transformer<unknown, Uint8Array>>({
+    state.transform = new (streams().TransformStream)<unknown, Uint8Array>(bare<Transformer<unknown, Uint8Array>>({
       // https://encoding.spec.whatwg.org/#encode-and-enqueue-a-chunk
       transform(chunk: unknown, controller: TransformStreamDefaultController<Uint8Array>) {
         let input = toDOMString(chunk);
@@ -76,7 +76,7 @@ export class TextDecoderStream {
     const dict = toDictionary(options, "Failed to construct 'TextDecoderStream'");
     // TextDecoderOptions members in WebIDL order (fatal, ignoreBOM); the label check is TextDecoder's.
     const decoder = new TextDecoder(toDOMString(label), { fatal: Boolean(dict.fatal), ignoreBOM: Boolean(dict.ignoreBOM) });
-    const transform = new TransformStream<unknown, string>(bare<Transformer<unknown, string>>({
+    const transform = new (streams().TransformStream)<unknown, string>(bare<Transformer<unknown, string>>({
       // https://encoding.spec.whatwg.org/#decode-and-enqueue-a-chunk
       transform(chunk: unknown, controller: TransformStreamDefaultController<string>) {
         const bytes = bufferSourceBytes(chunk, "Failed to execute 'write' on 'TextDecoderStream'");

@@ -1,12 +1,11 @@
 // URLPattern (https://urlpattern.spec.whatwg.org/). The WebIDL layer (overloads, conversions,
 // brand checks, interface shape) is ours; pattern compilation and matching are the npm package
-// urlpattern-polyfill (kept by the spec's editors' community, passes the URLPattern WPT), bundled
-// here as a CommonJS module so that esbuild wraps it lazily: it is evaluated only when an app
-// constructs its first URLPattern, and isolates that never use one pay nothing but its source.
+// urlpattern-polyfill (kept by the spec's editors' community, passes the URLPattern WPT), a runtime
+// unit (units.ts): compiled only when an app constructs its first URLPattern, so isolates that
+// never use one pay nothing for it.
 import { defineInterface, isObject, toUSVString } from './webidl.js';
-
-// esbuild resolves and bundles this call; there is no `require` at run time.
-declare const require: (id: string) => unknown;
+import { withPristineBuiltins } from './lazy-globals.js';
+import { loadUnit } from './units.js';
 
 interface PolyfillPattern {
   test(input?: unknown, baseURL?: string): boolean;
@@ -25,7 +24,7 @@ type PolyfillCtor = new (input: unknown, baseOrOptions?: unknown, options?: unkn
 
 let Polyfill: PolyfillCtor | undefined;
 function polyfill(): PolyfillCtor {
-  Polyfill ??= (require('urlpattern-polyfill/urlpattern') as { URLPattern: PolyfillCtor }).URLPattern;
+  Polyfill ??= withPristineBuiltins(() => loadUnit<{ URLPattern: PolyfillCtor }>('urlpattern')).URLPattern;
   return Polyfill;
 }
 

@@ -14,6 +14,8 @@ const PROBE = `JSON.stringify({
   random: Math.random(),
   origin: performance.timeOrigin,
   sab: typeof SharedArrayBuffer,
+  stream: String(new Response('x').body),
+  pattern: new URLPattern({ pathname: '/a/:id' }).exec('https://x.example/a/7').pathname.groups.id,
 })`;
 
 async function probe(startup: Startup): Promise<Record<string, unknown>> {
@@ -34,7 +36,7 @@ t.test('snapshot and code-cache isolates give the same web platform; per-isolate
   const b = await probe('snapshot');
   const c = await probe('code-cache');
   for (const r of [a, b, c]) {
-    t.same({ ...r, random: 0, origin: 0 }, { url: 'https://a.example/p?q=1', header: 'b', text: 'héllo', event: 'ping', wasm: 'function', uuid: 36, random: 0, origin: 0, sab: 'function' });
+    t.same({ ...r, random: 0, origin: 0 }, { url: 'https://a.example/p?q=1', header: 'b', text: 'héllo', event: 'ping', wasm: 'function', uuid: 36, random: 0, origin: 0, sab: 'function', stream: '[object ReadableStream]', pattern: '7' });
   }
   t.not(a.random, b.random, 'Math.random is not replayed from the snapshot');
   t.ok(Math.abs(Number(a.origin) - Date.now()) < 60_000, 'performance.timeOrigin is the isolate\'s, not the snapshot\'s');

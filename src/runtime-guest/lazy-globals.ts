@@ -1,0 +1,116 @@
+// Globals whose implementation is evaluated on first use.
+//
+// The web platform's globals are data properties (writable, configurable, not enumerable), and
+// WPT checks that, so a getter that loads on first read is not an option. V8 has the real thing,
+// lazy data properties (Object::SetLazyDataProperty), which isolated-vm does not expose; NANO's
+// native module native/lazy-load.cc does, loaded into each isolate by the host, which hands its
+// `defineLazy` to boot(). The property then reads as a plain data property, and its value is made
+// by the resolver the first time anything reads it (or its descriptor).
+//
+// Without the native module (no C++ compiler at build, or NANO_LAZY_GLOBALS=0) the same globals
+// are installed eagerly, with the same descriptors. The host decides before the runtime's top
+// level runs, by setting `__nano_lazy_globals`, so that an eager runtime still installs them in the
+// startup snapshot rather than in every isolate.
+import { ObjectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, exposeGlobals } from './primordials.js';
+
+/** V8's PropertyAttribute DontEnum: what exposeGlobals gives (writable, configurable, hidden). */
+const DONT_ENUM = 2;
+
+export type DefineLazy = (target: object, name: string, resolve: (name: string) => unknown, attributes: number) => boolean;
+export type LazyGlobals = Readonly<Record<string, () => unknown>>;
+
+const flags = globalThis as { __nano_lazy_globals?: unknown };
+/** True when the host will pass boot() a defineLazy (read once, at the top level). */
+export const lazyGlobalsExpected: boolean = flags.__nano_lazy_globals === true;
+delete flags.__nano_lazy_globals;
+
+function resolveAll(globals: LazyGlobals): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const name in globals) values[name] = globals[name]!();
+  return values;
+}
+
+/** Top level: installs the globals now unless boot() will define them lazily. */
+export function exposeLazyGlobalsAtLoad(globals: LazyGlobals): void {
+  if (!lazyGlobalsExpected) exposeGlobals(resolveAll(globals));
+}
+
+/**
+ * boot(): defines the globals lazily with the host's defineLazy, or eagerly when it did not come
+ * (the host could not instantiate the native module in this isolate).
+ */
+export function exposeLazyGlobalsAtBoot(globals: LazyGlobals, defineLazy: unknown): void {
+  if (!lazyGlobalsExpected) return;
+  if (typeof defineLazy !== 'function') {
+    exposeGlobals(resolveAll(globals));
+    return;
+  }
+  const resolve = (name: string): unknown => {
+    const value = globals[name]!();
+    if (typeof value === 'function' && value.name !== name) ObjectDefineProperty(value, 'name', { value: name, configurable: true });
+    return value;
+  };
+  for (const name in globals) (defineLazy as DefineLazy)(globalThis, name, resolve, DONT_ENUM);
+}
+
+/**
+ * A module evaluated on first call (inside withPristineBuiltins), for `require` calls that esbuild
+ * turns into lazily initialised modules.
+ */
+export function lazyModule<T>(load: () => T): () => T {
+  let value: T | undefined;
+  let loaded = false;
+  return () => {
+    if (!loaded) {
+      value = withPristineBuiltins(load);
+      loaded = true;
+    }
+    return value as T;
+  };
+}
+
+/**
+ * Runs `load` (the first evaluation of lazily loaded code) with the built-ins such code captures
+ * while it is evaluated put back as they were at start-up: by then app code may have replaced
+ * them (WPT's patched-global tests replace Promise.prototype.then), and code evaluated in the
+ * startup snapshot never saw such replacements. The app's values are restored afterwards; one the
+ * app made non-configurable stays as the app left it.
+ */
+const PRISTINE: readonly (readonly [object, PropertyKey, unknown])[] = [
+  // Every ECMAScript global as it is now, before the runtime adds its own (WebAssembly excepted:
+  // each context gets a new one at boot).
+  ...ReflectOwnKeys(globalThis)
+    .filter((key) => typeof key === 'string' && key !== 'WebAssembly' && key !== 'globalThis' && !key.startsWith('__'))
+    .map((key) => [globalThis, key, (globalThis as Record<PropertyKey, unknown>)[key]] as const),
+  [Object, 'defineProperty', Object.defineProperty],
+  [Object, 'defineProperties', Object.defineProperties],
+  [Function.prototype, 'bind', Function.prototype.bind],
+  [Promise, 'resolve', Promise.resolve],
+  [Promise, 'reject', Promise.reject],
+  [Promise.prototype, 'then', Promise.prototype.then],
+  [Number, 'isFinite', Number.isFinite],
+  [Number, 'isNaN', Number.isNaN],
+  [Math, 'trunc', Math.trunc],
+];
+export function withPristineBuiltins<T>(load: () => T): T {
+  const replaced: [object, PropertyKey, PropertyDescriptor | undefined][] = [];
+  for (const [target, key, value] of PRISTINE) {
+    const current = ReflectGetOwnPropertyDescriptor(target, key);
+    if (current !== undefined && current.value === value) continue;
+    try {
+      ObjectDefineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+      replaced.push([target, key, current]);
+    } catch {
+      // Non-configurable: the app's choice stands.
+    }
+  }
+  try {
+    return load();
+  } finally {
+    for (let i = replaced.length - 1; i >= 0; i--) {
+      const [target, key, previous] = replaced[i]!;
+      if (previous === undefined) delete (target as Record<PropertyKey, unknown>)[key];
+      else ObjectDefineProperty(target, key, previous);
+    }
+  }
+}
