@@ -1,8 +1,8 @@
 // Builds NANO: host code with tsc into dist/, and the guest runtime (the code that runs inside
 // every isolate) with esbuild into one script, dist/guest/runtime.js.
-import { build } from 'esbuild';
+import { buildGuest } from './build-guest.mjs';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,43 +13,8 @@ const tsc = `${root}node_modules/typescript/bin/tsc`;
 execFileSync(process.execPath, [tsc, '-p', 'src/runtime-guest/tsconfig.json'], { cwd: root, stdio: 'inherit' });
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 
-const result = await build({
-  entryPoints: [`${root}src/runtime-guest/index.ts`],
-  bundle: true,
-  format: 'iife',
-  platform: 'neutral',
-  target: 'es2024',
-  minify: true,
-  keepNames: false,
-  legalComments: 'none',
-  write: false,
-  metafile: true,
-});
-mkdirSync(`${root}dist/guest`, { recursive: true });
-const code = result.outputFiles[0].text;
-writeFileSync(`${root}dist/guest/runtime.js`, code);
-console.log(`guest runtime: ${(code.length / 1024).toFixed(1)} KiB`);
-
-// Runtime units (src/runtime-guest/units.ts; the names are UNITS in src/protocol/bridge.ts): npm
-// packages compiled in an isolate on first use, each bundled as CommonJS and wrapped as
-// `(function (module, exports) { … })`.
-const UNIT_PACKAGES = { streams: 'web-streams-polyfill', urlpattern: 'urlpattern-polyfill/urlpattern' };
-mkdirSync(`${root}dist/guest/units`, { recursive: true });
-for (const [name, pkg] of Object.entries(UNIT_PACKAGES)) {
-  const unit = await build({
-    stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'neutral',
-    target: 'es2024',
-    minify: true,
-    legalComments: 'none',
-    write: false,
-  });
-  const text = `(function (module, exports) {${unit.outputFiles[0].text}\n})`;
-  writeFileSync(`${root}dist/guest/units/${name}.js`, text);
-  console.log(`guest unit ${name}: ${(text.length / 1024).toFixed(1)} KiB`);
-}
+// The guest runtime and its units (scripts/build-guest.mjs).
+await buildGuest(root);
 
 // Two optional native addons, compiled against the running Node's headers; NANO runs without
 // either (src/isolates/memory-release.ts and src/isolates/runtime-isolate.ts say what changes):

@@ -35,6 +35,7 @@ export interface RuntimeIsolateOptions {
 }
 
 const RUNTIME_PATH = fileURLToPath(new URL('../../guest/runtime.js', import.meta.url));
+const RUNTIME_EAGER_PATH = fileURLToPath(new URL('../../guest/runtime-eager.js', import.meta.url));
 const LAZY_LOAD_PATH = fileURLToPath(new URL('../../native/lazy-load.node', import.meta.url));
 
 /**
@@ -64,35 +65,18 @@ const LAZY_FLAG = 'globalThis.__nano_lazy_globals = true;';
  * The runtime units' sources (src/runtime-guest/units.ts), one ExternalCopy each for the whole
  * process: every isolate gets them at boot as external strings over the same bytes.
  */
-let unitText: Record<string, string> | undefined;
 let unitCopies: ivm.ExternalCopy<string>[] | undefined;
-function unitSources(): Record<string, string> {
-  if (unitText === undefined) {
-    unitText = {};
-    for (const name of UNITS) unitText[name] = readFileSync(fileURLToPath(new URL(`../../guest/units/${name}.js`, import.meta.url)), 'utf8');
-  }
-  return unitText;
-}
 function unitSourceCopies(): ivm.ExternalCopy<string>[] {
-  unitCopies ??= UNITS.map((name) => new ivm.ExternalCopy(unitSources()[name]!));
+  unitCopies ??= UNITS.map((name) => new ivm.ExternalCopy(readFileSync(fileURLToPath(new URL(`../../guest/units/${name}.js`, import.meta.url)), 'utf8')));
   return unitCopies;
 }
-/**
- * Before an eager runtime's top level, which installs the streams there: the units as ordinary
- * scripts, each leaving its factory in `__nano_units`.
- */
-function eagerUnitScripts(): { code: string; filename: string }[] {
-  const text = unitSources();
-  return [
-    { code: 'globalThis.__nano_units = {};', filename: 'nano:units' },
-    ...UNITS.map((name) => ({ code: `__nano_units[${JSON.stringify(name)}] = ${text[name]!};`, filename: `nano:unit/${name}` })),
-  ];
-}
+
 let runtimeCode: string | undefined;
 let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
+/** The runtime script: with the lazy-load module the one without units; otherwise the one with them. */
 function runtimeSource(): string {
-  runtimeCode ??= readFileSync(RUNTIME_PATH, 'utf8');
+  runtimeCode ??= readFileSync(lazyLoadModule() === null ? RUNTIME_EAGER_PATH : RUNTIME_PATH, 'utf8');
   return runtimeCode;
 }
 
@@ -121,7 +105,7 @@ const WARMUP = `
   __nano_entry(${Entry.dispatchBatch}, ['1', '0', 'GET', 'http://warm.invalid/', 'host', 'warm.invalid', 'accept', '*/*'].join(${JSON.stringify(HEADER_SEP)}), null, -1);
 `;
 function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> {
-  snapshot ??= ivm.Isolate.createSnapshot([...(lazyLoadModule() === null ? eagerUnitScripts() : [{ code: LAZY_FLAG }]), { code: runtimeSource(), filename: 'nano:runtime' }], WARMUP);
+  snapshot ??= ivm.Isolate.createSnapshot([...(lazyLoadModule() === null ? [] : [{ code: LAZY_FLAG }]), { code: runtimeSource(), filename: 'nano:runtime' }], WARMUP);
   return snapshot;
 }
 
@@ -188,7 +172,7 @@ export class RuntimeIsolate {
       global.setSync('__nano_send', send);
       const lazy = lazyLoadModule();
       if (!fromSnapshot) {
-        for (const { code, filename } of lazy === null ? eagerUnitScripts() : [{ code: LAZY_FLAG, filename: 'nano:lazy' }]) context.evalSync(code, { filename });
+        if (lazy !== null) context.evalSync(LAZY_FLAG);
         const script = isolate.compileScriptSync(runtimeSource(), {
           filename: 'nano:runtime',
           ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),

@@ -132,8 +132,20 @@ export const MAX_TAKE_BYTES = 1 << 20;
 
 /**
  * Runtime units (src/runtime-guest/units.ts): code compiled in an isolate on first use from a
- * source the host shares between isolates. boot() takes their sources after its first two
- * arguments, in this order; scripts/build.mjs writes each to dist/guest/units/<name>.js.
+ * source the host shares between isolates: two npm polyfills, and the guest modules of the lazy
+ * globals (named after their files in src/runtime-guest). boot() takes their sources after its
+ * first two arguments, in this order; scripts/build.mjs writes each to dist/guest/units/<name>.js.
  */
-export const UNITS = ['streams', 'urlpattern'] as const;
+export const UNITS = [
+  'web-streams-polyfill',
+  'urlpattern-polyfill',
+  'fetch',
+  'subtle-crypto',
+  'file-reader',
+  'performance',
+  'navigator',
+  'url-pattern',
+  'text-streams',
+  'compression',
+] as const;
 export type UnitName = (typeof UNITS)[number];

@@ -5,13 +5,12 @@ import { hostCall } from './host.js';
 import { DOMException } from './dom-exception.js';
 import type { SubtleCrypto } from './subtle-crypto.js';
 import { lazyModule } from './lazy-globals.js';
+import { loadUnit } from './units.js';
 import { defineInterface, illegalConstructor, requiredArguments } from './webidl.js';
 import { ArrayBufferIsView, ReflectApply } from './primordials.js';
 
-// esbuild resolves and bundles this call; there is no `require` at run time.
-declare const require: (id: string) => unknown;
-/** SubtleCrypto and CryptoKey, evaluated when an app first reaches crypto.subtle or either global. */
-export const subtleCrypto = lazyModule(() => require('./subtle-crypto.js') as typeof import('./subtle-crypto.js'));
+/** SubtleCrypto and CryptoKey (a runtime unit), loaded when an app first reaches crypto.subtle or either global. */
+export const subtleCrypto = lazyModule(() => loadUnit<typeof import('./subtle-crypto.js')>('subtle-crypto'));
 
 const POOL_SIZE = 4096;
 let pool: Uint8Array = new Uint8Array(0);

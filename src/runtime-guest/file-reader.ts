@@ -6,6 +6,7 @@
 import { DOMException } from './dom-exception.js';
 import { EventTarget, dispatch, getEventHandler, markTrusted, setEventHandler } from './events.js';
 import { ProgressEvent } from './progress-event.js';
+export { ProgressEvent };
 import { isBlob, blobBytes, blobType } from './blob.js';
 import { TextDecoder, resolveEncodingLabel, utf8DecodeAll } from './encoding.js';
 import { parseMimeType } from './mime-type.js';

@@ -22,7 +22,8 @@ import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
 import { streams, STREAM_INTERFACES } from './streams.js';
-import { setUnitSources } from './units.js';
+import { loadUnit, setUnitCore, setUnitSources } from './units.js';
+import { unitCore } from './unit-core.js';
 import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, lazyModule, type LazyGlobals } from './lazy-globals.js';
 // Request/Response/body/fetch/streams/Blob/FileReader/FormData/compression
 import { Blob } from './blob.js';
@@ -72,20 +73,20 @@ exposeGlobals({
   self: globalThis,
 });
 
-// Installed as lazy data properties when the host provides defineLazy (lazy-globals.ts): each
-// module below is evaluated when an app first reads one of its globals (or the runtime first needs
-// it), so an app that never streams, fetches or hashes never pays for those parts.
-declare const require: (id: string) => unknown;
-const textStreams = lazyModule(() => require('./text-streams.js') as typeof import('./text-streams.js'));
-const compression = lazyModule(() => require('./compression.js') as typeof import('./compression.js'));
-const fileReader = lazyModule(() => require('./file-reader.js') as typeof import('./file-reader.js'));
-const progressEvent = lazyModule(() => require('./progress-event.js') as typeof import('./progress-event.js'));
-const perf = lazyModule(() => require('./performance.js') as typeof import('./performance.js'));
-const nav = lazyModule(() => require('./navigator.js') as typeof import('./navigator.js'));
-const urlPattern = lazyModule(() => require('./url-pattern.js') as typeof import('./url-pattern.js'));
-const fetchModule = lazyModule(() => require('./fetch.js') as typeof import('./fetch.js'));
+// Installed as lazy data properties when the host provides defineLazy (lazy-globals.ts): each is
+// a runtime unit (units.ts), compiled and evaluated when an app first reads one of its globals (or
+// the runtime first needs it), so an app that never streams, fetches or hashes never pays for
+// those parts. The modules behind them are not in this script: only their types are imported.
+setUnitCore(unitCore);
+const textStreams = lazyModule(() => loadUnit<typeof import('./text-streams.js')>('text-streams'));
+const compression = lazyModule(() => loadUnit<typeof import('./compression.js')>('compression'));
+const fileReader = lazyModule(() => loadUnit<typeof import('./file-reader.js')>('file-reader'));
+const perf = lazyModule(() => loadUnit<typeof import('./performance.js')>('performance'));
+const nav = lazyModule(() => loadUnit<typeof import('./navigator.js')>('navigator'));
+const urlPattern = lazyModule(() => loadUnit<typeof import('./url-pattern.js')>('url-pattern'));
+const fetchModule = lazyModule(() => loadUnit<typeof import('./fetch.js')>('fetch'));
 const LAZY_GLOBALS: LazyGlobals = {
-  ProgressEvent: () => progressEvent().ProgressEvent,
+  ProgressEvent: () => fileReader().ProgressEvent,
   SubtleCrypto: () => subtleCrypto().SubtleCrypto,
   CryptoKey: () => subtleCrypto().CryptoKey,
   URLPattern: () => urlPattern().URLPattern,

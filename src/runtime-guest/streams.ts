@@ -45,7 +45,7 @@ let loaded: Streams | undefined;
 
 /** The stream classes, evaluating the polyfill the first time. */
 export function streams(): Streams {
-  loaded ??= withPristineBuiltins(() => loadUnit<Streams>('streams'));
+  loaded ??= withPristineBuiltins(() => loadUnit<Streams>('web-streams-polyfill'));
   return loaded;
 }
 

@@ -24,7 +24,7 @@ type PolyfillCtor = new (input: unknown, baseOrOptions?: unknown, options?: unkn
 
 let Polyfill: PolyfillCtor | undefined;
 function polyfill(): PolyfillCtor {
-  Polyfill ??= withPristineBuiltins(() => loadUnit<{ URLPattern: PolyfillCtor }>('urlpattern')).URLPattern;
+  Polyfill ??= withPristineBuiltins(() => loadUnit<{ URLPattern: PolyfillCtor }>('urlpattern-polyfill')).URLPattern;
   return Polyfill;
 }
 

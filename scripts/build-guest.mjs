@@ -1,0 +1,178 @@
+// Builds the guest runtime (the code that runs inside every isolate) with esbuild:
+// - dist/guest/runtime.js: src/runtime-guest/index.ts and what it imports, one script, in every
+//   isolate's startup snapshot;
+// - dist/guest/units/<name>.js: the runtime units (src/runtime-guest/units.ts; the names are UNITS
+//   in src/protocol/bridge.ts), compiled in an isolate on first use. Each is bundled as CommonJS
+//   and wrapped as `(function (module, exports, __nano_core) { … })`. Two are npm polyfills with no
+//   imports; the others are the guest modules behind the lazy globals, whose imports of modules in
+//   the runtime script are linked to `__nano_core`, so they share the runtime's instances. What
+//   only a unit uses (blob-fetch.ts, progress-event.ts) goes into that unit.
+//
+// dist/guest/runtime-eager.js is the runtime for isolates without the lazy-load native module: the
+// same entry with every unit bundled in, as ES modules, as the runtime was before units existed
+// (`./eager-units.js` resolves to them; in runtime.js it resolves to undefined).
+//
+// The link is a generated module (what `./unit-core.js` resolves to in the runtime script): one
+// function that, on the first unit load, builds an object with a getter for each binding the units
+// import, by module. Passing ES module namespace objects instead cost ~125 KiB in every isolate
+// (esbuild gives each namespace a getter closure per export, made at start-up).
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+const UNIT_SOURCES = {
+  'web-streams-polyfill': { stdin: 'module.exports = require("web-streams-polyfill");' },
+  'urlpattern-polyfill': { stdin: 'module.exports = require("urlpattern-polyfill/urlpattern");' },
+  fetch: { entry: 'fetch.ts' },
+  'subtle-crypto': { entry: 'subtle-crypto.ts' },
+  'file-reader': { entry: 'file-reader.ts' },
+  performance: { entry: 'performance.ts' },
+  navigator: { entry: 'navigator.ts' },
+  'url-pattern': { entry: 'url-pattern.ts' },
+  'text-streams': { entry: 'text-streams.ts' },
+  compression: { entry: 'compression.ts' },
+};
+
+const COMMON = { bundle: true, platform: 'neutral', target: 'es2024', minify: true, legalComments: 'none', write: false };
+
+export async function buildGuest(root) {
+  const guest = resolve(root, 'src/runtime-guest');
+  const unitNames = [...readFileSync(resolve(root, 'src/protocol/bridge.ts'), 'utf8').matchAll(/^export const UNITS = \[([^\]]*)\]/gm)][0]?.[1].match(/'[^']+'/g)?.map((s) => s.slice(1, -1));
+  if (JSON.stringify(unitNames) !== JSON.stringify(Object.keys(UNIT_SOURCES))) {
+    throw new Error(`UNITS in src/protocol/bridge.ts (${unitNames}) and UNIT_SOURCES in scripts/build-guest.mjs must list the same units in the same order`);
+  }
+
+  // Pass 1: which modules the runtime script holds (with an empty link module).
+  const first = await buildRuntime(guest, 'export function unitCore() { return {}; }');
+  const inRuntime = new Set(Object.keys(first.metafile.inputs).map((p) => resolve(root, p)));
+  for (const [name, src] of Object.entries(UNIT_SOURCES)) {
+    if (src.entry && inRuntime.has(resolve(guest, src.entry))) {
+      throw new Error(`${src.entry} is a runtime unit, but the runtime script imports it: reach it with loadUnit('${name}')`);
+    }
+  }
+
+  // Pass 2: the units, recording which runtime bindings each imports.
+  const imported = new Map(); // runtime module name -> Set of binding names
+  const units = {};
+  for (const [name, src] of Object.entries(UNIT_SOURCES)) {
+    const unit = await build({
+      ...COMMON,
+      ...(src.stdin ? { stdin: { contents: src.stdin, resolveDir: root, loader: 'js' } } : { entryPoints: [resolve(guest, src.entry)], plugins: [linkToRuntime(root, guest, name, inRuntime, imported)] }),
+      format: 'cjs',
+    });
+    units[name] = `(function (module, exports, __nano_core) {${unit.outputFiles[0].text}\n})`;
+  }
+
+  // Pass 3: the runtime script with the generated link module, and the eager runtime.
+  const result = await buildRuntime(guest, linkModule(imported));
+  const code = result.outputFiles[0].text;
+  const eager = (await buildRuntime(guest, 'export function unitCore() { return {}; }', eagerUnitsModule())).outputFiles[0].text;
+  mkdirSync(resolve(root, 'dist/guest/units'), { recursive: true });
+  writeFileSync(resolve(root, 'dist/guest/runtime.js'), code);
+  writeFileSync(resolve(root, 'dist/guest/runtime-eager.js'), eager);
+  console.log(`guest runtime: ${(code.length / 1024).toFixed(1)} KiB (without the lazy-load addon: ${(eager.length / 1024).toFixed(1)} KiB)`);
+  for (const [name, text] of Object.entries(units)) {
+    writeFileSync(resolve(root, `dist/guest/units/${name}.js`), text);
+    console.log(`guest unit ${name}: ${(text.length / 1024).toFixed(1)} KiB`);
+  }
+}
+
+/** `./eager-units.js` of the eager runtime: every unit's module, bundled in. */
+function eagerUnitsModule() {
+  const lines = [];
+  const entries = [];
+  Object.entries(UNIT_SOURCES).forEach(([name, src], i) => {
+    if (src.entry) {
+      lines.push(`import * as u${i} from './${src.entry.replace(/\.ts$/, '.js')}';`);
+      entries.push(`${JSON.stringify(name)}: u${i}`);
+    } else if (name === 'web-streams-polyfill') {
+      lines.push(`import * as u${i} from 'web-streams-polyfill';`);
+      entries.push(`${JSON.stringify(name)}: u${i}`);
+    } else {
+      // Evaluated when first used, as before: esbuild wraps a required CommonJS module lazily.
+      entries.push(`${JSON.stringify(name)}: { get URLPattern() { return (require('urlpattern-polyfill/urlpattern') as { URLPattern: unknown }).URLPattern; } }`);
+    }
+  });
+  return `${lines.join('\n')}\ndeclare const require: (id: string) => unknown;\nexport const EAGER_UNITS: Readonly<Record<string, unknown>> | undefined = { ${entries.join(', ')} };\n`;
+}
+
+function buildRuntime(guest, linkSource, eagerUnits = 'export const EAGER_UNITS = undefined;') {
+  return build({
+    ...COMMON,
+    entryPoints: [resolve(guest, 'index.ts')],
+    format: 'iife',
+    keepNames: false,
+    metafile: true,
+    plugins: [
+      {
+        name: 'nano-unit-core',
+        setup(b) {
+          b.onResolve({ filter: /^\.\/(unit-core|eager-units)\.js$/ }, (args) => ({ path: args.path.slice(2, -3), namespace: 'nano-generated' }));
+          b.onLoad({ filter: /.*/, namespace: 'nano-generated' }, (args) => ({ contents: args.path === 'unit-core' ? linkSource : eagerUnits, loader: 'ts', resolveDir: guest }));
+        },
+      },
+    ],
+  });
+}
+
+/** Links a unit's imports of runtime-script modules to `__nano_core[module]`, noting the names. */
+function linkToRuntime(root, guest, unit, inRuntime, imported) {
+  return {
+    name: 'nano-core',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const file = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        if (!inRuntime.has(file)) return undefined;
+        if (dirname(file) !== guest) {
+          return { errors: [{ text: `unit ${unit} imports ${relative(root, file)}: units may import only modules of src/runtime-guest` }] };
+        }
+        const module = basename(file, '.ts');
+        const names = imported.get(module) ?? new Set();
+        imported.set(module, names);
+        for (const n of importedNames(args.importer, args.path)) names.add(n);
+        return { path: module, namespace: 'nano-core' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'nano-core' }, (args) => ({ contents: `module.exports = __nano_core[${JSON.stringify(args.path)}];`, loader: 'js' }));
+    },
+  };
+}
+
+/** The value bindings `file` imports from `specifier` (type-only ones excluded). */
+function importedNames(file, specifier) {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const names = [];
+  for (const st of source.statements) {
+    if (!ts.isImportDeclaration(st) && !ts.isExportDeclaration(st)) continue;
+    if (st.moduleSpecifier === undefined || st.moduleSpecifier.text !== specifier) continue;
+    if (ts.isExportDeclaration(st)) throw new Error(`${file}: re-exporting from ${specifier} is not supported in a unit`);
+    const clause = st.importClause;
+    if (clause === undefined || clause.isTypeOnly) continue;
+    if (clause.name !== undefined || (clause.namedBindings !== undefined && !ts.isNamedImports(clause.namedBindings))) {
+      throw new Error(`${file}: a unit imports ${specifier} by name only (import { … })`);
+    }
+    for (const el of clause.namedBindings?.elements ?? []) if (!el.isTypeOnly) names.push((el.propertyName ?? el.name).text);
+  }
+  return names;
+}
+
+/** The generated `./unit-core.js`: getters, so a unit sees a binding's current value, as an import would. */
+function linkModule(imported) {
+  const lines = [];
+  const entries = [];
+  let i = 0;
+  for (const [module, names] of [...imported].sort(([a], [b]) => a.localeCompare(b))) {
+    const sorted = [...names].sort();
+    const local = sorted.map((n) => [n, `m${i}_${n}`]);
+    if (local.length > 0) lines.push(`import { ${local.map(([n, l]) => `${n} as ${l}`).join(', ')} } from './${module}.js';`);
+    entries.push(`${JSON.stringify(module)}: { ${local.map(([n, l]) => `get ${n}() { return ${l}; }`).join(', ')} }`);
+    i++;
+  }
+  return `${lines.join('\n')}
+let core: Readonly<Record<string, object>> | undefined;
+export function unitCore(): Readonly<Record<string, object>> {
+  core ??= { ${entries.join(',\n    ')} };
+  return core;
+}
+`;
+}
