@@ -1,6 +1,6 @@
 // What the guest runtime needs to load parts of itself on first use, cheaply: an isolated-vm native
 // module, instantiated in each app's isolate with ivm.NativeModule (which calls InitForContext),
-// with two functions. The guest side is src/runtime-guest/lazy-globals.ts and units.ts.
+// with three functions. The guest side is src/runtime-guest/lazy-globals.ts, units.ts and index.ts.
 //
 // defineLazy(target, name, resolve, attributes) -> boolean
 //   Defines `name` on `target` with V8's Object::SetLazyDataProperty: to JavaScript it is an
@@ -56,14 +56,25 @@ void DefineLazy(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (defined.IsJust()) info.GetReturnValue().Set(defined.FromJust());
 }
 
-// Code caches by unit name, shared by every isolate in the process (isolates run on several
-// threads, hence the lock). A cache V8 rejects is dropped and made again.
+// Code caches shared by every isolate in the process (isolates run on several threads, hence the
+// lock). A cache V8 rejects is made again. The key is the unit's name and the address and length
+// of its source's bytes: the host hands every isolate the same external string bytes, so only
+// those hit the cache. V8 checks a cache against the source's length, not its content, so keying
+// by name alone would let a different source of the same length run another's bytecode; a source
+// that is not an external string is compiled without a cache.
 std::mutex cache_lock;
 std::unordered_map<std::string, std::shared_ptr<const std::vector<uint8_t>>> caches;
 
-std::shared_ptr<const std::vector<uint8_t>> FindCache(const std::string& name) {
+std::string CacheKey(const std::string& name, v8::Local<v8::String> source) {
+  const v8::String::ExternalOneByteStringResource* bytes = source->GetExternalOneByteStringResource();
+  if (bytes == nullptr) return std::string();
+  return name + '@' + std::to_string(reinterpret_cast<uintptr_t>(bytes->data())) + ':' + std::to_string(bytes->length());
+}
+
+std::shared_ptr<const std::vector<uint8_t>> FindCache(const std::string& key) {
+  if (key.empty()) return nullptr;
   std::lock_guard<std::mutex> guard(cache_lock);
-  auto it = caches.find(name);
+  auto it = caches.find(key);
   return it == caches.end() ? nullptr : it->second;
 }
 
@@ -79,7 +90,8 @@ void CompileUnit(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::String> filename =
       v8::String::Concat(isolate, v8::String::NewFromUtf8Literal(isolate, "nano:unit/"), info[0].As<v8::String>());
 
-  const std::shared_ptr<const std::vector<uint8_t>> cache = FindCache(name);
+  const std::string key = CacheKey(name, info[1].As<v8::String>());
+  const std::shared_ptr<const std::vector<uint8_t>> cache = FindCache(key);
   // The source owns the CachedData object, not its bytes (BufferNotOwned); `cache` keeps those
   // alive until compilation is done.
   v8::ScriptCompiler::Source source(
@@ -93,7 +105,7 @@ void CompileUnit(const v8::FunctionCallbackInfo<v8::Value>& info) {
            .ToLocal(&script)) {
     return;
   }
-  const bool make_cache = cache == nullptr || source.GetCachedData()->rejected;
+  const bool make_cache = !key.empty() && (cache == nullptr || source.GetCachedData()->rejected);
 
   v8::Local<v8::Value> factory;
   if (!script->Run(context).ToLocal(&factory)) return;
@@ -106,10 +118,16 @@ void CompileUnit(const v8::FunctionCallbackInfo<v8::Value>& info) {
     if (made != nullptr && made->length > 0) {
       auto bytes = std::make_shared<const std::vector<uint8_t>>(made->data, made->data + made->length);
       std::lock_guard<std::mutex> guard(cache_lock);
-      caches[name] = std::move(bytes);
+      caches[key] = std::move(bytes);
     }
   }
   info.GetReturnValue().Set(result);
+}
+
+// reduceMemory(): a memory-reducing full GC of this isolate now (what V8 does when the system is
+// low on memory), for an isolate that went idle.
+void ReduceMemory(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetIsolate()->LowMemoryNotification();
 }
 
 void Export(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
@@ -126,4 +144,5 @@ extern "C" __attribute__((visibility("default"))) void InitForContext(v8::Isolat
                                                                       v8::Local<v8::Object> target) {
   Export(isolate, context, target, "defineLazy", DefineLazy, 4);
   Export(isolate, context, target, "compileUnit", CompileUnit, 3);
+  Export(isolate, context, target, "reduceMemory", ReduceMemory, 0);
 }

@@ -15,6 +15,13 @@ import type { Hooks } from '../observability/hooks.js';
 import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
+/**
+ * How long an app must go without requests before its isolate gets a memory-reducing GC
+ * (compactIfIdle). Measured with hello apps: ~70 KiB less RSS per isolate for ~2 ms of CPU, once
+ * per idle period; 2 s keeps apps with steady traffic from paying it again and again.
+ */
+export const IDLE_COMPACT_MS = 2000;
+
 export interface AppSettings {
   readonly name: string;
   readonly memoryMb: number;
@@ -53,6 +60,8 @@ export class AppInstance {
   readonly #streams = new Map<number, InFlight>();
   #waitUntil = 0;
   #lastUsed = Date.now();
+  /** Whether the isolate got its idle GC since the app was last used (compactIfIdle). */
+  #compacted = false;
   #draining = false;
   /** Requests accepted but waiting for the isolate (counted in flight: a drain waits for them). */
   #starting = 0;
@@ -192,6 +201,7 @@ export class AppInstance {
    */
   handle(req: IncomingMessage, res: ServerResponse): void {
     this.#lastUsed = Date.now();
+    this.#compacted = false;
     if (this.#draining) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the app is restarting or being removed; retry', true);
       return;
@@ -685,6 +695,22 @@ export class AppInstance {
     this.#waitUntil = 0;
     this.#checkIdle();
     return n;
+  }
+
+  /**
+   * Once the app has been idle for IDLE_COMPACT_MS, asks its isolate for a memory-reducing GC
+   * (RuntimeIsolate.reduceMemory), once per idle period. Returns its completion, or null when
+   * there was nothing to do.
+   */
+  compactIfIdle(now: number): Promise<void> | null {
+    const iso = this.#isolate;
+    if (iso === null || this.#compacted || !iso.canReduceMemory || iso.disposed) return null;
+    if (this.#inflight.size > 0 || this.#starting > 0 || this.#waitUntil > 0 || now - this.#lastUsed < IDLE_COMPACT_MS) return null;
+    this.#compacted = true;
+    return iso.reduceMemory().then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Disposes the isolate when it has been idle for idleEvictMs. Returns true if it did. */

@@ -145,9 +145,11 @@ export class RuntimeIsolate {
   #disposed = false;
   /** OpContext.isolateState: host-side state of this isolate's ops (CryptoKey material, …). */
   readonly #opState = new Map<symbol, unknown>();
+  readonly #canReduceMemory: boolean;
 
-  private constructor(opts: RuntimeIsolateOptions, isolate: ivm.Isolate, context: ivm.Context, entry: ivm.Reference<(...args: unknown[]) => unknown>, outbox: Int32Array) {
+  private constructor(opts: RuntimeIsolateOptions, isolate: ivm.Isolate, context: ivm.Context, entry: ivm.Reference<(...args: unknown[]) => unknown>, outbox: Int32Array, native: boolean) {
     this.name = opts.name;
+    this.#canReduceMemory = native;
     this.#opts = opts;
     for (const [k, v] of opts.opState ?? []) this.#opState.set(k, v);
     this.isolate = isolate;
@@ -191,7 +193,7 @@ export class RuntimeIsolate {
       boot.release();
       const entry = global.getSync('__nano_entry', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
       global.deleteSync('__nano_entry');
-      const self = new RuntimeIsolate(opts, isolate, context, entry, outbox);
+      const self = new RuntimeIsolate(opts, isolate, context, entry, outbox, native !== undefined);
       holder.self = self;
       return self;
     } catch (err) {
@@ -211,6 +213,25 @@ export class RuntimeIsolate {
     // In the pool the guest calls back with each response (what it queued so far is collected
     // after the entry that made this switch).
     Atomics.store(this.#outbox, OUTBOX_ENABLED, mode === 'main-thread' ? 1 : 0);
+  }
+
+  /** True when this isolate has the lazy-load native module, so reduceMemory() does something. */
+  get canReduceMemory(): boolean {
+    return this.#canReduceMemory;
+  }
+
+  /**
+   * A memory-reducing full GC (V8's LowMemoryNotification) through the native module, for an
+   * isolate that went idle: measured ~70 KiB less RSS for a hello app's isolate, ~2 ms of CPU.
+   * It runs on isolated-vm's thread pool in either execution mode, off the main thread, after
+   * any entry already queued; it is not charged to the app (no onEntry).
+   */
+  reduceMemory(): Promise<unknown> {
+    if (!this.#canReduceMemory || this.disposed) return Promise.resolve(undefined);
+    const run = (): Promise<unknown> => this.#entry.apply(undefined, [Entry.reduceMemory, null, null, 0] as never[], { timeout: 1000 });
+    const p = this.#tail.then(run, run);
+    this.#tail = p.catch(() => undefined);
+    return p;
   }
 
   /** Runs a classic script in the global scope (conformance tests, helpers). */

@@ -54,6 +54,11 @@ export const Entry = {
    * body stream with bytes ready is `b<streamId>\n` (Signal.bodyReady).
    */
   collect: 13,
+  /**
+   * A memory-reducing full GC of the isolate (the lazy-load native module's reduceMemory), which
+   * the host asks for once an app has been idle for a while (AppInstance.compactIfIdle).
+   */
+  reduceMemory: 14,
 } as const;
 export type EntryKind = (typeof Entry)[keyof typeof Entry];
 

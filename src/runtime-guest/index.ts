@@ -171,6 +171,9 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
       return undefined;
     case Entry.collect:
       return takeOutbox();
+    case Entry.reduceMemory:
+      reduceMemory?.();
+      return undefined;
     default:
       throw new TypeError(`unknown entry kind ${String(kind)}`);
   }
@@ -182,8 +185,12 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
  * `native` is the lazy-load native module's exports (lazy-globals.ts, units.ts), `unitSources` the
  * runtime units' sources in UNITS order (units.ts).
  */
-function boot(outboxFlags?: unknown, native?: { defineLazy?: unknown; compileUnit?: unknown }, ...unitSources: unknown[]): void {
+/** The native module's reduceMemory (Entry.reduceMemory), if the host passed the module. */
+let reduceMemory: (() => void) | undefined;
+
+function boot(outboxFlags?: unknown, native?: { defineLazy?: unknown; compileUnit?: unknown; reduceMemory?: unknown }, ...unitSources: unknown[]): void {
   delete (globalThis as Record<string, unknown>).__nano_boot;
+  if (typeof native?.reduceMemory === 'function') reduceMemory = native.reduceMemory as () => void;
   setUnitSources(unitSources, native?.compileUnit);
   bindHost();
   captureBootPrimordials();

@@ -276,15 +276,37 @@ export class Server {
     return outcome;
   }
 
+  /**
+   * Every second at most (a quarter of idleEvictMs when that is shorter): apps idle for
+   * idleEvictMs lose their isolate, and idle apps get their isolate's memory-reducing GC
+   * (AppInstance.compactIfIdle), one isolate at a time, on isolated-vm's thread pool: when a
+   * thousand apps go idle together, their GCs queue up instead of all running at once.
+   */
   #startSweeper(): void {
     clearInterval(this.#sweeper);
+    if (this.#draining) return;
     const idle = this.#config?.defaults.idleEvictMs ?? 0;
-    if (idle === 0 || this.#draining) return;
     this.#sweeper = setInterval(() => {
       const now = Date.now();
       for (const app of this.#apps.values()) app.evictIfIdle(now);
-    }, Math.min(Math.max(Math.floor(idle / 4), 25), 5000));
+      void this.#compactIdle();
+    }, idle === 0 ? 1000 : Math.min(Math.max(Math.floor(idle / 4), 25), 1000));
     this.#sweeper.unref();
+  }
+
+  #compacting = false;
+  async #compactIdle(): Promise<void> {
+    if (this.#compacting) return;
+    this.#compacting = true;
+    try {
+      for (const app of [...this.#apps.values()]) {
+        if (this.#draining) return;
+        const done = app.compactIfIdle(Date.now());
+        if (done !== null) await done;
+      }
+    } finally {
+      this.#compacting = false;
+    }
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
