@@ -32,6 +32,8 @@ const UNIT_SOURCES = {
   'url-pattern': { entry: 'url-pattern.ts' },
   'text-streams': { entry: 'text-streams.ts' },
   compression: { entry: 'compression.ts' },
+  form: { entry: 'form.ts' },
+  'structured-clone': { entry: 'structured-clone.ts' },
 };
 
 const COMMON = { bundle: true, platform: 'neutral', target: 'es2024', minify: true, legalComments: 'none', write: false };

@@ -152,5 +152,7 @@ export const UNITS = [
   'url-pattern',
   'text-streams',
   'compression',
+  'form',
+  'structured-clone',
 ] as const;
 export type UnitName = (typeof UNITS)[number];

@@ -5,7 +5,7 @@ import { utf8Encode, utf8DecodeAll } from './encoding.js';
 import { streams, type ReadableStream, type ReadableByteStreamController } from './streams.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { bare, strategy } from './stream-internals.js';
-import { registerCloneable } from './structured-clone.js';
+import { registerCloneable } from './cloneable.js';
 
 interface BlobState {
   bytes: Uint8Array;

@@ -7,8 +7,22 @@ import { readChunk, teeCloning, bare, strategy } from './stream-internals.js';
 import { utf8Encode, utf8DecodeAll } from './encoding.js';
 import { URLSearchParams, serializeUrlencoded } from './url.js';
 import { isBlob, blobBytes, makeBlob } from './blob.js';
-import { isFormData } from './form-data.js';
-import { encodeMultipart, parseFormBody } from './multipart.js';
+import { withPristineBuiltins } from './lazy-globals.js';
+import { loadUnit } from './units.js';
+
+type FormUnit = typeof import('./form.js');
+let formUnit: FormUnit | undefined;
+/** FormData, File and multipart (the `form` runtime unit), loaded on first use. */
+function form(): FormUnit {
+  formUnit ??= withPristineBuiltins(() => loadUnit<FormUnit>('form'));
+  return formUnit;
+}
+/** FormData brand check without loading the unit: no FormData exists before it is loaded. */
+export function isFormDataLoaded(value: unknown): boolean {
+  return formUnit !== undefined && formUnit.isFormData(value);
+}
+/** The `form` unit, for index.ts's FormData and File globals. */
+export { form };
 import { extractMimeType, serializeMimeType } from './mime-type.js';
 import { isObject, toUSVString } from './webidl.js';
 
@@ -56,8 +70,8 @@ export function extractBody(init: unknown, keepalive = false): Extracted {
       const view = new Uint8Array(init.buffer, init.byteOffset, init.byteLength);
       return { body: bytesBody(view.slice()), contentType: null };
     }
-    if (isFormData(init)) {
-      const { bytes, contentType } = encodeMultipart(init);
+    if (isFormDataLoaded(init)) {
+      const { bytes, contentType } = form().encodeMultipart(init as InstanceType<FormUnit['FormData']>);
       return { body: bytesBody(bytes), contentType };
     }
     if (init instanceof URLSearchParams) {
@@ -228,7 +242,7 @@ export async function bodyBlob(b: BodyState | null, contentType: string | null):
 }
 export async function bodyFormData(b: BodyState | null, contentType: string | null): Promise<unknown> {
   const { bytes } = await consumeBytes(b);
-  return parseFormBody(bytes, extractMimeType(contentType), b === null);
+  return form().parseFormBody(bytes, extractMimeType(contentType), b === null);
 }
 
 /** https://fetch.spec.whatwg.org/#concept-body-clone */

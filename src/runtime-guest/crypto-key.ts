@@ -2,7 +2,7 @@
 // stays on the host (src/host-calls/crypto.ts). The guest holds the host table index and the
 // key's public description; garbage-collected handles are reported back so the host frees them.
 import { defineInterface, illegalConstructor } from './webidl.js';
-import { registerCloneable } from './structured-clone.js';
+import { registerCloneable } from './cloneable.js';
 import { ArrayIsArray, ObjectFreeze, WeakRefCtor } from './primordials.js';
 
 /** A key as the host describes it (src/host-calls/crypto.ts WireKey). */

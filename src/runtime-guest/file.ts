@@ -1,7 +1,7 @@
 // File (https://w3c.github.io/FileAPI/#file-section): a Blob with a name and a modification time.
 import { defineInterface, requiredArguments, toLongLong, toUSVString } from './webidl.js';
 import { Blob, blobBytes, convertBlobOptions, convertBlobParts, initBlob, processBlobParts } from './blob.js';
-import { registerCloneable } from './structured-clone.js';
+import { registerCloneable } from './cloneable.js';
 
 interface FileState {
   name: string;

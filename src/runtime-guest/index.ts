@@ -16,19 +16,18 @@ import { console } from './console.js';
 import { crypto, Crypto, subtleCrypto } from './crypto-random.js';
 import { installWebAssembly } from './webassembly.js';
 import { reportError, reportException } from './report-error.js';
-import { structuredClone } from './structured-clone.js';
+import { cloneUnit } from './cloneable.js';
 import { URL, URLSearchParams } from './url.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
 import { streams, STREAM_INTERFACES } from './streams.js';
 import { loadUnit, setUnitCore, setUnitSources } from './units.js';
+import { form } from './body.js';
 import { unitCore } from './unit-core.js';
 import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, lazyModule, type LazyGlobals } from './lazy-globals.js';
 // Request/Response/body/fetch/streams/Blob/FileReader/FormData/compression
 import { Blob } from './blob.js';
-import { File } from './file.js';
-import { FormData } from './form-data.js';
 import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
 
 setReportHook(reportException);
@@ -60,7 +59,6 @@ exposeGlobals({
   console,
   crypto,
   Crypto,
-  structuredClone,
   reportError,
   URL,
   URLSearchParams,
@@ -68,8 +66,6 @@ exposeGlobals({
   Request,
   Response,
   Blob,
-  File,
-  FormData,
   self: globalThis,
 });
 
@@ -96,8 +92,11 @@ const LAZY_GLOBALS: LazyGlobals = {
   PerformanceMark: () => perf().PerformanceMark,
   PerformanceMeasure: () => perf().PerformanceMeasure,
   Navigator: () => nav().Navigator,
+  structuredClone: () => cloneUnit().structuredClone,
   ...Object.fromEntries(STREAM_INTERFACES.map((name) => [name, () => streams()[name]])),
+  File: () => form().File,
   FileReader: () => fileReader().FileReader,
+  FormData: () => form().FormData,
   TextEncoderStream: () => textStreams().TextEncoderStream,
   TextDecoderStream: () => textStreams().TextDecoderStream,
   CompressionStream: () => compression().CompressionStream,

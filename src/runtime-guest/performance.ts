@@ -4,7 +4,7 @@
 import { DOMException } from './dom-exception.js';
 import { EventTarget } from './events.js';
 import { now, timeOrigin } from './clock.js';
-import { structuredClone } from './structured-clone.js';
+import { structuredClone } from './cloneable.js';
 import { defineInterface, illegalConstructor, isObject, requiredArguments, toDictionary, toDOMString } from './webidl.js';
 
 let constructing = false;

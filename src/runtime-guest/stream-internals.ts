@@ -2,7 +2,7 @@
 // chunk with a read request (no promise is ever resolved with an object tenant code could
 // intercept through Object.prototype.then) and teeing with chunk cloning for Body's clone().
 import { streams, type ReadableStream, type ReadableStreamDefaultController, type ReadableStreamDefaultReader } from './streams.js';
-import { structuredClone } from './structured-clone.js';
+import { structuredClone } from './cloneable.js';
 import type { UnderlyingSource } from 'web-streams-polyfill';
 import { PromiseResolve, PromisePrototypeThen } from './primordials.js';
 

@@ -1,18 +1,12 @@
 // structuredClone (https://html.spec.whatwg.org/multipage/structured-data.html#structured-cloning):
 // the serializable built-in types, cycles and shared references preserved, DataCloneError for the
 // rest; `transfer` detaches ArrayBuffers by moving their contents. Serializable platform objects
-// (DOMException here; Blob, File, CryptoKey in their modules) register a cloner by prototype.
+// (DOMException here; Blob, File, CryptoKey in their modules) register a cloner by prototype in
+// cloneable.ts. A runtime unit (units.ts): the runtime reaches it through cloneable.ts.
 import { DOMException, isDOMException } from './dom-exception.js';
 import { ArrayIsArray, ObjectGetPrototypeOf, ObjectKeys, ReflectApply, platformPrototypes } from './primordials.js';
 import { isObject, toDictionary, toSequence } from './webidl.js';
-
-type Cloner = (value: unknown) => unknown;
-const extraCloners = new Map<object, (value: object, clone: Cloner) => object>();
-
-/** Lets other runtime modules (Blob, File, CryptoKey) register platform-object cloning. */
-export function registerCloneable(proto: object, fn: (value: object, clone: Cloner) => object): void {
-  extraCloners.set(proto, fn);
-}
+import { extraCloners, type Cloner } from './cloneable.js';
 
 function cloneError(msg: string): DOMException {
   return new DOMException(msg, 'DataCloneError');

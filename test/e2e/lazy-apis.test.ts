@@ -13,6 +13,7 @@ const EXPECTED = {
   pattern: '42',
   read: 'file text',
   mark: 'm',
+  form: ['form value', 'file body', 'f.txt'],
   agent: 'string',
   progress: 'load',
   fetch: 'function',

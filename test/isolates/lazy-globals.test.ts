@@ -6,10 +6,10 @@ import { RuntimeIsolate, lazyLoadModule } from '../../src/isolates/runtime-isola
 
 const LAZY = [
   'ProgressEvent', 'SubtleCrypto', 'CryptoKey', 'URLPattern', 'performance', 'Performance', 'PerformanceEntry', 'PerformanceMark',
-  'PerformanceMeasure', 'Navigator', 'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader',
+  'PerformanceMeasure', 'Navigator', 'structuredClone', 'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader',
   'ReadableStreamBYOBRequest', 'ReadableByteStreamController', 'ReadableStreamDefaultController', 'WritableStream',
   'WritableStreamDefaultWriter', 'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
-  'ByteLengthQueuingStrategy', 'CountQueuingStrategy', 'FileReader', 'TextEncoderStream', 'TextDecoderStream',
+  'ByteLengthQueuingStrategy', 'CountQueuingStrategy', 'File', 'FileReader', 'FormData', 'TextEncoderStream', 'TextDecoderStream',
   'CompressionStream', 'DecompressionStream', 'fetch', 'navigator',
 ];
 

@@ -1,0 +1,27 @@
+// What the runtime keeps of structuredClone in every isolate: the registry of serializable
+// platform objects (Blob, File and CryptoKey register a cloner for their prototype) and the way to
+// the algorithm itself, the `structured-clone` runtime unit (structured-clone.ts), loaded on first
+// use.
+import { withPristineBuiltins } from './lazy-globals.js';
+import { loadUnit } from './units.js';
+
+export type Cloner = (value: unknown) => unknown;
+export const extraCloners = new Map<object, (value: object, clone: Cloner) => object>();
+
+/** Lets other runtime modules (Blob, File, CryptoKey) register platform-object cloning. */
+export function registerCloneable(proto: object, fn: (value: object, clone: Cloner) => object): void {
+  extraCloners.set(proto, fn);
+}
+
+type CloneUnit = typeof import('./structured-clone.js');
+let unit: CloneUnit | undefined;
+/** The structured-clone unit (the `structuredClone` global comes from it too). */
+export function cloneUnit(): CloneUnit {
+  unit ??= withPristineBuiltins(() => loadUnit<CloneUnit>('structured-clone'));
+  return unit;
+}
+
+/** https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone, for the runtime's own use. */
+export function structuredClone(value: unknown, options: unknown = undefined): unknown {
+  return cloneUnit().structuredClone(value, options);
+}
