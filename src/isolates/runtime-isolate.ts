@@ -71,6 +71,12 @@ function unitSourceCopies(): ivm.ExternalCopy<string>[] {
   return unitCopies;
 }
 
+let runtimeCopy: ivm.ExternalCopy<string> | undefined;
+function runtimeSourceCopy(): ivm.ExternalCopy<string> {
+  runtimeCopy ??= new ivm.ExternalCopy(runtimeSource());
+  return runtimeCopy;
+}
+
 let runtimeCode: string | undefined;
 let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
@@ -83,11 +89,18 @@ function runtimeSource(): string {
 /**
  * How an isolate gets the runtime. "snapshot" (the default): V8 deserializes a heap in which the
  * runtime's top level already ran, built once per process on first use (~20 ms, ~0.8 MB).
- * "code-cache": the runtime runs from source with V8's code cache. Measured here: a new app's
- * first response 4.3 ms vs 5.5 ms, and ~0.15 MiB less per isolate. isolated-vm's README advises
- * against snapshots (crashes when isolates from different snapshots mix on Node 20+, upstream
- * #420); test/isolates/startup.test.ts mixes both kinds under load to keep that in check, and
- * NANO_STARTUP=code-cache switches the snapshot off.
+ * "code-cache": the runtime's top level runs in each isolate. With the lazy-load native module it
+ * is compiled from one external copy of its source that all isolates share, with the code cache
+ * the process keeps (lazy-load.cc compileUnit); without it, by isolated-vm with V8's code cache.
+ *
+ * Measured (npm run bench, 2026-11-21): snapshot isolates start ~0.5 ms faster (cold start
+ * 3.2-4.0 ms against 4.0-4.5), but hold ~150 KiB more once idle, because isolated-vm creates its
+ * own default context in every isolate and, from a snapshot, that context gets the whole runtime
+ * too (a snapshot isolate with no context of ours already uses 735 KiB of heap, a plain one 435).
+ * 1,000 hello apps settled at 1,854 MiB with snapshots, 1,679 MiB with code-cache.
+ * isolated-vm's README advises against snapshots (crashes when isolates from different snapshots
+ * mix on Node 20+, upstream #420); test/isolates/startup.test.ts mixes both kinds under load to
+ * keep that in check. NANO_STARTUP=code-cache chooses code-cache.
  */
 export type Startup = 'snapshot' | 'code-cache';
 export const defaultStartup: Startup = process.env.NANO_STARTUP === 'code-cache' ? 'code-cache' : 'snapshot';
@@ -173,8 +186,15 @@ export class RuntimeIsolate {
       global.setSync('__nano_call', call);
       global.setSync('__nano_send', send);
       const lazy = lazyLoadModule();
-      if (!fromSnapshot) {
-        if (lazy !== null) context.evalSync(LAZY_FLAG);
+      const native = lazy?.createSync(context);
+      if (!fromSnapshot && native !== undefined) {
+        // The runtime from one external copy of its source that every isolate shares, compiled by
+        // the native module from the code cache the process keeps (lazy-load.cc compileUnit).
+        context.evalSync(LAZY_FLAG);
+        global.setSync('__nano_native', native.derefInto());
+        global.setSync('__nano_runtime', runtimeSourceCopy().copyInto());
+        context.evalSync(`__nano_native.compileUnit('nano:runtime', __nano_runtime, () => undefined); delete globalThis.__nano_native; delete globalThis.__nano_runtime;`, { timeout: 5000 });
+      } else if (!fromSnapshot) {
         const script = isolate.compileScriptSync(runtimeSource(), {
           filename: 'nano:runtime',
           ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),
@@ -186,7 +206,6 @@ export class RuntimeIsolate {
       }
       const boot = global.getSync('__nano_boot', { reference: true }) as ivm.Reference<(outboxFlags: SharedArrayBuffer, native?: unknown, ...unitSources: string[]) => void>;
       const outbox = new Int32Array(new SharedArrayBuffer(8));
-      const native = lazy?.createSync(context);
       const units = lazy === null ? [] : unitSourceCopies().map((c) => c.copyInto());
       boot.applySync(undefined, [new ivm.ExternalCopy(outbox.buffer).copyInto({ release: true }), native?.derefInto(), ...units], { timeout: 1000 });
       native?.release();

@@ -54,7 +54,7 @@ export function loadUnit<T>(name: UnitName): T {
     factory(module, module.exports, core());
     return module.exports;
   };
-  const exports = compileUnit(name, source, run);
+  const exports = compileUnit(`nano:unit/${name}`, source, run);
   sources.delete(name);
   return exports as T;
 }

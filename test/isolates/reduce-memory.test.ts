@@ -1,11 +1,26 @@
 // Idle isolates get a memory-reducing GC through the lazy-load native module: RuntimeIsolate's
 // reduceMemory() frees the garbage a request left, and AppInstance asks for it once per idle period.
 import t from 'tap';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RuntimeIsolate, lazyLoadModule } from '../../src/isolates/runtime-isolate.js';
-import { AppInstance, IDLE_COMPACT_MS, type AppSettings } from '../../src/isolates/app-instance.js';
+import { AppInstance, COMPACT_INTERVAL_MS, IDLE_COMPACT_MS, type AppSettings } from '../../src/isolates/app-instance.js';
 import { readAppCode } from '../../src/isolates/app-code.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { noopHooks } from '../../src/observability/hooks.js';
+
+/** One real HTTP request (127.0.0.1, ephemeral port) served by the app. */
+async function fetchApp(app: AppInstance): Promise<string> {
+  const server = createServer((req, res) => app.handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await (await fetch(`http://127.0.0.1:${port}/`)).text();
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
 
 const skip = lazyLoadModule() === null ? 'no lazy-load native module (NANO_LAZY_GLOBALS=0 or not built)' : false;
 
@@ -37,4 +52,8 @@ t.test('an idle app gets one compaction per idle period', { skip }, async (t) =>
   await done;
   t.equal(app.compactIfIdle(Date.now() + 10 * IDLE_COMPACT_MS), null, 'once per idle period');
   t.ok(app.hasIsolate, 'compaction keeps the isolate');
+  // A request ends the idle period; the next one compacts again only COMPACT_INTERVAL_MS later.
+  t.match(await fetchApp(app), /^hello GET \//);
+  t.equal(app.compactIfIdle(Date.now() + IDLE_COMPACT_MS), null, 'not again within COMPACT_INTERVAL_MS');
+  t.ok(app.compactIfIdle(Date.now() + COMPACT_INTERVAL_MS + IDLE_COMPACT_MS) instanceof Promise, 'again after it');
 });
