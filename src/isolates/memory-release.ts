@@ -82,6 +82,15 @@ export function noteIsolateDisposed(): void {
   arm();
 }
 
+/**
+ * Called after idle isolates got their memory-reducing GC (AppInstance.compactIfIdle): what V8
+ * freed goes the same way as a disposed isolate's memory. Measured: malloc_trim after compacting
+ * 300 hello isolates returned another 22-27 KiB per isolate.
+ */
+export function noteIsolatesCompacted(): void {
+  noteIsolateDisposed();
+}
+
 /** Arms the release for when V8 has released the pages of the latest disposal. */
 function arm(): void {
   const due = state.lastDisposeAt + state.poolDelayMs * 1.125;

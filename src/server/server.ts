@@ -7,6 +7,7 @@ import type { Config, AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, type AppSettings } from '../isolates/app-instance.js';
 import { sendError } from '../isolates/http-reply.js';
+import { noteIsolatesCompacted } from '../isolates/memory-release.js';
 import { readAppCode } from '../isolates/app-code.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
@@ -298,14 +299,18 @@ export class Server {
   async #compactIdle(): Promise<void> {
     if (this.#compacting) return;
     this.#compacting = true;
+    let compacted = 0;
     try {
       for (const app of [...this.#apps.values()]) {
         if (this.#draining) return;
         const done = app.compactIfIdle(Date.now());
-        if (done !== null) await done;
+        if (done === null) continue;
+        await done;
+        compacted++;
       }
     } finally {
       this.#compacting = false;
+      if (compacted > 0) noteIsolatesCompacted();
     }
   }
 
