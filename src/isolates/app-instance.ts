@@ -16,16 +16,18 @@ import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
 /**
- * How long an app must go without requests before its isolate gets a memory-reducing GC
+ * How long an app must go without requests before its isolate gets its memory-reducing GC
  * (compactIfIdle). Measured with hello apps: ~70 KiB less RSS per isolate for ~2 ms of CPU.
  */
 export const IDLE_COMPACT_MS = 2000;
 /**
- * After its first one (which frees what start-up left), an isolate is compacted at most this
- * often: apps whose requests come a few seconds apart would otherwise pay a GC per gap (1,000
- * such apps: about a core). At most 1,000 apps × 2.5 ms per minute, about 4% of a core.
+ * Only isolates that served fewer requests than this are compacted, once. A memory-reducing GC
+ * also drops a hot app's optimized code: measured with the CPU-bound bench app, 470 requests/s
+ * before, 100-130 for the next 4 s while V8 optimized it again (npm run bench cpuParallel fell
+ * from 1.9x to 1.3x). The GC is for the many apps that are rarely used: it frees what their
+ * isolate's start-up left behind.
  */
-export const COMPACT_INTERVAL_MS = 60_000;
+export const COMPACT_MAX_REQUESTS = 50;
 
 export interface AppSettings {
   readonly name: string;
@@ -65,10 +67,10 @@ export class AppInstance {
   readonly #streams = new Map<number, InFlight>();
   #waitUntil = 0;
   #lastUsed = Date.now();
-  /** Whether the isolate got its idle GC since the app was last used (compactIfIdle). */
+  /** Whether the current isolate got its memory-reducing GC (compactIfIdle). */
   #compacted = false;
-  /** When the current isolate was last compacted (0: not yet). */
-  #compactedAt = 0;
+  /** Requests the current isolate has served (compactIfIdle). */
+  #isolateRequests = 0;
   #draining = false;
   /** Requests accepted but waiting for the isolate (counted in flight: a drain waits for them). */
   #starting = 0;
@@ -191,7 +193,9 @@ export class AppInstance {
       throw new EntryError('disposed', 'this app version was retired');
     }
     this.#isolate = iso;
-    this.#compactedAt = 0;
+    // The requests that waited for this isolate were counted already (handle()).
+    this.#isolateRequests = this.#starting;
+    this.#compacted = false;
     this.#policy.isolateCreated();
     this.#hooks.isolateCreated(s.name, performance.now() - start);
     return iso;
@@ -209,7 +213,7 @@ export class AppInstance {
    */
   handle(req: IncomingMessage, res: ServerResponse): void {
     this.#lastUsed = Date.now();
-    this.#compacted = false;
+    this.#isolateRequests++;
     if (this.#draining) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the app is restarting or being removed; retry', true);
       return;
@@ -707,17 +711,14 @@ export class AppInstance {
 
   /**
    * Once the app has been idle for IDLE_COMPACT_MS, asks its isolate for a memory-reducing GC
-   * (RuntimeIsolate.reduceMemory): in the first idle period of a new isolate, then at most once
-   * per COMPACT_INTERVAL_MS, never twice in one idle period. Returns its completion, or null when
-   * there was nothing to do.
+   * (RuntimeIsolate.reduceMemory): once per isolate, and only if it served fewer than
+   * COMPACT_MAX_REQUESTS requests. Returns its completion, or null when there was nothing to do.
    */
   compactIfIdle(now: number): Promise<void> | null {
     const iso = this.#isolate;
-    if (iso === null || this.#compacted || !iso.canReduceMemory || iso.disposed) return null;
+    if (iso === null || this.#compacted || this.#isolateRequests >= COMPACT_MAX_REQUESTS || !iso.canReduceMemory || iso.disposed) return null;
     if (this.#inflight.size > 0 || this.#starting > 0 || this.#waitUntil > 0 || now - this.#lastUsed < IDLE_COMPACT_MS) return null;
-    if (this.#compactedAt !== 0 && now - this.#compactedAt < COMPACT_INTERVAL_MS) return null;
     this.#compacted = true;
-    this.#compactedAt = now;
     return iso.reduceMemory().then(
       () => undefined,
       () => undefined,
