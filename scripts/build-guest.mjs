@@ -3,7 +3,8 @@
 //   isolate's startup snapshot;
 // - dist/guest/units/<name>.js: the runtime units (src/runtime-guest/units.ts; the names are UNITS
 //   in src/protocol/bridge.ts), compiled in an isolate on first use. Each is bundled as CommonJS
-//   and wrapped as `(function (module, exports, __nano_core) { … })`. Two are npm polyfills with no
+//   and wrapped as `(function (module, exports, __nano_core) { … })`, `__nano_core(name)` giving a
+//   runtime module's bindings. Two are npm polyfills with no
 //   imports; the others are the guest modules behind the lazy globals, whose imports of modules in
 //   the runtime script are linked to `__nano_core`, so they share the runtime's instances. What
 //   only a unit uses (blob-fetch.ts, progress-event.ts) goes into that unit.
@@ -13,9 +14,10 @@
 // (`./eager-units.js` resolves to them; in runtime.js it resolves to undefined).
 //
 // The link is a generated module (what `./unit-core.js` resolves to in the runtime script): one
-// function that, on the first unit load, builds an object with a getter for each binding the units
-// import, by module. Passing ES module namespace objects instead cost ~125 KiB in every isolate
-// (esbuild gives each namespace a getter closure per export, made at start-up).
+// function that, for a runtime module a loading unit imports, makes (once) an object with a getter
+// for each binding the units import from it. Passing ES module namespace objects instead cost
+// ~125 KiB in every isolate (esbuild gives each namespace a getter closure per export, made at
+// start-up).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
@@ -46,7 +48,7 @@ export async function buildGuest(root) {
   }
 
   // Pass 1: which modules the runtime script holds (with an empty link module).
-  const first = await buildRuntime(guest, 'export function unitCore() { return {}; }');
+  const first = await buildRuntime(guest, 'export function unitCore(): object { return {}; }');
   const inRuntime = new Set(Object.keys(first.metafile.inputs).map((p) => resolve(root, p)));
   for (const [name, src] of Object.entries(UNIT_SOURCES)) {
     if (src.entry && inRuntime.has(resolve(guest, src.entry))) {
@@ -69,7 +71,7 @@ export async function buildGuest(root) {
   // Pass 3: the runtime script with the generated link module, and the eager runtime.
   const result = await buildRuntime(guest, linkModule(imported));
   const code = result.outputFiles[0].text;
-  const eager = (await buildRuntime(guest, 'export function unitCore() { return {}; }', eagerUnitsModule())).outputFiles[0].text;
+  const eager = (await buildRuntime(guest, 'export function unitCore(): object { return {}; }', eagerUnitsModule())).outputFiles[0].text;
   mkdirSync(resolve(root, 'dist/guest/units'), { recursive: true });
   writeFileSync(resolve(root, 'dist/guest/runtime.js'), code);
   writeFileSync(resolve(root, 'dist/guest/runtime-eager.js'), eager);
@@ -135,7 +137,7 @@ function linkToRuntime(root, guest, unit, inRuntime, imported) {
         for (const n of importedNames(args.importer, args.path)) names.add(n);
         return { path: module, namespace: 'nano-core' };
       });
-      b.onLoad({ filter: /.*/, namespace: 'nano-core' }, (args) => ({ contents: `module.exports = __nano_core[${JSON.stringify(args.path)}];`, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'nano-core' }, (args) => ({ contents: `module.exports = __nano_core(${JSON.stringify(args.path)});`, loader: 'js' }));
     },
   };
 }
@@ -158,23 +160,32 @@ function importedNames(file, specifier) {
   return names;
 }
 
-/** The generated `./unit-core.js`: getters, so a unit sees a binding's current value, as an import would. */
+/**
+ * The generated `./unit-core.js`: per runtime module, an object made on the first unit load that
+ * imports it, with getters, so a unit sees a binding's current value, as an import would.
+ */
 function linkModule(imported) {
   const lines = [];
-  const entries = [];
+  const cases = [];
   let i = 0;
   for (const [module, names] of [...imported].sort(([a], [b]) => a.localeCompare(b))) {
-    const sorted = [...names].sort();
-    const local = sorted.map((n) => [n, `m${i}_${n}`]);
+    const local = [...names].sort().map((n) => [n, `m${i}_${n}`]);
     if (local.length > 0) lines.push(`import { ${local.map(([n, l]) => `${n} as ${l}`).join(', ')} } from './${module}.js';`);
-    entries.push(`${JSON.stringify(module)}: { ${local.map(([n, l]) => `get ${n}() { return ${l}; }`).join(', ')} }`);
+    cases.push(`    case ${JSON.stringify(module)}: return { ${local.map(([n, l]) => `get ${n}() { return ${l}; }`).join(', ')} };`);
     i++;
   }
   return `${lines.join('\n')}
-let core: Readonly<Record<string, object>> | undefined;
-export function unitCore(): Readonly<Record<string, object>> {
-  core ??= { ${entries.join(',\n    ')} };
-  return core;
+const made = new Map<string, object>();
+function make(module: string): object {
+  switch (module) {
+${cases.join('\n')}
+    default: throw new Error('no runtime module ' + module + ' for units');
+  }
+}
+export function unitCore(module: string): object {
+  let m = made.get(module);
+  if (m === undefined) made.set(module, (m = make(module)));
+  return m;
 }
 `;
 }

@@ -16,7 +16,8 @@
 import { UNITS, type UnitName } from '../protocol/bridge.js';
 import { EAGER_UNITS } from './eager-units.js';
 
-type Factory = (module: { exports: unknown }, exports: unknown, core: Readonly<Record<string, object>>) => void;
+type Core = (module: string) => object;
+type Factory = (module: { exports: unknown }, exports: unknown, core: Core) => void;
 type CompileUnit = (name: string, source: string, run: (factory: Factory) => unknown) => unknown;
 
 // Without the native module: an indirect eval (captured at load) compiles in the global scope,
@@ -26,9 +27,9 @@ const evalUnit: CompileUnit = (_name, source, run) => run(indirectEval(source) a
 let compileUnit: CompileUnit = evalUnit;
 const sources = new Map<UnitName, string>();
 
-let core: () => Readonly<Record<string, object>> = () => ({});
+let core: Core = () => ({});
 /** What units built from the guest's own files import from the runtime (unit-core.ts). */
-export function setUnitCore(link: () => Readonly<Record<string, object>>): void {
+export function setUnitCore(link: Core): void {
   core = link;
 }
 
@@ -51,7 +52,7 @@ export function loadUnit<T>(name: UnitName): T {
   if (source === undefined) throw new Error(`NANO runtime unit "${name}" was not provided by the host`);
   const run = (factory: Factory): unknown => {
     const module = { exports: {} as unknown };
-    factory(module, module.exports, core());
+    factory(module, module.exports, core);
     return module.exports;
   };
   const exports = compileUnit(`nano:unit/${name}`, source, run);
