@@ -18,7 +18,8 @@
 //   instead of parsing. Measured for the streams unit (61 KiB): first use 3.4 ms without a cache.
 //
 // Built by scripts/build.mjs when a C++ compiler and Node's headers are present; without it the
-// runtime installs the same globals eagerly and compiles units with eval.
+// host runs dist/guest/runtime-eager.js, which has every unit bundled in and installs all globals
+// at start-up.
 #include <v8.h>
 
 #include <cstdint>
@@ -130,29 +131,6 @@ void ReduceMemory(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetIsolate()->LowMemoryNotification();
 }
 
-// releaseEnteredContext(names) -> number: deletes `names` from the global object of the context
-// isolated-vm entered for the current call, when that is not the calling context.
-void ReleaseEnteredContext(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  v8::Local<v8::Context> current = isolate->GetCurrentContext();
-  v8::Local<v8::Context> entered = isolate->GetEnteredOrMicrotaskContext();
-  if (info.Length() < 1 || !info[0]->IsArray() || entered.IsEmpty() || entered == current) {
-    info.GetReturnValue().Set(0);
-    return;
-  }
-  v8::Local<v8::Array> names = info[0].As<v8::Array>();
-  v8::Context::Scope scope(entered);
-  v8::Local<v8::Object> global = entered->Global();
-  int deleted = 0;
-  for (uint32_t i = 0; i < names->Length(); i++) {
-    v8::Local<v8::Value> name;
-    if (!names->Get(current, i).ToLocal(&name) || !name->IsName()) continue;
-    v8::TryCatch try_catch(isolate);
-    if (global->Delete(entered, name).FromMaybe(false)) deleted++;
-  }
-  info.GetReturnValue().Set(deleted);
-}
-
 void Export(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
             v8::FunctionCallback callback, int length) {
   v8::Local<v8::Function> fn;
@@ -168,5 +146,4 @@ extern "C" __attribute__((visibility("default"))) void InitForContext(v8::Isolat
   Export(isolate, context, target, "defineLazy", DefineLazy, 4);
   Export(isolate, context, target, "compileUnit", CompileUnit, 3);
   Export(isolate, context, target, "reduceMemory", ReduceMemory, 0);
-  Export(isolate, context, target, "releaseEnteredContext", ReleaseEnteredContext, 1);
 }

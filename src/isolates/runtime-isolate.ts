@@ -42,7 +42,8 @@ const LAZY_LOAD_PATH = fileURLToPath(new URL('../../native/lazy-load.node', impo
  * The native module that gives the guest V8's lazy data properties and cached compilation of
  * runtime units (native/lazy-load.cc; the guest side is src/runtime-guest/lazy-globals.ts and
  * units.ts), or null when it was not built, does not load, or NANO_LAZY_GLOBALS=0. Without it the
- * guest installs the same globals eagerly and compiles units with eval.
+ * host runs dist/guest/runtime-eager.js, which has the units bundled in and installs all globals
+ * at start-up.
  */
 let lazyLoad: ivm.NativeModule | null | undefined;
 export function lazyLoadModule(): ivm.NativeModule | null {

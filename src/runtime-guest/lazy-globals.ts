@@ -7,10 +7,10 @@
 // `defineLazy` to boot(). The property then reads as a plain data property, and its value is made
 // by the resolver the first time anything reads it (or its descriptor).
 //
-// Without the native module (no C++ compiler at build, or NANO_LAZY_GLOBALS=0) the same globals
-// are installed eagerly, with the same descriptors. The host decides before the runtime's top
-// level runs, by setting `__nano_lazy_globals`, so that an eager runtime still installs them in the
-// startup snapshot rather than in every isolate.
+// The host sets `__nano_lazy_globals` before the runtime's top level runs when it will pass
+// defineLazy. Without the native module (no C++ compiler at build, or NANO_LAZY_GLOBALS=0) it runs
+// dist/guest/runtime-eager.js instead, which installs the same globals, with the same descriptors,
+// at its top level (so in the startup snapshot, not in every isolate).
 import { ObjectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, exposeGlobals } from './primordials.js';
 
 /** V8's PropertyAttribute DontEnum: what exposeGlobals gives (writable, configurable, hidden). */
@@ -35,16 +35,10 @@ export function exposeLazyGlobalsAtLoad(globals: LazyGlobals): void {
   if (!lazyGlobalsExpected) exposeGlobals(resolveAll(globals));
 }
 
-/**
- * boot(): defines the globals lazily with the host's defineLazy, or eagerly when it did not come
- * (the host could not instantiate the native module in this isolate).
- */
+/** boot(): defines the globals lazily with the host's defineLazy (a runtime that expects it). */
 export function exposeLazyGlobalsAtBoot(globals: LazyGlobals, defineLazy: unknown): void {
   if (!lazyGlobalsExpected) return;
-  if (typeof defineLazy !== 'function') {
-    exposeGlobals(resolveAll(globals));
-    return;
-  }
+  if (typeof defineLazy !== 'function') throw new TypeError('NANO runtime: lazy globals expected, but the host passed no defineLazy');
   const resolve = (name: string): unknown => {
     const value = globals[name]!();
     if (typeof value === 'function' && value.name !== name) ObjectDefineProperty(value, 'name', { value: name, configurable: true });
@@ -53,10 +47,7 @@ export function exposeLazyGlobalsAtBoot(globals: LazyGlobals, defineLazy: unknow
   for (const name in globals) (defineLazy as DefineLazy)(globalThis, name, resolve, DONT_ENUM);
 }
 
-/**
- * A module evaluated on first call (inside withPristineBuiltins), for `require` calls that esbuild
- * turns into lazily initialised modules.
- */
+/** A module loaded on first call (inside withPristineBuiltins): a runtime unit (loadUnit). */
 export function lazyModule<T>(load: () => T): () => T {
   let value: T | undefined;
   let loaded = false;

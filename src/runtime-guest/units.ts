@@ -20,11 +20,8 @@ type Core = (module: string) => object;
 type Factory = (module: { exports: unknown }, exports: unknown, core: Core) => void;
 type CompileUnit = (name: string, source: string, run: (factory: Factory) => unknown) => unknown;
 
-// Without the native module: an indirect eval (captured at load) compiles in the global scope,
-// with the unit's string as the script's source (no copy), but parses it anew in every isolate.
-const indirectEval = eval;
-const evalUnit: CompileUnit = (_name, source, run) => run(indirectEval(source) as Factory);
-let compileUnit: CompileUnit = evalUnit;
+/** The native module's compileUnit (boot()); units are loaded only in runtimes that have it. */
+let compileUnit: CompileUnit | undefined;
 const sources = new Map<UnitName, string>();
 
 let core: Core = () => ({});
@@ -55,6 +52,7 @@ export function loadUnit<T>(name: UnitName): T {
     factory(module, module.exports, core);
     return module.exports;
   };
+  if (compileUnit === undefined) throw new Error(`NANO runtime unit "${name}": the host passed no compileUnit`);
   const exports = compileUnit(`nano:unit/${name}`, source, run);
   sources.delete(name);
   return exports as T;
