@@ -7,22 +7,15 @@ import { readChunk, teeCloning, bare, strategy } from './stream-internals.js';
 import { utf8Encode, utf8DecodeAll } from './encoding.js';
 import { URLSearchParams, serializeUrlencoded } from './url.js';
 import { isBlob, blobBytes, makeBlob } from './blob.js';
-import { withPristineBuiltins } from './lazy-globals.js';
-import { loadUnit } from './units.js';
+import { lazyUnit } from './units.js';
 
 type FormUnit = typeof import('./form.js');
-let formUnit: FormUnit | undefined;
-/** FormData, File and multipart (the `form` runtime unit), loaded on first use. */
-function form(): FormUnit {
-  formUnit ??= withPristineBuiltins(() => loadUnit<FormUnit>('form'));
-  return formUnit;
-}
+/** FormData, File and multipart (the `form` runtime unit; index.ts's FormData and File globals too). */
+export const form = lazyUnit<FormUnit>('form');
 /** FormData brand check without loading the unit: no FormData exists before it is loaded. */
-export function isFormDataLoaded(value: unknown): boolean {
-  return formUnit !== undefined && formUnit.isFormData(value);
+function isFormDataLoaded(value: unknown): boolean {
+  return form.peek()?.isFormData(value) === true;
 }
-/** The `form` unit, for index.ts's FormData and File globals. */
-export { form };
 import { extractMimeType, serializeMimeType } from './mime-type.js';
 import { isObject, toUSVString } from './webidl.js';
 

@@ -2,8 +2,7 @@
 // platform objects (Blob, File and CryptoKey register a cloner for their prototype) and the way to
 // the algorithm itself, the `structured-clone` runtime unit (structured-clone.ts), loaded on first
 // use.
-import { withPristineBuiltins } from './lazy-globals.js';
-import { loadUnit } from './units.js';
+import { lazyUnit } from './units.js';
 
 export type Cloner = (value: unknown) => unknown;
 export const extraCloners = new Map<object, (value: object, clone: Cloner) => object>();
@@ -13,13 +12,8 @@ export function registerCloneable(proto: object, fn: (value: object, clone: Clon
   extraCloners.set(proto, fn);
 }
 
-type CloneUnit = typeof import('./structured-clone.js');
-let unit: CloneUnit | undefined;
 /** The structured-clone unit (the `structuredClone` global comes from it too). */
-export function cloneUnit(): CloneUnit {
-  unit ??= withPristineBuiltins(() => loadUnit<CloneUnit>('structured-clone'));
-  return unit;
-}
+export const cloneUnit = lazyUnit<typeof import('./structured-clone.js')>('structured-clone');
 
 /** https://html.spec.whatwg.org/multipage/structured-data.html#dom-structuredclone, for the runtime's own use. */
 export function structuredClone(value: unknown, options: unknown = undefined): unknown {

@@ -4,13 +4,12 @@
 import { hostCall } from './host.js';
 import { DOMException } from './dom-exception.js';
 import type { SubtleCrypto } from './subtle-crypto.js';
-import { lazyModule } from './lazy-globals.js';
-import { loadUnit } from './units.js';
+import { lazyUnit } from './units.js';
 import { defineInterface, illegalConstructor, requiredArguments } from './webidl.js';
 import { ArrayBufferIsView, ReflectApply } from './primordials.js';
 
 /** SubtleCrypto and CryptoKey (a runtime unit), loaded when an app first reaches crypto.subtle or either global. */
-export const subtleCrypto = lazyModule(() => loadUnit<typeof import('./subtle-crypto.js')>('subtle-crypto'));
+export const subtleCrypto = lazyUnit<typeof import('./subtle-crypto.js')>('subtle-crypto');
 
 const POOL_SIZE = 4096;
 let pool: Uint8Array = new Uint8Array(0);

@@ -22,10 +22,10 @@ import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
 import { streams, STREAM_INTERFACES } from './streams.js';
-import { loadUnit, setUnitCore, setUnitSources } from './units.js';
+import { lazyUnit, setUnitCore, setUnitSources } from './units.js';
 import { form } from './body.js';
 import { unitCore } from './unit-core.js';
-import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, lazyModule, type LazyGlobals } from './lazy-globals.js';
+import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, type LazyGlobals } from './lazy-globals.js';
 // Request/Response/body/fetch/streams/Blob/FileReader/FormData/compression
 import { Blob } from './blob.js';
 import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
@@ -74,13 +74,13 @@ exposeGlobals({
 // the runtime first needs it), so an app that never streams, fetches or hashes never pays for
 // those parts. The modules behind them are not in this script: only their types are imported.
 setUnitCore(unitCore);
-const textStreams = lazyModule(() => loadUnit<typeof import('./text-streams.js')>('text-streams'));
-const compression = lazyModule(() => loadUnit<typeof import('./compression.js')>('compression'));
-const fileReader = lazyModule(() => loadUnit<typeof import('./file-reader.js')>('file-reader'));
-const perf = lazyModule(() => loadUnit<typeof import('./performance.js')>('performance'));
-const nav = lazyModule(() => loadUnit<typeof import('./navigator.js')>('navigator'));
-const urlPattern = lazyModule(() => loadUnit<typeof import('./url-pattern.js')>('url-pattern'));
-const fetchModule = lazyModule(() => loadUnit<typeof import('./fetch.js')>('fetch'));
+const textStreams = lazyUnit<typeof import('./text-streams.js')>('text-streams');
+const compression = lazyUnit<typeof import('./compression.js')>('compression');
+const fileReader = lazyUnit<typeof import('./file-reader.js')>('file-reader');
+const perf = lazyUnit<typeof import('./performance.js')>('performance');
+const nav = lazyUnit<typeof import('./navigator.js')>('navigator');
+const urlPattern = lazyUnit<typeof import('./url-pattern.js')>('url-pattern');
+const fetchModule = lazyUnit<typeof import('./fetch.js')>('fetch');
 const LAZY_GLOBALS: LazyGlobals = {
   ProgressEvent: () => fileReader().ProgressEvent,
   SubtleCrypto: () => subtleCrypto().SubtleCrypto,

@@ -47,19 +47,6 @@ export function exposeLazyGlobalsAtBoot(globals: LazyGlobals, defineLazy: unknow
   for (const name in globals) (defineLazy as DefineLazy)(globalThis, name, resolve, DONT_ENUM);
 }
 
-/** A module loaded on first call (inside withPristineBuiltins): a runtime unit (loadUnit). */
-export function lazyModule<T>(load: () => T): () => T {
-  let value: T | undefined;
-  let loaded = false;
-  return () => {
-    if (!loaded) {
-      value = withPristineBuiltins(load);
-      loaded = true;
-    }
-    return value as T;
-  };
-}
-
 /**
  * Runs `load` (the first evaluation of lazily loaded code) with the built-ins such code captures
  * while it is evaluated put back as they were at start-up: by then app code may have replaced

@@ -4,8 +4,7 @@
 // reaches the classes through `streams()`, and index.ts installs them on the global from the same
 // object, so both always see the same classes.
 import type * as Polyfill from 'web-streams-polyfill';
-import { withPristineBuiltins } from './lazy-globals.js';
-import { loadUnit } from './units.js';
+import { lazyUnit } from './units.js';
 
 export type Streams = Pick<
   typeof Polyfill,
@@ -41,16 +40,12 @@ export const STREAM_INTERFACES = [
   'CountQueuingStrategy',
 ] as const satisfies readonly (keyof Streams)[];
 
-let loaded: Streams | undefined;
-
 /** The stream classes, evaluating the polyfill the first time. */
-export function streams(): Streams {
-  loaded ??= withPristineBuiltins(() => loadUnit<Streams>('web-streams-polyfill'));
-  return loaded;
-}
+export const streams = lazyUnit<Streams>('web-streams-polyfill');
 
 /** `value instanceof ReadableStream`, without loading the polyfill: no stream exists before it. */
 export function isReadableStream(value: unknown): value is Polyfill.ReadableStream {
+  const loaded = streams.peek();
   return loaded !== undefined && value instanceof loaded.ReadableStream;
 }
 

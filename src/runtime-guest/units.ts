@@ -15,6 +15,7 @@
 // everything at its top level, in the startup snapshot.
 import { UNITS, type UnitName } from '../protocol/bridge.js';
 import { EAGER_UNITS } from './eager-units.js';
+import { withPristineBuiltins } from './lazy-globals.js';
 
 type Core = (module: string) => object;
 type Factory = (module: { exports: unknown }, exports: unknown, core: Core) => void;
@@ -56,4 +57,24 @@ export function loadUnit<T>(name: UnitName): T {
   const exports = compileUnit(`nano:unit/${name}`, source, run);
   sources.delete(name);
   return exports as T;
+}
+
+/** A unit's exports, loaded on first call; `peek()` answers without loading. */
+export interface LazyUnit<T> {
+  (): T;
+  peek(): T | undefined;
+}
+
+/**
+ * The one way runtime code reaches a unit: loads it on first call, with the start-up built-ins
+ * put back for its evaluation (withPristineBuiltins). `peek()` serves checks such as "is this a
+ * ReadableStream?", which need no loading: no instance exists before the unit is loaded.
+ */
+export function lazyUnit<T>(name: UnitName): LazyUnit<T> {
+  let exports: T | undefined;
+  const get = (): T => {
+    exports ??= withPristineBuiltins(() => loadUnit<T>(name));
+    return exports;
+  };
+  return Object.assign(get, { peek: (): T | undefined => exports });
 }

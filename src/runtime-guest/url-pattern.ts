@@ -4,8 +4,7 @@
 // unit (units.ts): compiled only when an app constructs its first URLPattern, so isolates that
 // never use one pay nothing for it.
 import { defineInterface, isObject, toUSVString } from './webidl.js';
-import { withPristineBuiltins } from './lazy-globals.js';
-import { loadUnit } from './units.js';
+import { lazyUnit } from './units.js';
 
 interface PolyfillPattern {
   test(input?: unknown, baseURL?: string): boolean;
@@ -22,11 +21,8 @@ interface PolyfillPattern {
 }
 type PolyfillCtor = new (input: unknown, baseOrOptions?: unknown, options?: unknown) => PolyfillPattern;
 
-let Polyfill: PolyfillCtor | undefined;
-function polyfill(): PolyfillCtor {
-  Polyfill ??= withPristineBuiltins(() => loadUnit<{ URLPattern: PolyfillCtor }>('urlpattern-polyfill')).URLPattern;
-  return Polyfill;
-}
+const polyfillUnit = lazyUnit<{ URLPattern: PolyfillCtor }>('urlpattern-polyfill');
+const polyfill = (): PolyfillCtor => polyfillUnit().URLPattern;
 
 const INIT_MEMBERS = ['baseURL', 'hash', 'hostname', 'password', 'pathname', 'port', 'protocol', 'search', 'username'] as const;
 
