@@ -30,7 +30,7 @@ export interface RuntimeIsolateOptions {
   readonly entryTimeout?: (origin: number) => number;
   /** Initial OpContext.isolateState entries (e.g. the app's FetchPolicy under FETCH_POLICY). */
   readonly opState?: Iterable<readonly [symbol, unknown]>;
-  /** How the runtime gets into the isolate (default: `defaultStartup`). */
+  /** How the runtime gets into the isolate (default: `defaultStartup()`). */
   readonly startup?: Startup;
 }
 
@@ -88,23 +88,30 @@ function runtimeSource(): string {
 }
 
 /**
- * How an isolate gets the runtime. "snapshot" (the default): V8 deserializes a heap in which the
- * runtime's top level already ran, built once per process on first use (~20 ms, ~0.8 MB).
- * "code-cache": the runtime's top level runs in each isolate. With the lazy-load native module it
- * is compiled from one external copy of its source that all isolates share, with the code cache
- * the process keeps (lazy-load.cc compileUnit); without it, by isolated-vm with V8's code cache.
+ * How an isolate gets the runtime. "code-cache" (the default when the lazy-load native module is
+ * there): the runtime's top level runs in each isolate, compiled from one external copy of its
+ * source that all isolates share, with the code cache the process keeps (lazy-load.cc
+ * compileUnit); that cache is made once per process after a warm-up request (warmRuntimeCache),
+ * so it also holds the request path. "snapshot" (the default without the native module, or with
+ * NANO_STARTUP=snapshot): V8 deserializes a heap in which the runtime's top level already ran,
+ * built once per process on first use (~20 ms, ~0.8 MB).
  *
- * Measured (npm run bench, 2026-11-21): snapshot isolates start ~0.5 ms faster (cold start
- * 3.2-4.0 ms against 4.0-4.5), but hold ~150 KiB more once idle, because isolated-vm creates its
- * own default context in every isolate and, from a snapshot, that context gets the whole runtime
- * too (a snapshot isolate with no context of ours already uses 735 KiB of heap, a plain one 435).
- * 1,000 hello apps settled at 1,854 MiB with snapshots, 1,679 MiB with code-cache.
- * isolated-vm's README advises against snapshots (crashes when isolates from different snapshots
- * mix on Node 20+, upstream #420); test/isolates/startup.test.ts mixes both kinds under load to
- * keep that in check. NANO_STARTUP=code-cache chooses code-cache.
+ * Measured (npm run bench, 2026-11-21, 1,000 hello apps): code-cache settles at 1,639 MiB against
+ * 1,829 with snapshots, and cold start is 3.1-3.3 ms against 2.8. Snapshot isolates are bigger
+ * because isolated-vm creates its own default context in every isolate and, from a snapshot, that
+ * context gets the whole runtime too (a snapshot isolate with no context of ours already uses 735
+ * KiB of heap, a plain one 435), and each holds its own copy of the runtime's source. Before the
+ * warm-up cache, code-cache cold start was 4.0-4.6 ms: every isolate compiled the request path on
+ * its first request. isolated-vm's README also advises against snapshots (crashes when isolates
+ * from different snapshots mix on Node 20+, upstream #420); test/isolates/startup.test.ts mixes
+ * both kinds under load to keep that in check.
  */
 export type Startup = 'snapshot' | 'code-cache';
-export const defaultStartup: Startup = process.env.NANO_STARTUP === 'code-cache' ? 'code-cache' : 'snapshot';
+export function defaultStartup(): Startup {
+  const chosen = process.env.NANO_STARTUP;
+  if (chosen === 'snapshot' || chosen === 'code-cache') return chosen;
+  return lazyLoadModule() === null ? 'snapshot' : 'code-cache';
+}
 let snapshot: ivm.ExternalCopy<ArrayBuffer> | undefined;
 /**
  * V8 runs this in a throwaway context of the snapshot and keeps the code it compiled, so an app's
@@ -118,6 +125,30 @@ const WARMUP = `
   __nano_entry(${Entry.init}, { fetch: (request) => new Response('warm ' + request.method, { headers: { 'content-type': 'text/plain' } }) }, '{}', 0);
   __nano_entry(${Entry.dispatchBatch}, ['1', '0', 'GET', 'http://warm.invalid/', 'host', 'warm.invalid', 'accept', '*/*'].join(${JSON.stringify(HEADER_SEP)}), null, -1);
 `;
+/**
+ * Code-cache start-up with the native module: the process-wide code cache of the runtime is
+ * made once, in a throwaway isolate that runs WARMUP, so it holds the functions an app's first
+ * request needs and not only the top level's (lazy-load.cc compileUnit makes the cache after its
+ * `run` callback). Without it every isolate compiled the request path on its first request.
+ */
+let runtimeCacheWarmed = false;
+function warmRuntimeCache(native: ivm.NativeModule): void {
+  if (runtimeCacheWarmed) return;
+  runtimeCacheWarmed = true;
+  const isolate = new ivm.Isolate({ memoryLimit: 128 });
+  try {
+    const context = isolate.createContextSync();
+    const module = native.createSync(context);
+    context.evalSync(LAZY_FLAG);
+    context.global.setSync('__nano_native', module.derefInto());
+    context.global.setSync('__nano_runtime', runtimeSourceCopy().copyInto());
+    context.evalSync(`__nano_native.compileUnit('nano:runtime', __nano_runtime, () => { ${WARMUP} });`, { timeout: 5000 });
+    module.release();
+  } finally {
+    isolate.dispose();
+  }
+}
+
 function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> {
   snapshot ??= ivm.Isolate.createSnapshot([...(lazyLoadModule() === null ? [] : [{ code: LAZY_FLAG }]), { code: runtimeSource(), filename: 'nano:runtime' }], WARMUP);
   return snapshot;
@@ -175,7 +206,7 @@ export class RuntimeIsolate {
   }
 
   static async create(opts: RuntimeIsolateOptions): Promise<RuntimeIsolate> {
-    const fromSnapshot = (opts.startup ?? defaultStartup) === 'snapshot';
+    const fromSnapshot = (opts.startup ?? defaultStartup()) === 'snapshot';
     const isolate = new ivm.Isolate({ memoryLimit: opts.memoryLimitMb ?? 128, ...(fromSnapshot ? { snapshot: runtimeSnapshot() } : {}) });
     try {
       const context = isolate.createContextSync();
@@ -189,6 +220,7 @@ export class RuntimeIsolate {
       const lazy = lazyLoadModule();
       const native = lazy?.createSync(context);
       if (!fromSnapshot && native !== undefined) {
+        warmRuntimeCache(lazy as ivm.NativeModule);
         // The runtime from one external copy of its source that every isolate shares, compiled by
         // the native module from the code cache the process keeps (lazy-load.cc compileUnit).
         context.evalSync(LAZY_FLAG);

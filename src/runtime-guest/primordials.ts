@@ -11,6 +11,8 @@ export const ObjectCreate = Object.create;
 export const ReflectApply = Reflect.apply;
 export const ReflectOwnKeys = Reflect.ownKeys;
 export const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+/** Object.prototype.propertyIsEnumerable as a function of the object (no descriptor allocated). */
+export const ObjectPropertyIsEnumerable = Function.prototype.call.bind(Object.prototype.propertyIsEnumerable) as (object: object, key: PropertyKey) => boolean;
 export const ArrayIsArray = Array.isArray;
 export const JSONStringify = JSON.stringify;
 export const JSONParse = JSON.parse;

@@ -1,6 +1,6 @@
 // WebIDL argument conversions used by every web API here, so that checks follow one rule
 // (https://webidl.spec.whatwg.org/#es-type-mapping) instead of ad-hoc tests in each class.
-import { setToStringTag } from './primordials.js';
+import { ObjectPropertyIsEnumerable, setToStringTag } from './primordials.js';
 
 export function requiredArguments(count: number, required: number, context: string): void {
   if (count < required) {
@@ -121,15 +121,14 @@ export function defineInterface(ctor: InterfaceCtor, name: string, shape: Interf
   const proto = ctor.prototype;
   Object.defineProperty(ctor, 'name', { value: name, configurable: true });
   if (shape.ctorLength !== undefined) Object.defineProperty(ctor, 'length', { value: shape.ctorLength, configurable: true });
-  for (const key of Reflect.ownKeys(proto)) {
-    if (typeof key !== 'string' || key === 'constructor') continue;
-    const desc = Reflect.getOwnPropertyDescriptor(proto, key);
-    if (desc !== undefined && desc.enumerable !== true && desc.configurable === true) Object.defineProperty(proto, key, { enumerable: true });
+  // Class members are configurable and not enumerable. No descriptor is read: this runs for every
+  // interface in every isolate's start-up, where the descriptor objects were measurable garbage.
+  const enumerable = { enumerable: true };
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key !== 'constructor' && !ObjectPropertyIsEnumerable(proto, key)) Object.defineProperty(proto, key, enumerable);
   }
-  for (const key of Reflect.ownKeys(ctor)) {
-    if (typeof key !== 'string' || key === 'length' || key === 'name' || key === 'prototype') continue;
-    const desc = Reflect.getOwnPropertyDescriptor(ctor, key);
-    if (desc !== undefined && desc.enumerable !== true && desc.configurable === true) Object.defineProperty(ctor, key, { enumerable: true });
+  for (const key of Object.getOwnPropertyNames(ctor)) {
+    if (key !== 'length' && key !== 'name' && key !== 'prototype' && !ObjectPropertyIsEnumerable(ctor, key)) Object.defineProperty(ctor, key, enumerable);
   }
   for (const [key, length] of Object.entries(shape.lengths ?? {})) setLength((proto as Record<string, unknown>)[key], length);
   for (const [key, length] of Object.entries(shape.staticLengths ?? {})) setLength((ctor as unknown as Record<string, unknown>)[key], length);

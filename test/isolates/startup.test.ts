@@ -2,7 +2,7 @@
 // isolates of both kinds live side by side in one process without crashing it: isolated-vm's
 // maintainer links mixing snapshots to crashes (upstream #420), so this mixes them on purpose.
 import t from 'tap';
-import { RuntimeIsolate, defaultStartup, type Startup } from '../../src/isolates/runtime-isolate.js';
+import { RuntimeIsolate, defaultStartup, lazyLoadModule, type Startup } from '../../src/isolates/runtime-isolate.js';
 
 const PROBE = `JSON.stringify({
   url: new URL('/p?q=1', 'https://a.example').href,
@@ -27,8 +27,28 @@ async function probe(startup: Startup): Promise<Record<string, unknown>> {
   }
 }
 
-t.test('the default is the snapshot unless NANO_STARTUP=code-cache', async (t) => {
-  t.equal(defaultStartup, process.env.NANO_STARTUP === 'code-cache' ? 'code-cache' : 'snapshot');
+t.test('the default is code-cache with the native module, the snapshot without; NANO_STARTUP chooses', async (t) => {
+  const saved = process.env.NANO_STARTUP;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.NANO_STARTUP;
+    else process.env.NANO_STARTUP = saved;
+  });
+  delete process.env.NANO_STARTUP;
+  t.equal(defaultStartup(), lazyLoadModule() === null ? 'snapshot' : 'code-cache');
+  process.env.NANO_STARTUP = 'snapshot';
+  t.equal(defaultStartup(), 'snapshot');
+  process.env.NANO_STARTUP = 'code-cache';
+  t.equal(defaultStartup(), 'code-cache');
+  process.env.NANO_STARTUP = 'bogus';
+  t.equal(defaultStartup(), lazyLoadModule() === null ? 'snapshot' : 'code-cache', 'an unknown value is ignored');
+});
+
+t.test('a code-cache isolate keeps nothing of the warm-up that made the runtime cache', async (t) => {
+  const iso = await RuntimeIsolate.create({ name: 'warm-check', startup: 'code-cache' });
+  t.teardown(() => iso.dispose());
+  // The warm-up ran a request in a throwaway isolate: none of its globals reach this one.
+  t.same(iso.context.evalSync(`JSON.stringify([typeof __nano_call, typeof __nano_send, typeof __nano_runtime, typeof __nano_native, typeof __nano_boot])`), JSON.stringify(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']));
+  t.equal(iso.context.evalSync(`new Response('ok').status`), 200);
 });
 
 t.test('snapshot and code-cache isolates give the same web platform; per-isolate state is fresh', async (t) => {
