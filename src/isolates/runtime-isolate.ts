@@ -219,10 +219,10 @@ export class RuntimeIsolate {
       global.setSync('__nano_send', send);
       const lazy = lazyLoadModule();
       const native = lazy?.createSync(context);
-      if (!fromSnapshot && native !== undefined) {
-        warmRuntimeCache(lazy as ivm.NativeModule);
+      if (!fromSnapshot && lazy !== null && native !== undefined) {
         // The runtime from one external copy of its source that every isolate shares, compiled by
         // the native module from the code cache the process keeps (lazy-load.cc compileUnit).
+        warmRuntimeCache(lazy);
         context.evalSync(LAZY_FLAG);
         global.setSync('__nano_native', native.derefInto());
         global.setSync('__nano_runtime', runtimeSourceCopy().copyInto());

@@ -43,10 +43,11 @@ t.test('the default is code-cache with the native module, the snapshot without; 
   t.equal(defaultStartup(), lazyLoadModule() === null ? 'snapshot' : 'code-cache', 'an unknown value is ignored');
 });
 
-t.test('a code-cache isolate keeps nothing of the warm-up that made the runtime cache', async (t) => {
+t.test('a code-cache isolate starts with no host or warm-up globals left, and serves', async (t) => {
   const iso = await RuntimeIsolate.create({ name: 'warm-check', startup: 'code-cache' });
   t.teardown(() => iso.dispose());
-  // The warm-up ran a request in a throwaway isolate: none of its globals reach this one.
+  // The process's warm-up request ran in a throwaway isolate with stub host globals; boot removes
+  // the real ones from this isolate.
   t.same(iso.context.evalSync(`JSON.stringify([typeof __nano_call, typeof __nano_send, typeof __nano_runtime, typeof __nano_native, typeof __nano_boot])`), JSON.stringify(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']));
   t.equal(iso.context.evalSync(`new Response('ok').status`), 200);
 });
