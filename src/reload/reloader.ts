@@ -188,14 +188,22 @@ export class Reloader {
     return { record, retired: report.retired };
   }
 
-  /** Records and logs (one line) a reload that changed nothing. */
+  /**
+   * Records and logs (one line) a reload that changed nothing. The watcher may split one edit's
+   * file events into two reloads of the same files: a failure with the same code and problems as
+   * the reload just before it is logged at debug level, so an edit gives one error line.
+   */
   #failed(trigger: string, start: number, err: unknown): ReloadRecord {
     const { code, problems } = describeError(err);
     const record: ReloadRecord = { trigger, at: new Date().toISOString(), ok: false, ms: Math.round(performance.now() - start), added: [], removed: [], changed: [], code, problems };
+    const prev = this.#last;
+    const repeated = prev !== null && !prev.ok && prev.code === code && prev.problems?.join('\n') === problems.join('\n');
     this.#last = record;
     this.#lastFailure = record;
     this.#hooks.reload('failed', trigger);
-    this.#log.error({ event: 'reload_failed', trigger, code, problems }, `reload (${trigger}) failed; the running version keeps serving: ${problems.join(' | ')}`);
+    const msg = `reload (${trigger}) failed; the running version keeps serving: ${problems.join(' | ')}`;
+    if (repeated) this.#log.debug({ event: 'reload_failed', trigger, code, problems, repeated: true }, msg);
+    else this.#log.error({ event: 'reload_failed', trigger, code, problems }, msg);
     return record;
   }
 
