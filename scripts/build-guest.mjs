@@ -36,6 +36,18 @@ const UNIT_SOURCES = {
   compression: { entry: 'compression.ts' },
   form: { entry: 'form.ts' },
   'structured-clone': { entry: 'structured-clone.ts' },
+  events: { entry: 'events.ts' },
+  abort: { entry: 'abort.ts' },
+  console: { entry: 'console.ts' },
+  'report-error': { entry: 'report-error.ts' },
+  'fetch-event': { entry: 'fetch-event.ts' },
+  encoding: { entry: 'encoding.ts' },
+  url: { entry: 'url.ts' },
+  'crypto-random': { entry: 'crypto-random.ts' },
+  base64: { entry: 'base64.ts' },
+  blob: { entry: 'blob.ts' },
+  'dom-exception': { entry: 'dom-exception.ts' },
+  'mime-type': { entry: 'mime-type.ts' },
 };
 
 const COMMON = { bundle: true, platform: 'neutral', target: 'es2024', minify: true, legalComments: 'none', write: false };
@@ -56,15 +68,27 @@ export async function buildGuest(root) {
     }
   }
 
-  // Pass 2: the units, recording which runtime bindings each imports.
+  // Pass 2: the units, recording which runtime bindings each imports. A unit's import of another
+  // unit's entry module links to that unit (loaded then); any other guest module a unit imports is
+  // bundled into it, so one such module in two units would have two instances: refused.
   const imported = new Map(); // runtime module name -> Set of binding names
+  const unitEntries = new Map(Object.entries(UNIT_SOURCES).filter(([, src]) => src.entry).map(([name, src]) => [resolve(guest, src.entry), name]));
+  const bundledIn = new Map(); // guest module bundled into a unit -> that unit
   const units = {};
   for (const [name, src] of Object.entries(UNIT_SOURCES)) {
     const unit = await build({
       ...COMMON,
-      ...(src.stdin ? { stdin: { contents: src.stdin, resolveDir: root, loader: 'js' } } : { entryPoints: [resolve(guest, src.entry)], plugins: [linkToRuntime(root, guest, name, inRuntime, imported)] }),
+      ...(src.stdin ? { stdin: { contents: src.stdin, resolveDir: root, loader: 'js' } } : { entryPoints: [resolve(guest, src.entry)], plugins: [linkToRuntime(root, guest, name, inRuntime, unitEntries, imported)] }),
       format: 'cjs',
+      metafile: true,
     });
+    for (const input of Object.keys(unit.metafile.inputs)) {
+      const file = resolve(root, input);
+      if (dirname(file) !== guest) continue;
+      const other = bundledIn.get(file);
+      if (other !== undefined) throw new Error(`${relative(root, file)} is bundled into units ${other} and ${name}: make it a unit of its own (UNITS) or import it from the runtime`);
+      bundledIn.set(file, name);
+    }
     units[name] = `(function (module, exports, __nano_core) {${unit.outputFiles[0].text}\n})`;
   }
 
@@ -120,14 +144,21 @@ function buildRuntime(guest, linkSource, eagerUnits = 'export const EAGER_UNITS 
   });
 }
 
-/** Links a unit's imports of runtime-script modules to `__nano_core[module]`, noting the names. */
-function linkToRuntime(root, guest, unit, inRuntime, imported) {
+/**
+ * Links a unit's imports of runtime-script modules to `__nano_core(module)`, noting the names, and
+ * its imports of another unit's entry module to `__nano_core('@' + unit)`: that unit's exports.
+ */
+function linkToRuntime(root, guest, unit, inRuntime, unitEntries, imported) {
   return {
     name: 'nano-core',
     setup(b) {
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
         const file = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        const other = unitEntries.get(file);
+        if (other !== undefined && other !== unit) return { path: `@${other}`, namespace: 'nano-core' };
         if (!inRuntime.has(file)) return undefined;
+        // The protocol's constants (src/protocol) hold no state: a unit gets its own copy.
+        if (dirname(file) === resolve(root, 'src/protocol')) return undefined;
         if (dirname(file) !== guest) {
           return { errors: [{ text: `unit ${unit} imports ${relative(root, file)}: units may import only modules of src/runtime-guest` }] };
         }
@@ -175,6 +206,8 @@ function linkModule(imported) {
     i++;
   }
   return `${lines.join('\n')}
+import { unitExports } from './units.js';
+import type { UnitName } from '../protocol/bridge.js';
 const made = new Map<string, object>();
 function make(module: string): object {
   switch (module) {
@@ -183,6 +216,7 @@ ${cases.join('\n')}
   }
 }
 export function unitCore(module: string): object {
+  if (module.startsWith('@')) return unitExports(module.slice(1) as UnitName) as object;
   let m = made.get(module);
   if (m === undefined) made.set(module, (m = make(module)));
   return m;

@@ -97,7 +97,8 @@ function runtimeSource(): string {
  * built once per process on first use (~20 ms, ~0.8 MB).
  *
  * Measured (npm run bench, 2026-11-21, 1,000 hello apps): code-cache settles at 1,639 MiB against
- * 1,829 with snapshots, and cold start is 3.1-3.3 ms against 2.8. Snapshot isolates are bigger
+ * 1,829 with snapshots, and cold start is 3.1-3.3 ms against 2.8. With most of the runtime moved
+ * into units (session 7), 300 hello apps in one server: 1,458 KiB each settled against 1,545. Snapshot isolates are bigger
  * because isolated-vm creates its own default context in every isolate and, from a snapshot, that
  * context gets the whole runtime too (a snapshot isolate with no context of ours already uses 735
  * KiB of heap, a plain one 435), and each holds its own copy of the runtime's source. Before the

@@ -154,5 +154,17 @@ export const UNITS = [
   'compression',
   'form',
   'structured-clone',
+  'events',
+  'abort',
+  'console',
+  'report-error',
+  'fetch-event',
+  'encoding',
+  'url',
+  'crypto-random',
+  'base64',
+  'blob',
+  'dom-exception',
+  'mime-type',
 ] as const;
 export type UnitName = (typeof UNITS)[number];

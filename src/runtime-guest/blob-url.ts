@@ -4,9 +4,12 @@
 // (blob-fetch.ts). An entry lives until it is revoked or the isolate goes, as in a browser
 // document; the memory it holds counts against the app's own limit.
 import { hostCall } from './host.js';
-import { isBlob, type Blob } from './blob.js';
-import { randomUUID } from './crypto-random.js';
+import type { Blob } from './blob.js';
+import { lazyUnit } from './units.js';
 import { requiredArguments, toDOMString } from './webidl.js';
+
+const blobUnit = lazyUnit<typeof import('./blob.js')>('blob');
+const cryptoUnit = lazyUnit<typeof import('./crypto-random.js')>('crypto-random');
 
 /** URL (serialized, without fragment, as generated) → Blob. */
 const store = new Map<string, Blob>();
@@ -27,10 +30,11 @@ function scopeOrigin(): string {
 export function createObjectURL(obj: unknown, argc: number): string {
   const context = "Failed to execute 'createObjectURL' on 'URL'";
   requiredArguments(argc, 1, context);
-  if (!isBlob(obj)) throw new TypeError(`${context}: parameter 1 is not of type 'Blob'.`);
+  // No Blob exists before the blob unit is loaded.
+  if (blobUnit.peek()?.isBlob(obj) !== true) throw new TypeError(`${context}: parameter 1 is not of type 'Blob'.`);
   // https://w3c.github.io/FileAPI/#unicodeBlobURL: "blob:" origin "/" UUID.
-  const url = `blob:${scopeOrigin()}/${randomUUID()}`;
-  store.set(url, obj);
+  const url = `blob:${scopeOrigin()}/${cryptoUnit().randomUUID()}`;
+  store.set(url, obj as Blob);
   return url;
 }
 

@@ -1,7 +1,7 @@
 // Blob (https://w3c.github.io/FileAPI/#blob-section). A Blob holds one immutable byte buffer that
 // it copied at construction; slice() shares it through a view, so slicing never copies.
 import { defineInterface, isObject, toDictionary, toEnum, toLongLong, toSequence, toUSVString, toDOMString } from './webidl.js';
-import { utf8Encode, utf8DecodeAll } from './encoding.js';
+import { utf8Encode, utf8DecodeAll } from './utf8.js';
 import { streams, type ReadableStream, type ReadableByteStreamController } from './streams.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { bare, strategy } from './stream-internals.js';

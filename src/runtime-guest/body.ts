@@ -4,19 +4,22 @@
 import { streams, isReadableStream, type ReadableStream, type ReadableByteStreamController } from './streams.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
 import { readChunk, teeCloning, bare, strategy } from './stream-internals.js';
-import { utf8Encode, utf8DecodeAll } from './encoding.js';
-import { URLSearchParams, serializeUrlencoded } from './url.js';
-import { isBlob, blobBytes, makeBlob } from './blob.js';
+import { utf8Encode, utf8DecodeAll } from './utf8.js';
 import { lazyUnit } from './units.js';
 
 type FormUnit = typeof import('./form.js');
 /** FormData, File and multipart (the `form` runtime unit; index.ts's FormData and File globals too). */
 export const form = lazyUnit<FormUnit>('form');
+/** URL and URLSearchParams (a unit): no URLSearchParams exists before it is loaded. */
+const urlUnit = lazyUnit<typeof import('./url.js')>('url');
+/** MIME type parsing (a unit), for blob() and formData(). */
+const mimeUnit = lazyUnit<typeof import('./mime-type.js')>('mime-type');
+/** Blob (a unit): no Blob exists before it is loaded. */
+const blobUnit = lazyUnit<typeof import('./blob.js')>('blob');
 /** FormData brand check without loading the unit: no FormData exists before it is loaded. */
 function isFormDataLoaded(value: unknown): boolean {
   return form.peek()?.isFormData(value) === true;
 }
-import { extractMimeType, serializeMimeType } from './mime-type.js';
 import { isObject, toUSVString } from './webidl.js';
 
 export interface BodyState {
@@ -54,9 +57,10 @@ export function textBody(text: string): BodyState {
 export function extractBody(init: unknown, keepalive = false): Extracted {
   void keepalive;
   if (isObject(init)) {
-    if (isBlob(init)) {
+    const blob = blobUnit.peek();
+    if (blob !== undefined && blob.isBlob(init)) {
       const type = init.type;
-      return { body: bytesBody(blobBytes(init)), contentType: type === '' ? null : type };
+      return { body: bytesBody(blob.blobBytes(init)), contentType: type === '' ? null : type };
     }
     if (init instanceof ArrayBuffer) return { body: bytesBody(new Uint8Array(init.slice(0))), contentType: null };
     if (ArrayBuffer.isView(init)) {
@@ -67,8 +71,9 @@ export function extractBody(init: unknown, keepalive = false): Extracted {
       const { bytes, contentType } = form().encodeMultipart(init as InstanceType<FormUnit['FormData']>);
       return { body: bytesBody(bytes), contentType };
     }
-    if (init instanceof URLSearchParams) {
-      return { body: bytesBody(utf8Encode(serializeUrlencoded([...init]))), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
+    const url = urlUnit.peek();
+    if (url !== undefined && init instanceof url.URLSearchParams) {
+      return { body: bytesBody(utf8Encode(url.serializeUrlencoded([...init]))), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
     }
     if (isReadableStream(init)) {
       if (init.locked || isDisturbed(init)) throw new TypeError('The body stream is locked or has already been read');
@@ -230,12 +235,13 @@ export async function bodyBytes(b: BodyState | null): Promise<Uint8Array> {
 /** blob(): the bytes with the MIME type extracted from the headers (https://fetch.spec.whatwg.org/#dom-body-blob). */
 export async function bodyBlob(b: BodyState | null, contentType: string | null): Promise<unknown> {
   const bytes = (await consumeBytes(b)).bytes.slice();
+  const { extractMimeType, serializeMimeType } = mimeUnit();
   const mime = extractMimeType(contentType);
-  return makeBlob(bytes, mime === null ? '' : serializeMimeType(mime));
+  return blobUnit().makeBlob(bytes, mime === null ? '' : serializeMimeType(mime));
 }
 export async function bodyFormData(b: BodyState | null, contentType: string | null): Promise<unknown> {
   const { bytes } = await consumeBytes(b);
-  return form().parseFormBody(bytes, extractMimeType(contentType), b === null);
+  return form().parseFormBody(bytes, mimeUnit().extractMimeType(contentType), b === null);
 }
 
 /** https://fetch.spec.whatwg.org/#concept-body-clone */

@@ -5,17 +5,25 @@ import { Signal, MAX_TAKE_BYTES, OUTBOX_ENABLED, OUTBOX_MAX_BODY, OUTBOX_WAITING
 import { MathMin, SharedArrayBufferCtor, TypedArraySet, TypedArraySubarray, Uint8ArrayCtor } from './primordials.js';
 import { hostCall, hostSend } from './host.js';
 import { streams, type ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultReader } from './streams.js';
-import { Event, EventTarget, dispatch as dispatchEvent, markTrusted, reportException } from './events.js';
 import { headersFromFlat, headersFromJoined, headersToJoined, type Headers } from './headers.js';
 import { makeRequest, type RequestState } from './request.js';
 import { isResponse, resp } from './response.js';
-import { newSignal, signalAbort, type AbortSignal } from './abort.js';
+import type { AbortSignal } from './abort.js';
 import { bodyUnusable, markUsed, takeSourceBytes, type BodyState } from './body.js';
 import { readChunk, bare, strategy } from './stream-internals.js';
 import type { UnderlyingByteSource } from 'web-streams-polyfill';
-import { inspect } from './console.js';
-import { DOMException } from './dom-exception.js';
+import type { DOMException } from './dom-exception.js';
 import { markPassSource, passSourceOf } from './pass-through.js';
+import { lazyUnit } from './units.js';
+
+// Units (units.ts) the request path reaches only when an app asks: service-worker syntax, an
+// incoming request's signal, a handler's error worth describing.
+const fetchEventUnit = lazyUnit<typeof import('./fetch-event.js')>('fetch-event');
+const abortUnit = lazyUnit<typeof import('./abort.js')>('abort');
+const consoleUnit = lazyUnit<typeof import('./console.js')>('console');
+const domException = lazyUnit<typeof import('./dom-exception.js')>('dom-exception');
+/** The AbortError an incoming request's signal or body gets when the client goes away. */
+const abortError = (reason: string): DOMException => new (domException().DOMException)(reason, 'AbortError');
 
 type Handler = (request: unknown, env: unknown, ctx: unknown) => unknown;
 let moduleHandler: Handler | null = null;
@@ -46,35 +54,6 @@ function deepFreeze<T>(v: T): T {
   }
   return v;
 }
-
-// --- FetchEvent for the service-worker syntax ---
-const fetchEvents = new WeakMap<object, { request: unknown; respond: ((r: unknown) => void) | null; waitUntil: (p: unknown) => void }>();
-export class FetchEvent extends Event {
-  constructor(type: string, init: { request: unknown }) {
-    super(type);
-    fetchEvents.set(this, { request: init.request, respond: null, waitUntil: () => {} });
-  }
-  get request(): unknown {
-    return fe(this).request;
-  }
-  respondWith(r: unknown): void {
-    const s = fe(this);
-    if (s.respond === null) throw new DOMException('respondWith() was already called or the event is no longer dispatching', 'InvalidStateError');
-    const respond = s.respond;
-    s.respond = null;
-    respond(r);
-  }
-  waitUntil(p: unknown): void {
-    fe(this).waitUntil(p);
-  }
-  passThroughOnException(): void {}
-}
-function fe(self: unknown): { request: unknown; respond: ((r: unknown) => void) | null; waitUntil: (p: unknown) => void } {
-  const s = fetchEvents.get(self as object);
-  if (s === undefined) throw new TypeError('Illegal invocation');
-  return s;
-}
-
 
 // --- request bodies (host → guest) ---
 interface InBody {
@@ -166,8 +145,9 @@ class LazySignal {
   reason: string | null = null;
   get(): AbortSignal {
     if (this.signal === null) {
-      this.signal = newSignal();
-      if (this.reason !== null) signalAbort(this.signal, new DOMException(this.reason, 'AbortError'));
+      const abort = abortUnit();
+      this.signal = abort.newSignal();
+      if (this.reason !== null) abort.signalAbort(this.signal, abortError(this.reason));
     }
     return this.signal;
   }
@@ -180,7 +160,7 @@ export function abortRequest(id: number, reason: string): void {
   if (lazy === undefined) return;
   requestSignals.delete(id);
   if (lazy.signal === null) lazy.reason = reason;
-  else signalAbort(lazy.signal, new DOMException(reason, 'AbortError'));
+  else abortUnit().signalAbort(lazy.signal, abortError(reason));
 }
 
 function pump(id: number, s: OutBody): void {
@@ -287,11 +267,11 @@ export function cancelBody(id: number, reason: string): void {
   const s = outBodies.get(id);
   if (s === undefined) return;
   endOutBody(id, s);
-  s.reader.cancel(new DOMException(reason, 'AbortError')).catch(() => {});
+  s.reader.cancel(abortError(reason)).catch(() => {});
 }
 
 function toWire(requestId: number, r: unknown): RespondArgs {
-  if (!isResponse(r)) throw new TypeError(`The handler did not return a Response (got ${inspect(r, 0)})`);
+  if (!isResponse(r)) throw new TypeError(`The handler did not return a Response (got ${consoleUnit().inspect(r, 0)})`);
   const s = resp(r);
   if (s.type === 'error') throw new TypeError('The handler returned Response.error()');
   const headers = headersToJoined(s.headers);
@@ -325,7 +305,7 @@ function toWire(requestId: number, r: unknown): RespondArgs {
 
 function errorText(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return inspect(err, 1);
+  return consoleUnit().inspect(err, 1);
 }
 function errorStack(err: unknown): string {
   return err instanceof Error && typeof err.stack === 'string' ? err.stack : errorText(err);
@@ -440,20 +420,7 @@ export function dispatchRequest(id: number, method: string, url: string, headers
     if (moduleHandler !== null) {
       result = Reflect.apply(moduleHandler, moduleThis, [request, env, ctx]);
     } else {
-      let responded: unknown = undefined;
-      let called = false;
-      const event = new FetchEvent('fetch', { request });
-      const s = fe(event);
-      s.respond = (r) => {
-        called = true;
-        responded = r;
-      };
-      s.waitUntil = (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p);
-      markTrusted(event);
-      dispatchEvent(globalThis as unknown as EventTarget, event);
-      s.respond = null;
-      if (!called) throw new TypeError('No fetch handler responded: export default { fetch } or call event.respondWith()');
-      result = responded;
+      result = fetchEventUnit().dispatchFetchEvent(request, (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p));
     }
   } catch (err) {
     fail(id, err);
@@ -463,4 +430,3 @@ export function dispatchRequest(id: number, method: string, url: string, headers
   else Promise.resolve(result).then((r) => succeed(id, r), (err: unknown) => fail(id, err));
 }
 
-void reportException;

@@ -5,6 +5,7 @@ import { DOMException } from './dom-exception.js';
 import { now } from './clock.js';
 import { ObjectDefineProperty, ReflectApply } from './primordials.js';
 import { defineInterface, isObject, requiredArguments, toDictionary, toDOMString, toUnsignedLong, toUSVString } from './webidl.js';
+import { reportException } from './report.js';
 
 const NONE = 0;
 const CAPTURING_PHASE = 1;
@@ -440,20 +441,11 @@ export function setEventHandler(target: object, type: string, value: unknown): v
   addListener(target, map, type, slot.listener, false, false, false, undefined);
 }
 
-// --- errors thrown by listeners and timers ----------------------------------------------------
-
-let reportHook: (err: unknown) => void = () => {};
-/** The runtime's reportError sink; set once by index.ts. */
-export function setReportHook(fn: (err: unknown) => void): void {
-  reportHook = fn;
-}
-/** https://html.spec.whatwg.org/multipage/webappapis.html#report-the-exception */
-export function reportException(err: unknown): void {
-  reportHook(err);
-}
-
 /** Makes an object an EventTarget without running the constructor (for globalThis). */
 export function initEventTarget(obj: object): void {
   targets.set(obj, new Map());
 }
 
+// The global object is the app's EventTarget (addEventListener('fetch', …)). A context made from a
+// startup snapshot has a new global proxy: boot() registers that one again (index.ts).
+initEventTarget(globalThis);

@@ -8,7 +8,8 @@ import { EventTarget, dispatch, getEventHandler, markTrusted, setEventHandler } 
 import { ProgressEvent } from './progress-event.js';
 export { ProgressEvent };
 import { isBlob, blobBytes, blobType } from './blob.js';
-import { TextDecoder, resolveEncodingLabel, utf8DecodeAll } from './encoding.js';
+import { TextDecoder, resolveEncodingLabel } from './encoding.js';
+import { utf8DecodeAll } from './utf8.js';
 import { parseMimeType } from './mime-type.js';
 import { bytesToBase64 } from './base64.js';
 import { setHostTimer } from './timers.js';

@@ -1,71 +1,33 @@
 // The guest runtime's entry: installs the web platform on the isolate's global in a fixed order,
 // then leaves one function, `__nano_entry`, for the host to take (and delete) as its way in.
-import { Entry, type EntryKind } from '../protocol/bridge.js';
+import { Entry, type EntryKind, type UnitName } from '../protocol/bridge.js';
 import { bindHost, completeOp, setOrigin } from './host.js';
 import { startClock } from './clock.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { captureBootPrimordials, exposeGlobals } from './primordials.js';
-import { DOMException } from './dom-exception.js';
-import { Event, CustomEvent, ErrorEvent, EventTarget, initEventTarget, setReportHook } from './events.js';
-import { AbortController, AbortSignal } from './abort.js';
 import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer } from './timers.js';
-import { TextEncoder, TextDecoder } from './encoding.js';
-import { atob, btoa } from './base64.js';
-import { console } from './console.js';
 // crypto, URLPattern, performance, navigator, WebAssembly, reportError
-import { crypto, Crypto, subtleCrypto } from './crypto-random.js';
 import { installWebAssembly } from './webassembly.js';
-import { reportError, reportException } from './report-error.js';
-import { cloneUnit } from './cloneable.js';
-import { URL, URLSearchParams } from './url.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
-import { streams, STREAM_INTERFACES } from './streams.js';
-import { lazyUnit, setUnitCore, setUnitSources } from './units.js';
-import { form } from './body.js';
+import { STREAM_INTERFACES } from './streams.js';
+import { setUnitCore, setUnitSources, unitExports } from './units.js';
 import { unitCore } from './unit-core.js';
-import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, type LazyGlobals } from './lazy-globals.js';
+import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, prepareGlobalOnFirstRead, type LazyGlobals } from './lazy-globals.js';
 // Request/Response/body/fetch/streams/Blob/FileReader/FormData/compression
-import { Blob } from './blob.js';
-import { FetchEvent, dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
-
-setReportHook(reportException);
-
-// The global object is the app's EventTarget (addEventListener('fetch', …)); boot() registers it.
-for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent'] as const) {
-  const fn = EventTarget.prototype[name];
-  Object.defineProperty(globalThis, name, { value: fn, writable: true, configurable: true, enumerable: true });
-}
+import { EAGER_UNITS } from './eager-units.js';
+import { dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
 
 exposeGlobals({
-  DOMException,
-  Event,
-  CustomEvent,
-  ErrorEvent,
-  EventTarget,
-  FetchEvent,
-  AbortController,
-  AbortSignal,
   setTimeout,
   setInterval,
   clearTimeout,
   clearInterval,
   queueMicrotask,
-  TextEncoder,
-  TextDecoder,
-  atob,
-  btoa,
-  console,
-  crypto,
-  Crypto,
-  reportError,
-  URL,
-  URLSearchParams,
   Headers,
   Request,
   Response,
-  Blob,
   self: globalThis,
 });
 
@@ -74,37 +36,72 @@ exposeGlobals({
 // the runtime first needs it), so an app that never streams, fetches or hashes never pays for
 // those parts. The modules behind them are not in this script: only their types are imported.
 setUnitCore(unitCore);
-const textStreams = lazyUnit<typeof import('./text-streams.js')>('text-streams');
-const compression = lazyUnit<typeof import('./compression.js')>('compression');
-const fileReader = lazyUnit<typeof import('./file-reader.js')>('file-reader');
-const perf = lazyUnit<typeof import('./performance.js')>('performance');
-const nav = lazyUnit<typeof import('./navigator.js')>('navigator');
-const urlPattern = lazyUnit<typeof import('./url-pattern.js')>('url-pattern');
-const fetchModule = lazyUnit<typeof import('./fetch.js')>('fetch');
+// The global object is the app's EventTarget (addEventListener('fetch', …)): the events unit
+// registers it when it loads. Its three methods are enumerable own properties of the global.
+const GLOBAL_TARGET_METHODS: ReadonlySet<string> = new Set(['addEventListener', 'removeEventListener', 'dispatchEvent']);
+/**
+ * Global name, then the unit whose export of that name it is (the global's EventTarget methods:
+ * the events unit's EventTarget.prototype methods). One flat array of strings and one resolver,
+ * rather than a closure per global: this table is in every isolate.
+ */
+const LAZY_GLOBAL_UNITS: string[] = [
+  'DOMException', 'dom-exception',
+  'atob', 'base64',
+  'btoa', 'base64',
+  'crypto', 'crypto-random',
+  'Crypto', 'crypto-random',
+  'Blob', 'blob',
+  'URL', 'url',
+  'URLSearchParams', 'url',
+  'TextEncoder', 'encoding',
+  'TextDecoder', 'encoding',
+  'Event', 'events',
+  'CustomEvent', 'events',
+  'ErrorEvent', 'events',
+  'EventTarget', 'events',
+  'addEventListener', 'events',
+  'removeEventListener', 'events',
+  'dispatchEvent', 'events',
+  'FetchEvent', 'fetch-event',
+  'AbortController', 'abort',
+  'AbortSignal', 'abort',
+  'console', 'console',
+  'reportError', 'report-error',
+  'ProgressEvent', 'file-reader',
+  'SubtleCrypto', 'subtle-crypto',
+  'CryptoKey', 'subtle-crypto',
+  'URLPattern', 'url-pattern',
+  'performance', 'performance',
+  'Performance', 'performance',
+  'PerformanceEntry', 'performance',
+  'PerformanceMark', 'performance',
+  'PerformanceMeasure', 'performance',
+  'Navigator', 'navigator',
+  'structuredClone', 'structured-clone',
+  'File', 'form',
+  'FileReader', 'file-reader',
+  'FormData', 'form',
+  'TextEncoderStream', 'text-streams',
+  'TextDecoderStream', 'text-streams',
+  'CompressionStream', 'compression',
+  'DecompressionStream', 'compression',
+  'fetch', 'fetch',
+  'navigator', 'navigator',
+];
+for (const name of STREAM_INTERFACES) LAZY_GLOBAL_UNITS.push(name, 'web-streams-polyfill');
 const LAZY_GLOBALS: LazyGlobals = {
-  ProgressEvent: () => fileReader().ProgressEvent,
-  SubtleCrypto: () => subtleCrypto().SubtleCrypto,
-  CryptoKey: () => subtleCrypto().CryptoKey,
-  URLPattern: () => urlPattern().URLPattern,
-  performance: () => perf().performance,
-  Performance: () => perf().Performance,
-  PerformanceEntry: () => perf().PerformanceEntry,
-  PerformanceMark: () => perf().PerformanceMark,
-  PerformanceMeasure: () => perf().PerformanceMeasure,
-  Navigator: () => nav().Navigator,
-  structuredClone: () => cloneUnit().structuredClone,
-  ...Object.fromEntries(STREAM_INTERFACES.map((name) => [name, () => streams()[name]])),
-  File: () => form().File,
-  FileReader: () => fileReader().FileReader,
-  FormData: () => form().FormData,
-  TextEncoderStream: () => textStreams().TextEncoderStream,
-  TextDecoderStream: () => textStreams().TextDecoderStream,
-  CompressionStream: () => compression().CompressionStream,
-  DecompressionStream: () => compression().DecompressionStream,
-  fetch: () => fetchModule().fetch,
-  navigator: () => nav().navigator,
+  names: LAZY_GLOBAL_UNITS.filter((_, i) => i % 2 === 0),
+  resolve(name: string): unknown {
+    for (let i = 0; i < LAZY_GLOBAL_UNITS.length; i += 2) {
+      if (LAZY_GLOBAL_UNITS[i] !== name) continue;
+      const exports = unitExports<Record<string, unknown>>(LAZY_GLOBAL_UNITS[i + 1] as UnitName);
+      if (GLOBAL_TARGET_METHODS.has(name)) return ((exports.EventTarget as { prototype: Record<string, unknown> }).prototype)[name];
+      return exports[name];
+    }
+    throw new Error(`NANO runtime: no lazy global ${name}`);
+  },
 };
-exposeLazyGlobalsAtLoad(LAZY_GLOBALS);
+exposeLazyGlobalsAtLoad(LAZY_GLOBALS, GLOBAL_TARGET_METHODS);
 
 /**
  * Entry.dispatchBatch. Each request's handler runs with its own origin; continuations after an
@@ -196,10 +193,11 @@ function boot(outboxFlags?: unknown, native?: { defineLazy?: unknown; compileUni
   setOutbox(outboxFlags);
   startClock();
   // A context made from a snapshot has a new global proxy, and V8 installs WebAssembly anew: both
-  // the global's EventTarget state and the WebAssembly patch belong here, not in the top level.
-  initEventTarget(globalThis);
-  installWebAssembly();
-  exposeLazyGlobalsAtBoot(LAZY_GLOBALS, native?.defineLazy);
+  // the global's EventTarget state (when the events unit is bundled in and so already ran) and
+  // the WebAssembly patch belong here, not in the top level.
+  if (EAGER_UNITS !== undefined) unitExports<typeof import('./events.js')>('events').initEventTarget(globalThis);
+  prepareGlobalOnFirstRead('WebAssembly', installWebAssembly, native?.defineLazy);
+  exposeLazyGlobalsAtBoot(LAZY_GLOBALS, native?.defineLazy, GLOBAL_TARGET_METHODS);
   Object.defineProperty(globalThis, '__nano_entry', { value: entry, configurable: true, enumerable: false, writable: false });
 }
 Object.defineProperty(globalThis, '__nano_boot', { value: boot, configurable: true, enumerable: false, writable: false });

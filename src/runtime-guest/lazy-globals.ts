@@ -15,9 +15,15 @@ import { ObjectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, 
 
 /** V8's PropertyAttribute DontEnum: what exposeGlobals gives (writable, configurable, hidden). */
 const DONT_ENUM = 2;
+/** V8's PropertyAttribute None: writable, configurable and enumerable. */
+const NONE = 0;
 
 export type DefineLazy = (target: object, name: string, resolve: (name: string) => unknown, attributes: number) => boolean;
-export type LazyGlobals = Readonly<Record<string, () => unknown>>;
+/** The lazy globals' names, and what a name resolves to (called once per isolate and name). */
+export interface LazyGlobals {
+  readonly names: readonly string[];
+  resolve(name: string): unknown;
+}
 
 const flags = globalThis as { __nano_lazy_globals?: unknown };
 /** True when the host will pass boot() a defineLazy (read once, at the top level). */
@@ -26,25 +32,50 @@ delete flags.__nano_lazy_globals;
 
 function resolveAll(globals: LazyGlobals): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const name in globals) values[name] = globals[name]!();
+  for (const name of globals.names) values[name] = globals.resolve(name);
   return values;
 }
 
-/** Top level: installs the globals now unless boot() will define them lazily. */
-export function exposeLazyGlobalsAtLoad(globals: LazyGlobals): void {
-  if (!lazyGlobalsExpected) exposeGlobals(resolveAll(globals));
+/**
+ * Top level: installs the globals now unless boot() will define them lazily. Those named in
+ * `enumerable` are enumerable (the global's own EventTarget methods); the others are not.
+ */
+export function exposeLazyGlobalsAtLoad(globals: LazyGlobals, enumerable: ReadonlySet<string> = new Set()): void {
+  if (lazyGlobalsExpected) return;
+  const values = resolveAll(globals);
+  exposeGlobals(values);
+  for (const name of enumerable) ObjectDefineProperty(globalThis, name, { enumerable: true });
 }
 
 /** boot(): defines the globals lazily with the host's defineLazy (a runtime that expects it). */
-export function exposeLazyGlobalsAtBoot(globals: LazyGlobals, defineLazy: unknown): void {
+export function exposeLazyGlobalsAtBoot(globals: LazyGlobals, defineLazy: unknown, enumerable: ReadonlySet<string> = new Set()): void {
   if (!lazyGlobalsExpected) return;
   if (typeof defineLazy !== 'function') throw new TypeError('NANO runtime: lazy globals expected, but the host passed no defineLazy');
   const resolve = (name: string): unknown => {
-    const value = globals[name]!();
+    const value = globals.resolve(name);
     if (typeof value === 'function' && value.name !== name) ObjectDefineProperty(value, 'name', { value: name, configurable: true });
     return value;
   };
-  for (const name in globals) (defineLazy as DefineLazy)(globalThis, name, resolve, DONT_ENUM);
+  for (const name of globals.names) (defineLazy as DefineLazy)(globalThis, name, resolve, enumerable.has(name) ? NONE : DONT_ENUM);
+}
+
+/**
+ * boot(): replaces a global the context already has (V8's WebAssembly) with a lazy data property
+ * that resolves to the same value after `prepare` ran on it, so an app that never reads it never
+ * pays for preparing it. Without defineLazy, `prepare` runs now.
+ */
+export function prepareGlobalOnFirstRead(name: string, prepare: (value: unknown) => void, defineLazy: unknown): void {
+  const value = (globalThis as Record<string, unknown>)[name];
+  if (value === undefined) return;
+  if (!lazyGlobalsExpected || typeof defineLazy !== 'function') {
+    prepare(value);
+    return;
+  }
+  delete (globalThis as Record<string, unknown>)[name];
+  (defineLazy as DefineLazy)(globalThis, name, () => {
+    prepare(value);
+    return value;
+  }, DONT_ENUM);
 }
 
 /**
@@ -54,25 +85,31 @@ export function exposeLazyGlobalsAtBoot(globals: LazyGlobals, defineLazy: unknow
  * startup snapshot never saw such replacements. The app's values are restored afterwards; one the
  * app made non-configurable stays as the app left it.
  */
-const PRISTINE: readonly (readonly [object, PropertyKey, unknown])[] = [
-  // Every ECMAScript global as it is now, before the runtime adds its own (WebAssembly excepted:
-  // each context gets a new one at boot).
-  ...ReflectOwnKeys(globalThis)
-    .filter((key) => typeof key === 'string' && key !== 'WebAssembly' && key !== 'globalThis' && !key.startsWith('__'))
-    .map((key) => [globalThis, key, (globalThis as Record<PropertyKey, unknown>)[key]] as const),
-  [Object, 'defineProperty', Object.defineProperty],
-  [Object, 'defineProperties', Object.defineProperties],
-  [Function.prototype, 'bind', Function.prototype.bind],
-  [Promise, 'resolve', Promise.resolve],
-  [Promise, 'reject', Promise.reject],
-  [Promise.prototype, 'then', Promise.prototype.then],
-  [Number, 'isFinite', Number.isFinite],
-  [Number, 'isNaN', Number.isNaN],
-  [Math, 'trunc', Math.trunc],
+// Flat (target, key, value) triples: one array, not one per entry (it lives in every isolate).
+const PRISTINE: unknown[] = [
+  Object, 'defineProperty', Object.defineProperty,
+  Object, 'defineProperties', Object.defineProperties,
+  Function.prototype, 'bind', Function.prototype.bind,
+  Promise, 'resolve', Promise.resolve,
+  Promise, 'reject', Promise.reject,
+  Promise.prototype, 'then', Promise.prototype.then,
+  Number, 'isFinite', Number.isFinite,
+  Number, 'isNaN', Number.isNaN,
+  Math, 'trunc', Math.trunc,
 ];
+// Every ECMAScript global as it is now, before the runtime adds its own (WebAssembly excepted:
+// each context gets a new one at boot; console too: V8's is replaced by the runtime's, a lazy
+// global whose descriptor must not be read here, since reading it loads the console unit).
+for (const key of ReflectOwnKeys(globalThis)) {
+  if (typeof key !== 'string' || key === 'WebAssembly' || key === 'console' || key === 'globalThis' || key.startsWith('__')) continue;
+  PRISTINE.push(globalThis, key, (globalThis as Record<string, unknown>)[key]);
+}
 export function withPristineBuiltins<T>(load: () => T): T {
   const replaced: [object, PropertyKey, PropertyDescriptor | undefined][] = [];
-  for (const [target, key, value] of PRISTINE) {
+  for (let i = 0; i < PRISTINE.length; i += 3) {
+    const target = PRISTINE[i] as object;
+    const key = PRISTINE[i + 1] as PropertyKey;
+    const value = PRISTINE[i + 2];
     const current = ReflectGetOwnPropertyDescriptor(target, key);
     if (current !== undefined && current.value === value) continue;
     try {

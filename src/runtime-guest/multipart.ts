@@ -2,7 +2,7 @@
 // (https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#multipart/form-data-encoding-algorithm),
 // and the two parsers behind Body's formData() (https://fetch.spec.whatwg.org/#dom-body-formdata):
 // multipart/form-data (RFC 7578) and application/x-www-form-urlencoded.
-import { utf8Encode, utf8DecodeAll } from './encoding.js';
+import { utf8Encode, utf8DecodeAll } from './utf8.js';
 import { parseUrlencoded } from './url.js';
 import { getRandomValues } from './crypto-random.js';
 import { blobBytes } from './blob.js';

@@ -17,7 +17,7 @@ const FRAME = /\n\s+at (?:.*?\()?(.+?):(\d+):(\d+)\)?(?=\n|$)/g;
 /** A stack's first frame outside the runtime itself, for ErrorEvent's filename/lineno/colno. */
 function location(stack: string): { filename: string; lineno: number; colno: number } | undefined {
   for (const m of stack.matchAll(FRAME)) {
-    if (m[1] !== 'nano:runtime') return { filename: m[1] as string, lineno: Number(m[2]), colno: Number(m[3]) };
+    if (!(m[1] as string).startsWith('nano:')) return { filename: m[1] as string, lineno: Number(m[2]), colno: Number(m[3]) };
   }
   return undefined;
 }

@@ -2,7 +2,8 @@
 import { defineInterface, requiredArguments, toUSVString, toByteString, toDOMString, toDictionary, toEnum } from './webidl.js';
 import { Headers, fillHeaders, setGuard, cloneHeaders, headerList } from './headers.js';
 import { type BodyState, extractBody, bodyStream, bodyUnusable, bodyDisturbed, proxyBody, retireBody, cloneBody, bodyText, bodyJson, bodyArrayBuffer, bodyBytes, bodyBlob, bodyFormData } from './body.js';
-import { AbortSignal, AbortController, isAbortSignal, newSignal, signalAbort, addAbortAlgorithm } from './abort.js';
+import type { AbortSignal } from './abort.js';
+import { lazyUnit } from './units.js';
 import { hostCall } from './host.js';
 import { resolveBlobUrl } from './blob-url.js';
 import type { Blob } from './blob.js';
@@ -80,6 +81,20 @@ interface RequestInitDict {
   signal?: unknown;
   window?: unknown;
 }
+/** AbortSignal (a unit, units.ts): loaded when an app constructs a Request or reads a signal. */
+const abortUnit = lazyUnit<typeof import('./abort.js')>('abort');
+
+/** A new signal that follows `parent` (https://dom.spec.whatwg.org/#abortsignal-follow). */
+function followingSignal(parent: AbortSignal | null | undefined): AbortSignal {
+  const { newSignal, signalAbort, addAbortAlgorithm } = abortUnit();
+  const signal = newSignal();
+  if (parent !== undefined && parent !== null) {
+    if (parent.aborted) signalAbort(signal, parent.reason);
+    else addAbortAlgorithm(parent, () => signalAbort(signal, parent.reason));
+  }
+  return signal;
+}
+
 const CTX = "Failed to construct 'Request'";
 const ENUMS = {
   cache: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],
@@ -116,7 +131,7 @@ function convertInit(init: unknown): { dict: RequestInitDict; empty: boolean } {
   read('referrer', toUSVString);
   read('referrerPolicy', asEnum('referrerPolicy', 'ReferrerPolicy'));
   read('signal', (v) => {
-    if (v !== null && !isAbortSignal(v)) throw new TypeError(`${CTX}: member signal is not of type AbortSignal.`);
+    if (v !== null && abortUnit.peek()?.isAbortSignal(v) !== true) throw new TypeError(`${CTX}: member signal is not of type AbortSignal.`);
     return v;
   });
   read('window', (v) => v);
@@ -198,13 +213,7 @@ export class Request {
       method = NORMALIZED.has(upper) ? upper : m;
     }
     // Steps 27-30: the signal follows init's signal (null: none) or the input's.
-    const signal = newSignal();
-    const parentSignal = opts.signal !== undefined ? opts.signal : base?.signal;
-    if (parentSignal !== undefined && parentSignal !== null) {
-      const ps = parentSignal as AbortSignal;
-      if (ps.aborted) signalAbort(signal, ps.reason);
-      else addAbortAlgorithm(ps, () => signalAbort(signal, ps.reason));
-    }
+    const signal = followingSignal((opts.signal !== undefined ? opts.signal : base?.signal) as AbortSignal | null | undefined);
     // Steps 31-33: headers (guard "request"; "no-cors" would restrict them further).
     const headers = new Headers();
     const initHeaders = opts.headers !== undefined ? opts.headers : base !== null ? base.headers : undefined;
@@ -291,9 +300,7 @@ export class Request {
   clone(): Request {
     const s = rs(this);
     if (bodyUnusable(s.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used");
-    const signal = newSignal();
-    if (s.signal.aborted) signalAbort(signal, s.signal.reason);
-    else addAbortAlgorithm(s.signal, () => signalAbort(signal, s.signal.reason));
+    const signal = followingSignal(s.signal);
     return makeRequest({ ...s, headers: cloneHeaders(s.headers, 'request'), body: cloneBody(s.body), signal });
   }
 }
@@ -314,4 +321,3 @@ export function makeRequest(state: RequestState): Request {
   return new Request(undefined);
 }
 
-void AbortController;

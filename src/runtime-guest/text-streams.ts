@@ -1,7 +1,8 @@
 // TextEncoderStream and TextDecoderStream (https://encoding.spec.whatwg.org/#interface-textencoderstream):
 // TransformStreams around UTF-8 encoding and the streaming mode of TextDecoder.
 import { defineInterface, toDOMString, toDictionary, bufferSourceBytes } from './webidl.js';
-import { TextDecoder, utf8Encode } from './encoding.js';
+import { TextDecoder } from './encoding.js';
+import { utf8Encode } from './utf8.js';
 import { bare, strategy } from './stream-internals.js';
 import type { Transformer } from 'web-streams-polyfill';
 import { streams, type TransformStream, type ReadableStream, type WritableStream, type TransformStreamDefaultController } from './streams.js';

@@ -3,7 +3,7 @@
 // id → callback; the host runs the real timer and enters with Entry.timer (DESIGN.md "Timers").
 import { hostSend } from './host.js';
 import { Signal } from '../protocol/bridge.js';
-import { reportException } from './events.js';
+import { reportException } from './report.js';
 import { PromisePrototypeThen, PromiseResolve, ReflectApply } from './primordials.js';
 import { requiredArguments } from './webidl.js';
 

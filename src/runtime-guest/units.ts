@@ -59,6 +59,25 @@ export function loadUnit<T>(name: UnitName): T {
   return exports as T;
 }
 
+/** Each unit's exports once loaded: every lazyUnit() of a name and every unit importing it share them. */
+const loaded = new Map<UnitName, unknown>();
+const loading = new Set<UnitName>();
+
+/** A unit's exports, loaded now if need be (inside withPristineBuiltins). */
+export function unitExports<T>(name: UnitName): T {
+  if (loaded.has(name)) return loaded.get(name) as T;
+  // A unit that (through others) imports itself would run twice, with two sets of classes.
+  if (loading.has(name)) throw new Error(`NANO runtime unit "${name}" imports itself through another unit`);
+  loading.add(name);
+  try {
+    const exports = withPristineBuiltins(() => loadUnit<T>(name));
+    loaded.set(name, exports);
+    return exports;
+  } finally {
+    loading.delete(name);
+  }
+}
+
 /** A unit's exports, loaded on first call; `peek()` answers without loading. */
 export interface LazyUnit<T> {
   (): T;
@@ -72,9 +91,9 @@ export interface LazyUnit<T> {
  */
 export function lazyUnit<T>(name: UnitName): LazyUnit<T> {
   let exports: T | undefined;
-  const get = (): T => {
-    exports ??= withPristineBuiltins(() => loadUnit<T>(name));
-    return exports;
-  };
-  return Object.assign(get, { peek: (): T | undefined => exports });
+  const get = (): T => (exports ??= unitExports<T>(name));
+  // With the units bundled in (EAGER_UNITS), every unit ran at load: peek() sees them all, also
+  // those reached only through another unit's import.
+  const peek = (): T | undefined => exports ?? ((EAGER_UNITS !== undefined ? EAGER_UNITS[name] : loaded.get(name)) as T | undefined);
+  return Object.assign(get, { peek });
 }

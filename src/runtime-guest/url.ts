@@ -3,7 +3,7 @@
 // API's URL.createObjectURL/revokeObjectURL in blob-url.ts.
 import { hostCall } from './host.js';
 import { defineInterface, requiredArguments, toUSVString, isObject } from './webidl.js';
-import { utf8Encode, utf8DecodeKeepBOM } from './encoding.js';
+import { utf8Encode, utf8DecodeKeepBOM } from './utf8.js';
 import { createObjectURL, revokeObjectURL } from './blob-url.js';
 
 /** [href, origin, protocol, username, password, host, hostname, port, pathname, search, hash] */

@@ -12,10 +12,10 @@ type Wasm = {
   Instance: new (module: object, imports?: unknown) => object;
 };
 
-export function installWebAssembly(): void {
-  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+/** Patches the context's WebAssembly namespace object (V8 makes one per context) in place. */
+export function installWebAssembly(wasm: unknown): void {
   if (wasm === undefined) return;
-  const { Module, Instance } = wasm;
+  const { Module, Instance } = wasm as Wasm;
   const isModule = (value: unknown): boolean => value instanceof Module;
 
   function compile(bytes: unknown): Promise<object> {
@@ -66,7 +66,7 @@ export function installWebAssembly(): void {
   ] as const) {
     ObjectDefineProperty(fn, 'name', { value: name, configurable: true });
     ObjectDefineProperty(fn, 'length', { value: length, configurable: true });
-    const enumerable = Object.getOwnPropertyDescriptor(wasm, name)?.enumerable ?? false;
-    ObjectDefineProperty(wasm, name, { value: fn, writable: true, enumerable, configurable: true });
+    const enumerable = Object.getOwnPropertyDescriptor(wasm as object, name)?.enumerable ?? false;
+    ObjectDefineProperty(wasm as object, name, { value: fn, writable: true, enumerable, configurable: true });
   }
 }

@@ -10,7 +10,9 @@ const LAZY = [
   'ReadableStreamBYOBRequest', 'ReadableByteStreamController', 'ReadableStreamDefaultController', 'WritableStream',
   'WritableStreamDefaultWriter', 'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy', 'File', 'FileReader', 'FormData', 'TextEncoderStream', 'TextDecoderStream',
-  'CompressionStream', 'DecompressionStream', 'fetch', 'navigator',
+  'CompressionStream', 'DecompressionStream', 'fetch', 'navigator', 'DOMException', 'atob', 'btoa', 'crypto', 'Crypto', 'Blob', 'URL',
+  'URLSearchParams', 'TextEncoder', 'TextDecoder', 'Event', 'CustomEvent', 'ErrorEvent', 'EventTarget', 'FetchEvent', 'AbortController',
+  'AbortSignal', 'console', 'reportError', 'WebAssembly',
 ];
 
 async function withIsolate<T>(fn: (iso: RuntimeIsolate) => Promise<T>): Promise<T> {
@@ -66,12 +68,34 @@ t.test('the streams polyfill is evaluated on first use, not at isolate start', {
   await withIsolate(async (iso) => {
     const used = (): number => iso.isolate.getHeapStatisticsSync().used_heap_size;
     const before = used();
-    iso.context.evalSync(`new Response('hello'); new Headers({ a: 'b' }); new URL('https://a.example/'); void 0`);
+    iso.context.evalSync(`new Response('hello'); new Headers({ a: 'b' }); void 0`);
     const afterHello = used();
     iso.context.evalSync(`void ReadableStream`);
     const afterStreams = used();
     t.ok(afterHello - before < 64 * 1024, `a request's classes add little (${afterHello - before} bytes)`);
     t.ok(afterStreams - afterHello > 100 * 1024, `reading ReadableStream evaluates the polyfill (${afterStreams - afterHello} bytes)`);
+  });
+});
+
+t.test('a hello request evaluates none of the units behind events, abort, console, encoding, URL, Blob, crypto', { skip: lazyLoadModule() === null || !lazy ? 'eager runtime (no lazy-load module)' : false }, async (t) => {
+  await withIsolate(async (iso) => {
+    const used = (): number => iso.isolate.getHeapStatisticsSync().used_heap_size;
+    iso.context.evalSync(`new Response('hello'); new Headers({ a: 'b' }); void 0`);
+    for (const global of ['DOMException', 'console', 'EventTarget', 'AbortController', 'TextEncoder', 'URL', 'Blob', 'crypto']) {
+      const before = used();
+      iso.context.evalSync(`void ${global}`);
+      t.ok(used() - before > 8 * 1024, `reading ${global} evaluates its unit (${used() - before} bytes)`);
+    }
+  });
+});
+
+t.test('the global is an EventTarget with enumerable own methods, also before the events unit is loaded', async (t) => {
+  await withIsolate(async (iso) => {
+    t.same(evalJson(iso, `JSON.stringify(['addEventListener', 'removeEventListener', 'dispatchEvent'].map((k) => {
+      const d = Object.getOwnPropertyDescriptor(globalThis, k);
+      return [d.enumerable, d.writable, d.configurable, d.value === EventTarget.prototype[k]];
+    }))`), [[true, true, true, true], [true, true, true, true], [true, true, true, true]]);
+    t.same(evalJson(iso, `let seen = 0; addEventListener('ping', (e) => { seen += e instanceof Event ? 1 : 100; }); dispatchEvent(new Event('ping')); JSON.stringify(seen)`), 1);
   });
 });
 
