@@ -6,7 +6,6 @@ import { startClock } from './clock.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { captureBootPrimordials, exposeGlobals } from './primordials.js';
 import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer } from './timers.js';
-// crypto, URLPattern, performance, navigator, WebAssembly, reportError
 import { installWebAssembly } from './webassembly.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
@@ -15,7 +14,6 @@ import { STREAM_INTERFACES } from './streams.js';
 import { setUnitCore, setUnitSources, unitExports } from './units.js';
 import { unitCore } from './unit-core.js';
 import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, prepareGlobalOnFirstRead, type LazyGlobals } from './lazy-globals.js';
-// Request/Response/body/fetch/streams/Blob/FileReader/FormData/compression
 import { EAGER_UNITS } from './eager-units.js';
 import { dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
 
