@@ -41,6 +41,10 @@ function resolveAll(globals: LazyGlobals): Record<string, unknown> {
  * `enumerable` are enumerable (the global's own EventTarget methods); the others are not.
  */
 export function exposeLazyGlobalsAtLoad(globals: LazyGlobals, enumerable: ReadonlySet<string> = new Set()): void {
+  // A global the runtime replaces is not one to put back while a unit loads (withPristineBuiltins).
+  for (let i = PRISTINE.length - 3; i >= 0; i -= 3) {
+    if (PRISTINE[i] === globalThis && globals.names.includes(PRISTINE[i + 1] as string)) PRISTINE.splice(i, 3);
+  }
   if (lazyGlobalsExpected) return;
   const values = resolveAll(globals);
   exposeGlobals(values);
@@ -98,10 +102,10 @@ const PRISTINE: unknown[] = [
   Math, 'trunc', Math.trunc,
 ];
 // Every ECMAScript global as it is now, before the runtime adds its own (WebAssembly excepted:
-// each context gets a new one at boot; console too: V8's is replaced by the runtime's, a lazy
-// global whose descriptor must not be read here, since reading it loads the console unit).
+// each context gets a new one at boot). Those the runtime replaces by lazy globals (V8's console)
+// are dropped again by exposeLazyGlobalsAtLoad: reading their descriptor here would load them.
 for (const key of ReflectOwnKeys(globalThis)) {
-  if (typeof key !== 'string' || key === 'WebAssembly' || key === 'console' || key === 'globalThis' || key.startsWith('__')) continue;
+  if (typeof key !== 'string' || key === 'WebAssembly' || key === 'globalThis' || key.startsWith('__')) continue;
   PRISTINE.push(globalThis, key, (globalThis as Record<string, unknown>)[key]);
 }
 export function withPristineBuiltins<T>(load: () => T): T {
