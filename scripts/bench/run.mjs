@@ -95,9 +95,9 @@ async function benchDensity() {
   for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => get(s.port, `d${i + k}.bench`, agent)));
   const serveAllMs = performance.now() - t0;
   const served = rssMiB(s.pid);
-  // Idle apps get a memory-reducing GC of their isolate 2 s after their last request, one isolate
-  // at a time (AppInstance.compactIfIdle): read again once that has gone round all apps, well
-  // before idle eviction.
+  // Idle apps get a memory-reducing GC of their isolate 100 ms after their last request
+  // (AppInstance.compactIfIdle), most of them while the others are still being served; read again
+  // once glibc's freed memory was returned after them, well before idle eviction.
   const settledAfterMs = Number(process.env.BENCH_SETTLE_MS ?? 10_000);
   await new Promise((r) => setTimeout(r, settledAfterMs));
   const settled = rssMiB(s.pid);

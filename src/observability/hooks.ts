@@ -13,6 +13,8 @@ export interface Hooks {
   /** The app's isolate was disposed and will be rebuilt: reason 'cpu' or 'memory'. */
   restart(app: string, reason: string): void;
   evicted(app: string): void;
+  /** The app's isolate got its memory-reducing GC after going idle (AppInstance.compactIfIdle). */
+  compacted(app: string): void;
   /** The server routed an HTTP request to `app` (every request, also those refused with 503). */
   requestReceived(app: string): void;
   /** That response finished or its connection closed; `status` is 0 if none was sent. */
@@ -31,6 +33,7 @@ export const noopHooks: Hooks = {
   cpu() {},
   restart() {},
   evicted() {},
+  compacted() {},
   requestReceived() {},
   requestDone() {},
   reload() {},

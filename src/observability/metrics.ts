@@ -30,6 +30,7 @@ export class Metrics implements Hooks {
   readonly #cpu = new Counter({ name: 'nano_cpu_seconds_total', help: 'Time spent inside an app\'s isolate (isolated-vm measures wall time of each entry).', labelNames: ['app'] as const, registers: [this.registry] });
   readonly #restarts = new Counter({ name: 'nano_isolate_restarts_total', help: 'Isolates disposed and rebuilt, by reason (cpu, memory).', labelNames: ['app', 'reason'] as const, registers: [this.registry] });
   readonly #evictions = new Counter({ name: 'nano_isolate_evictions_total', help: 'Isolates disposed after defaults.idleEvictMs without requests.', labelNames: ['app'] as const, registers: [this.registry] });
+  readonly #compactions = new Counter({ name: 'nano_isolate_compactions_total', help: 'Memory-reducing GCs of an isolate that went idle (once per isolate, if it served fewer than 50 requests).', labelNames: ['app'] as const, registers: [this.registry] });
   readonly #starts = new Counter({ name: 'nano_isolate_starts_total', help: 'Isolates created and loaded with the app\'s code.', labelNames: ['app'] as const, registers: [this.registry] });
   readonly #startTime = new Histogram({ name: 'nano_isolate_start_seconds', help: 'Time to create an isolate and load an app into it.', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [this.registry] });
   readonly #reloads = new Counter({ name: 'nano_reloads_total', help: 'Reload attempts, by result (ok, failed) and trigger (watch, signal, admin, …).', labelNames: ['result', 'trigger'] as const, registers: [this.registry] });
@@ -102,6 +103,9 @@ export class Metrics implements Hooks {
   }
   evicted(app: string): void {
     this.#evictions.labels(app).inc();
+  }
+  compacted(app: string): void {
+    this.#compactions.labels(app).inc();
   }
   requestReceived(app: string): void {
     this.#app(app).inflight.inc();
