@@ -101,7 +101,8 @@ export class Server {
   readonly #shutdown = new Promise<void>((resolve) => (this.#shutdownStarted = resolve));
   #sweeper: NodeJS.Timeout | undefined;
   #compactTimer: NodeJS.Timeout | undefined;
-  #compacting = false;
+  /** The compaction passes running now (#compactIdle), which a drain waits for. */
+  #compacting: Promise<void> | null = null;
   /** A compaction pass was asked for while one ran: run another when it ends. */
   #compactAgain = false;
 
@@ -322,12 +323,18 @@ export class Server {
    * KiB per app with one at a time and a 2 s idle delay (the GCs lagged behind), 1,436 with 8 at
    * a time and a 100 ms delay.
    */
-  async #compactIdle(): Promise<void> {
-    if (this.#compacting) {
+  #compactIdle(): Promise<void> {
+    if (this.#compacting !== null) {
       this.#compactAgain = true;
-      return;
+      return this.#compacting;
     }
-    this.#compacting = true;
+    this.#compacting = this.#compactPasses().finally(() => {
+      this.#compacting = null;
+    });
+    return this.#compacting;
+  }
+
+  async #compactPasses(): Promise<void> {
     let compacted = 0;
     try {
       do {
@@ -345,7 +352,6 @@ export class Server {
         await Promise.all(Array.from({ length: COMPACT_CONCURRENCY }, worker));
       } while (this.#compactAgain && !this.#draining);
     } finally {
-      this.#compacting = false;
       if (compacted > 0) noteIsolatesCompacted();
     }
   }
@@ -441,6 +447,8 @@ export class Server {
     this.#shutdownStarted();
     http?.closeAllConnections();
     await closed;
+    // GCs already running on isolated-vm's pool end before their isolates are disposed.
+    await this.#compacting;
     for (const a of apps) a.dispose();
     for (const lift of this.#unprotect.splice(0)) lift();
     return { cut: outcome.cut, ms: performance.now() - start, ended: outcome.ended, apps: outcome.apps };

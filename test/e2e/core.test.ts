@@ -178,7 +178,10 @@ t.test('a request body returned untouched is piped back within the body size lim
   t.equal(await cut, 'aborted', 'the response was cut at the limit');
   t.ok(received <= 33 * 2 ** 20, `no more than the limit came back (${received} bytes)`);
   req.destroy();
-  await s.waitForLog((l) => l.app === 'echo' && /over the size limit while piped/.test(String(l.msg)));
+  // Piped by the host, the cut is logged as such. When a first chunk entered the isolate before the
+  // app returned the body (a busy machine), the host cannot take it over: the body then streams
+  // through the isolate, and the limit errors that stream.
+  await s.waitForLog((l) => l.app === 'echo' && /over the size limit while piped|response body stream failed/.test(String(l.msg)));
   t.equal((await get('echo.test', '/pass', { method: 'POST', body: 'still here' })).text, 'still here', 'the app still answers');
 });
 
