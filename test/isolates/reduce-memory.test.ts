@@ -8,9 +8,6 @@ import { AppInstance, COMPACT_MAX_REQUESTS, IDLE_COMPACT_MS, type AppSettings } 
 import { readAppCode } from '../../src/isolates/app-code.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { noopHooks } from '../../src/observability/hooks.js';
-import { serve, fetchRaw } from '../helpers/serve.js';
-import { workspace, writeConfig, adminClient, until, ADMIN_TOKEN } from '../helpers/lifecycle.js';
-import { join } from 'node:path';
 
 /** One real HTTP request (127.0.0.1, ephemeral port) served by the app. */
 async function fetchApp(app: AppInstance): Promise<string> {
@@ -65,36 +62,4 @@ t.test('a busy app is never compacted (its optimized code would be lost)', { ski
   t.teardown(() => app.dispose());
   for (let i = 0; i < COMPACT_MAX_REQUESTS; i++) await fetchApp(app);
   t.equal(app.compactIfIdle(Date.now() + 10 * IDLE_COMPACT_MS), null, `${COMPACT_MAX_REQUESTS} requests served: not compacted`);
-});
-
-t.test('a server compacts each app served a few times once it goes idle, and no busy app', { skip }, async (t) => {
-  const dir = workspace({ a: 'plain', b: 'plain', busy: 'plain' });
-  writeConfig(dir, {
-    admin: { port: 0, token: ADMIN_TOKEN },
-    apps: ['a', 'b', 'busy'].map((name) => ({ name, path: name, hostnames: [`${name}.test`] })),
-  });
-  const s = await serve(['--config', join(dir, 'nano.json'), '--no-watch']);
-  t.teardown(() => s.stop().then(() => undefined));
-  const admin = adminClient(s);
-  const compactions = async (): Promise<Record<string, number>> => {
-    const text = (await admin.call('GET', '/metrics')).text;
-    const out: Record<string, number> = {};
-    for (const m of text.matchAll(/^nano_isolate_compactions_total\{app="([^"]+)"\} (\d+)$/gm)) out[m[1] as string] = Number(m[2]);
-    return out;
-  };
-  // All at once, so no request of the busy app ends an idle period of IDLE_COMPACT_MS.
-  const busy = await Promise.all(Array.from({ length: COMPACT_MAX_REQUESTS }, () => fetchRaw(s.port, '/', { host: 'busy.test' })));
-  t.ok(busy.every((r) => r.status === 200), `${COMPACT_MAX_REQUESTS} requests to the busy app`);
-  t.equal((await fetchRaw(s.port, '/', { host: 'a.test' })).status, 200);
-  t.equal((await fetchRaw(s.port, '/', { host: 'b.test' })).status, 200);
-  t.equal((await fetchRaw(s.port, '/', { host: 'b.test' })).status, 200);
-  const seen = await until('both rarely used apps compacted', async () => {
-    const c = await compactions();
-    return c.a === 1 && c.b === 1 ? c : undefined;
-  });
-  t.same(seen, { a: 1, b: 1 }, `no compaction of an app that served ${COMPACT_MAX_REQUESTS} requests`);
-  // Compacted isolates serve on, and are not compacted again.
-  t.equal((await fetchRaw(s.port, '/', { host: 'a.test' })).status, 200);
-  await new Promise((r) => setTimeout(r, 4 * IDLE_COMPACT_MS + 1000));
-  t.same(await compactions(), { a: 1, b: 1 }, 'once per isolate');
 });
