@@ -23,46 +23,32 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const UNIT_SOURCES = {
-  'web-streams-polyfill': { stdin: 'module.exports = require("web-streams-polyfill");' },
-  'urlpattern-polyfill': { stdin: 'module.exports = require("urlpattern-polyfill/urlpattern");' },
-  fetch: { entry: 'fetch.ts' },
-  'subtle-crypto': { entry: 'subtle-crypto.ts' },
-  'file-reader': { entry: 'file-reader.ts' },
-  performance: { entry: 'performance.ts' },
-  navigator: { entry: 'navigator.ts' },
-  'url-pattern': { entry: 'url-pattern.ts' },
-  'text-streams': { entry: 'text-streams.ts' },
-  compression: { entry: 'compression.ts' },
-  form: { entry: 'form.ts' },
-  'structured-clone': { entry: 'structured-clone.ts' },
-  events: { entry: 'events.ts' },
-  abort: { entry: 'abort.ts' },
-  console: { entry: 'console.ts' },
-  'report-error': { entry: 'report-error.ts' },
-  'fetch-event': { entry: 'fetch-event.ts' },
-  encoding: { entry: 'encoding.ts' },
-  url: { entry: 'url.ts' },
-  'crypto-random': { entry: 'crypto-random.ts' },
-  base64: { entry: 'base64.ts' },
-  blob: { entry: 'blob.ts' },
-  'dom-exception': { entry: 'dom-exception.ts' },
-  'mime-type': { entry: 'mime-type.ts' },
+/**
+ * Where each unit's code comes from: the two npm polyfills are re-exported; every other unit is
+ * the guest module of its name (src/runtime-guest/<name>.ts). The names and their order are UNITS
+ * in src/protocol/bridge.ts (unitSources reads them).
+ */
+const NPM_UNITS = {
+  'web-streams-polyfill': 'module.exports = require("web-streams-polyfill");',
+  'urlpattern-polyfill': 'module.exports = require("urlpattern-polyfill/urlpattern");',
 };
+
+function unitSources(root) {
+  const names = [...readFileSync(resolve(root, 'src/protocol/bridge.ts'), 'utf8').matchAll(/^export const UNITS = \[([^\]]*)\]/gm)][0]?.[1].match(/'[^']+'/g)?.map((q) => q.slice(1, -1));
+  if (names === undefined || names.length === 0) throw new Error('scripts/build-guest.mjs: found no UNITS list in src/protocol/bridge.ts');
+  return Object.fromEntries(names.map((name) => [name, NPM_UNITS[name] !== undefined ? { stdin: NPM_UNITS[name] } : { entry: `${name}.ts` }]));
+}
 
 const COMMON = { bundle: true, platform: 'neutral', target: 'es2024', minify: true, legalComments: 'none', write: false };
 
 export async function buildGuest(root) {
   const guest = resolve(root, 'src/runtime-guest');
-  const unitNames = [...readFileSync(resolve(root, 'src/protocol/bridge.ts'), 'utf8').matchAll(/^export const UNITS = \[([^\]]*)\]/gm)][0]?.[1].match(/'[^']+'/g)?.map((s) => s.slice(1, -1));
-  if (JSON.stringify(unitNames) !== JSON.stringify(Object.keys(UNIT_SOURCES))) {
-    throw new Error(`UNITS in src/protocol/bridge.ts (${unitNames}) and UNIT_SOURCES in scripts/build-guest.mjs must list the same units in the same order`);
-  }
+  const sources = unitSources(root);
 
   // Pass 1: which modules the runtime script holds (with an empty link module).
   const first = await buildRuntime(guest, 'export function unitCore(): object { return {}; }');
   const inRuntime = new Set(Object.keys(first.metafile.inputs).map((p) => resolve(root, p)));
-  for (const [name, src] of Object.entries(UNIT_SOURCES)) {
+  for (const [name, src] of Object.entries(sources)) {
     if (src.entry && inRuntime.has(resolve(guest, src.entry))) {
       throw new Error(`${src.entry} is a runtime unit, but the runtime script imports it: reach it with loadUnit('${name}')`);
     }
@@ -72,10 +58,10 @@ export async function buildGuest(root) {
   // unit's entry module links to that unit (loaded then); any other guest module a unit imports is
   // bundled into it, so one such module in two units would have two instances: refused.
   const imported = new Map(); // runtime module name -> Set of binding names
-  const unitEntries = new Map(Object.entries(UNIT_SOURCES).filter(([, src]) => src.entry).map(([name, src]) => [resolve(guest, src.entry), name]));
+  const unitEntries = new Map(Object.entries(sources).filter(([, src]) => src.entry).map(([name, src]) => [resolve(guest, src.entry), name]));
   const bundledIn = new Map(); // guest module bundled into a unit -> that unit
   const units = {};
-  for (const [name, src] of Object.entries(UNIT_SOURCES)) {
+  for (const [name, src] of Object.entries(sources)) {
     const unit = await build({
       ...COMMON,
       ...(src.stdin ? { stdin: { contents: src.stdin, resolveDir: root, loader: 'js' } } : { entryPoints: [resolve(guest, src.entry)], plugins: [linkToRuntime(root, guest, name, inRuntime, unitEntries, imported)] }),
@@ -95,7 +81,7 @@ export async function buildGuest(root) {
   // Pass 3: the runtime script with the generated link module, and the eager runtime.
   const result = await buildRuntime(guest, linkModule(imported));
   const code = result.outputFiles[0].text;
-  const eager = (await buildRuntime(guest, 'export function unitCore(): object { return {}; }', eagerUnitsModule())).outputFiles[0].text;
+  const eager = (await buildRuntime(guest, 'export function unitCore(): object { return {}; }', eagerUnitsModule(sources))).outputFiles[0].text;
   mkdirSync(resolve(root, 'dist/guest/units'), { recursive: true });
   writeFileSync(resolve(root, 'dist/guest/runtime.js'), code);
   writeFileSync(resolve(root, 'dist/guest/runtime-eager.js'), eager);
@@ -107,10 +93,10 @@ export async function buildGuest(root) {
 }
 
 /** `./eager-units.js` of the eager runtime: every unit's module, bundled in. */
-function eagerUnitsModule() {
+function eagerUnitsModule(unitSources) {
   const lines = [];
   const entries = [];
-  Object.entries(UNIT_SOURCES).forEach(([name, src], i) => {
+  Object.entries(unitSources).forEach(([name, src], i) => {
     if (src.entry) {
       lines.push(`import * as u${i} from './${src.entry.replace(/\.ts$/, '.js')}';`);
       entries.push(`${JSON.stringify(name)}: u${i}`);
