@@ -7,7 +7,7 @@ import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy } from './execution-policy.js';
-import { sendError, withoutHeader } from './http-reply.js';
+import { cutAfterFlush, sendError, withoutHeader } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
@@ -265,19 +265,24 @@ export class AppInstance {
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
     this.#wallSweep ??= setInterval(() => this.#sweepWall(), Math.min(1000, Math.max(5, Math.floor(this.settings.wallMs / 20)))).unref();
-    res.on('close', () => {
-      if (!f.finished) {
-        // The client went away before we finished: abort request.signal, and cancel a streaming
-        // body in the guest.
-        if (!isolate.disposed) {
-          isolate.enter(Entry.requestAbort, id, 'The client disconnected', id, 100).catch(() => {});
-          if (f.streamId !== 0) isolate.enter(Entry.bodyCancel, f.streamId, 'client disconnected', id, 100).catch(() => {});
-        }
-        this.#complete(f);
-      }
-    });
+    res.on('close', () => this.#clientGone(f));
     const host = req.headers.host ?? 'localhost';
     this.#queueDispatch({ f, method: req.method ?? 'GET', url: `http://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
+  }
+
+  /**
+   * The client went away before the response finished (the response closed, or a write to it
+   * failed): abort request.signal and cancel a streaming body in the guest. A failed write calls
+   * this at once, so a body loop never keeps taking from the guest for a socket that is gone.
+   */
+  #clientGone(f: InFlight): void {
+    if (f.finished) return;
+    const isolate = f.isolate;
+    if (!isolate.disposed) {
+      isolate.enter(Entry.requestAbort, f.id, 'The client disconnected', f.id, 100).catch(() => {});
+      if (f.streamId !== 0) isolate.enter(Entry.bodyCancel, f.streamId, 'client disconnected', f.id, 100).catch(() => {});
+    }
+    this.#complete(f);
   }
 
   /**
@@ -502,7 +507,9 @@ export class AppInstance {
    * batch while the kernel sends the last one.
    */
   #take(f: InFlight): void {
-    if (f.taking || !f.streamReady || f.finished || f.res.writableLength >= MAX_TAKE_BYTES) return;
+    if (f.taking || !f.streamReady || f.finished) return;
+    if (f.res.destroyed) return this.#clientGone(f);
+    if (f.res.writableLength >= MAX_TAKE_BYTES) return;
     const w = f.window;
     if (w !== null) {
       const space = w.space();
@@ -557,9 +564,10 @@ export class AppInstance {
         }
         f.tookBytes += n;
         if (n > 0) {
-          f.res.write(w.commit(offset, n), () => {
+          f.res.write(w.commit(offset, n), (err) => {
             w.release();
-            this.#take(f);
+            if (err != null) this.#clientGone(f);
+            else this.#take(f);
           });
         }
         if (ended) return this.#endStream(f, error);
@@ -576,14 +584,7 @@ export class AppInstance {
   #endStream(f: InFlight, error: string | null): void {
     if (error !== null) {
       this.#log.error({ reqId: f.id, err: error }, 'response body stream failed; closing the connection');
-      // Ending the socket (not the response) flushes what was written, then closes without the
-      // final chunk, so the client sees a truncated body rather than a complete one.
-      const socket = f.res.socket;
-      if (socket === null) f.res.destroy();
-      else {
-        socket.end();
-        setTimeout(() => socket.destroy(), 5000).unref();
-      }
+      cutAfterFlush(f.res);
     } else f.res.end();
     this.#complete(f);
   }

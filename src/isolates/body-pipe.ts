@@ -3,6 +3,7 @@
 // src/protocol/bridge.ts). Both keep backpressure: the source is read only while the client keeps up.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PipedDownload } from '../host-calls/fetch.js';
+import { cutAfterFlush } from './http-reply.js';
 
 export interface PipeEvents {
   /** The response is over already (the client left): a failure after that is not news. */
@@ -80,7 +81,7 @@ export function pipeDownload(download: PipedDownload, res: ServerResponse, event
   run().catch((err: unknown) => {
     // After the client left, the cancelled read rejects: nothing to report.
     if (events.finished()) return;
-    res.destroy();
+    cutAfterFlush(res);
     events.cut('subrequest body failed while piped to a response; the response is cut', { err: err instanceof Error ? err.message : String(err) });
   });
 }

@@ -23,3 +23,25 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string,
   res.writeHead(status, headers);
   res.end(body);
 }
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Ends a response whose body failed midway so that the client sees a truncated body, never a
+ * complete one: what was written reaches the client, then the connection closes without the final
+ * chunk. Node may hold written chunks in the response until a later tick, so the socket is ended
+ * from the callback of an empty write, which runs once everything written before it has been
+ * handed to the socket (and it also sends the status line and headers of a body that failed
+ * before its first byte).
+ */
+export function cutAfterFlush(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket === null || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  res.write(EMPTY, () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), 5000).unref();
+  });
+}

@@ -274,3 +274,35 @@ t.test('1 GiB streams through with bounded server memory', async (t) => {
 t.test('SIGTERM after streaming exits 0', async (t) => {
   t.equal((await s.stop('SIGTERM')).code, 0);
 });
+
+t.test('a client that leaves a bulk stream of a main-thread app does not stall the server', async (t) => {
+  // A main-thread app enters the isolate synchronously: if a failed write were ignored, the body
+  // loop would take and write the next batch forever without yielding, and no other request (not
+  // even /healthz) would be served until the app's 5 s CPU limit restarted it.
+  const cfg = tempTree({
+    'nano.json': JSON.stringify({
+      defaults: { idleEvictMs: 0, execution: 'main-thread' },
+      apps: [{ name: 'streaming', path: join(ROOT, 'test/fixtures/apps/streaming'), default: true, limits: { cpuMs: 5000 } }],
+    }),
+  });
+  const own = await serve(['--config', join(cfg, 'nano.json')]);
+  t.teardown(() => own.stop().then(() => undefined));
+  const req = request({ host: '127.0.0.1', port: own.port, path: '/infinite', agent: false });
+  req.end();
+  const [res] = (await once(req, 'response')) as [IncomingMessage];
+  let got = 0;
+  res.on('data', (c: Buffer) => (got += c.length));
+  res.on('error', () => {});
+  req.on('error', () => {});
+  while (got < 4 << 20) await sleep(20); // past the window threshold: the bulk path is in use
+  await sleep(300);
+  res.destroy();
+  const started = Date.now();
+  const health = await fetchRaw(own.port, '/healthz');
+  const ms = Date.now() - started;
+  t.equal(health.status, 200);
+  t.ok(ms < 2500, `/healthz answered ${ms} ms after the client left (a stalled loop holds it for the 5 s CPU limit)`);
+  // The app itself keeps serving, without a restart for CPU.
+  t.equal((await fetchRaw(own.port, '/stats')).status, 200);
+  t.notOk(own.logs.some((l) => l.limit === 'cpu'), 'no CPU-limit restart');
+});

@@ -7,7 +7,7 @@ import { resolveEnv } from '../../src/env/resolve.js';
 import { encryptSecret, decryptSecret, parseKey } from '../../src/env/secret-crypto.js';
 import { validateConfig } from '../../src/config/load.js';
 import { NanoError } from '../../src/errors/registry.js';
-import { BIN, tempTree } from '../helpers/serve.js';
+import { BIN, cleanEnv, tempTree } from '../helpers/serve.js';
 
 const key = randomBytes(32);
 const hostEnv = { NANO_SECRET_KEY: key.toString('base64'), FROM_ENV: 'value-from-env' };
@@ -62,7 +62,7 @@ t.test('AES-256-GCM: round trip, random IV, hex or base64 keys, tampering detect
 });
 
 const nano = (args: string[], env: NodeJS.ProcessEnv, input?: string) =>
-  spawnSync(process.execPath, ['--no-node-snapshot', BIN, ...args], { env: { ...process.env, NANO_SECRET_KEY: '', ...env }, encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+  spawnSync(process.execPath, ['--no-node-snapshot', BIN, ...args], { env: cleanEnv(env), encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
 
 t.test('nano secret keygen prints a fresh 32-byte key', async (t) => {
   const r1 = nano(['secret', 'keygen'], {});

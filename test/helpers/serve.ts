@@ -46,10 +46,23 @@ function orphanGuard(child: ChildProcess): void {
   }
 }
 
+/**
+ * The environment a test server starts with: what Node, the shell and tap's coverage need, and
+ * none of the caller's NANO_* settings (an admin token set in the developer's shell would make
+ * every test server bind the admin port, and parallel test files collide on it).
+ */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(PATH|HOME|TMPDIR|TMP|TEMP|LANG|LC_[A-Z]+|TZ|NODE_OPTIONS|NODE_V8_COVERAGE|TAP|TAP_.*|_TAPJS_.*)$/.test(k)) kept[k] = v;
+  }
+  return { ...kept, ...extra };
+}
+
 export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
   const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--port', '0', '--log-format', 'json', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   orphanGuard(child);
