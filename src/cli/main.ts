@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ReloadError, formatAppProblem } from '../server/server.js';
 import { run, type Running } from '../server/run.js';
+import { installLastResort } from '../server/last-resort.js';
 import { ConfigSource } from '../reload/source.js';
 import { loadConfigFile, ConfigError } from '../config/load.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -62,6 +63,7 @@ program
         exitAfterFlush(log, code);
       });
     };
+    installLastResort(log);
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {

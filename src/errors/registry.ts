@@ -29,6 +29,8 @@ export const ERRORS = {
   NANO_ERR_ADMIN_METHOD: { kind: 'user', status: 405, description: 'The admin route exists but not for this HTTP method; the Allow header lists the methods.' },
   NANO_ERR_ADMIN_BAD_REQUEST: { kind: 'user', status: 400, description: 'The admin request body is not a JSON object, is over 1 MiB, or names a different app than the URL.' },
   NANO_ERR_ADMIN_CONFLICT: { kind: 'user', status: 409, description: 'POST /admin/apps names an app that already exists; use PUT /admin/apps/:name to replace it.' },
+  NANO_ERR_APP_PROTOCOL: { kind: 'user', status: 502, description: 'The app\'s isolate handed the host a value that breaks the runtime\'s contract (typically after the app patched a built-in such as Uint8Array or Array.prototype). The request fails, the log names the value, and the app gets a fresh isolate.' },
+  NANO_ERR_APP_BACKOFF: { kind: 'user', status: 503, description: 'The app keeps failing to start or keeps hitting its limits, so NANO restarts it with exponential backoff (up to a minute); until then its requests get this answer at once, with Retry-After. The log has the failure that started the backoff.' },
   NANO_ERR_ISOLATE_RESTARTED: { kind: 'internal', status: 503, description: 'The app\'s isolate was restarted while this request was in flight (another request hit a limit).' },
   NANO_ERR_INTERNAL: { kind: 'internal', status: 500, description: 'NANO failed; the log has the details.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -97,7 +97,12 @@ export function resolveSpecifier(code: AppCode, specifier: string, referrer: str
 }
 
 /** Per-isolate module instances, compiled from the app's sources. */
-export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context, code: AppCode, timeoutMs: number): Promise<ivm.Module> {
+/**
+ * Compiles, links and evaluates the app's modules. `sync`: the top level runs on the calling
+ * (main) thread, which saves a hop to isolated-vm's thread and back on a cold start; otherwise it
+ * runs on the pool, for apps whose start-up is known to take longer than the main thread's slice.
+ */
+export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context, code: AppCode, timeoutMs: number, sync: boolean): Promise<ivm.Module> {
   const modules = new Map<string, ivm.Module>();
   const compile = (path: string): ivm.Module => {
     let m = modules.get(path);
@@ -121,8 +126,8 @@ export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context,
     paths.set(m, target);
     return m;
   });
-  // Synchronous: an async evaluate hops to isolated-vm's thread and back (~1-2 ms of a cold start
-  // on a busy core). Top-level await still works: its continuation runs in the isolate's next turns.
-  entry.evaluateSync({ timeout: timeoutMs });
+  // Top-level await works either way: its continuation runs in the isolate's next turns.
+  if (sync) entry.evaluateSync({ timeout: timeoutMs });
+  else await entry.evaluate({ timeout: timeoutMs });
   return entry;
 }

@@ -11,7 +11,8 @@ export function withoutHeader(flat: string[], lower: string): string[] {
   return flat;
 }
 
-export function sendError(res: ServerResponse, code: ErrorCode, message: string, close: boolean): void {
+/** NANO's own error response; `retryAfterS` adds a Retry-After header (backoff, restarts). */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string, close: boolean, retryAfterS?: number): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -20,6 +21,7 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string,
   const body = errorBody(code, message);
   const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
   if (close) headers.connection = 'close';
+  if (retryAfterS !== undefined) headers['retry-after'] = String(retryAfterS);
   res.writeHead(status, headers);
   res.end(body);
 }

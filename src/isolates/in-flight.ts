@@ -14,6 +14,11 @@ export interface InFlight {
   readonly started: number;
   cpuMs: number;
   responded: boolean;
+  /**
+   * A streaming response's status line and headers, held until its first body bytes (or its end)
+   * are written, so a failure before then can still answer with an error status.
+   */
+  head: { readonly status: number; readonly statusText: string; readonly headers: string[] } | null;
   finished: boolean;
   streamId: number;
   streamReady: boolean;

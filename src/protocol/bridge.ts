@@ -12,7 +12,10 @@ export const Entry = {
   dispatch: 1,
   /** a = op id, b = [ok, value]. Completes an async host op started with `send('op', …)`. */
   complete: 2,
-  /** a = timer id. Fires a timer started with `send('timer', …)`. */
+  /**
+   * a = timer id, or a list of timer ids that fell due together (the host coalesces more than
+   * TIMER_BATCH of them into one entry). Fires timers started with `send('timerStart', …)`.
+   */
   timer: 3,
   /** a = stream id, b = chunk (an ArrayBuffer moved in, or a Uint8Array), null for end, or a string error message. */
   bodyPush: 4,
@@ -131,6 +134,17 @@ export const Signal = {
  * `${n}\n${message}` when it failed after them.
  */
 export type WindowTake = number | string;
+
+/** Live timers one isolate may have; setTimeout/setInterval past it throw (host-enforced too). */
+export const MAX_LIVE_TIMERS = 10_000;
+/**
+ * HTML's timer clamp: a timer nested deeper than TIMER_NESTING_LEVEL (a setTimeout set from a
+ * timer callback, or an interval's later firings) waits at least TIMER_CLAMP_MS.
+ */
+export const TIMER_NESTING_LEVEL = 5;
+export const TIMER_CLAMP_MS = 4;
+/** Timers of one isolate due in the same host turn past this many enter together, as a list. */
+export const TIMER_BATCH = 8;
 
 /** Upper bound of bytes one `bodyTake` batch returns (DESIGN.md: ~1 MiB batches stream fastest). */
 export const MAX_TAKE_BYTES = 1 << 20;

@@ -5,7 +5,7 @@ import { bindHost, completeOp, setOrigin } from './host.js';
 import { startClock } from './clock.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { captureBootPrimordials, exposeGlobals } from './primordials.js';
-import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer } from './timers.js';
+import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer, fireTimers } from './timers.js';
 import { installWebAssembly } from './webassembly.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
@@ -139,7 +139,8 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
       completeOp(a as number, b);
       return undefined;
     case Entry.timer:
-      fireTimer(a as number);
+      if (typeof a === 'number') fireTimer(a);
+      else fireTimers(a);
       return undefined;
     case Entry.bodyPush:
       pushBody(a as number, b);

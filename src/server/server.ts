@@ -239,7 +239,7 @@ export class Server {
       wallMs: app.limits.wallMs ?? d.wallMs,
       maxBodyBytes: app.limits.maxBodyBytes ?? d.maxBodyBytes,
       idleEvictMs: d.idleEvictMs,
-      execution: d.execution,
+      execution: app.limits.execution ?? d.execution,
       envJson: await resolveEnv(app),
       fetch: {
         maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
