@@ -216,7 +216,7 @@ export class AppInstance {
         passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
-      onEntry: (origin, ms) => this.#charge(origin, ms),
+      onEntry: (origin, ms, hostStarted) => this.#charge(origin, ms, hostStarted),
       entryTimeout: (origin) => this.#entryTimeout(origin),
       onRefused: (what) => this.#log.warn({ limit: 'timers' }, what),
       ...(s.fetch !== undefined ? { opState: [[FETCH_POLICY, s.fetch] as const] } : {}),
@@ -309,10 +309,10 @@ export class AppInstance {
     );
   }
 
-  #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate): void {
+  #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate, retried = false): void {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
-      id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, head: null, finished: false, streamId: 0, streamReady: false, taking: false,
+      id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, retried, head: null, finished: false, streamId: 0, streamReady: false, taking: false,
       tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, bodyPiped: false, pipe: null,
     };
     this.#inflight.set(id, f);
@@ -387,7 +387,7 @@ export class AppInstance {
     return f === undefined ? this.#limits.backgroundTimeout(performance.now(), this.#sliced) : this.#limits.requestTimeout(f.cpuMs, this.#sliced);
   }
 
-  #charge(origin: number, ms: number): void {
+  #charge(origin: number, ms: number, hostStarted: boolean): void {
     // A batch entry (negative origin) served several requests: each is charged its share.
     const ids = origin < 0 ? (this.#batches.get(origin) ?? []) : [origin];
     if (origin < 0) this.#batches.delete(origin);
@@ -395,7 +395,7 @@ export class AppInstance {
     if (this.#sliced && this.#policy.record(share)) {
       this.#moveToPool('app uses more CPU per turn', { entryMs: Math.round(share * 100) / 100, avgMs: Math.round(this.#policy.averageMs * 100) / 100 });
     }
-    if (!ids.some((id) => this.#inflight.has(id)) && this.#limits.chargeBackground(ms, performance.now())) {
+    if (hostStarted && !ids.some((id) => this.#inflight.has(id)) && this.#limits.chargeBackground(ms, performance.now())) {
       // Outside any request: timers and waitUntil work draw from the app's budget per window.
       const iso = this.#isolate;
       queueMicrotask(() => {
@@ -483,12 +483,49 @@ export class AppInstance {
       this.#hooks.restart(this.settings.name, reason);
       this.#log.warn({ limit: reason, reqId: culprit?.id }, `limit exceeded (${message}); the app gets a fresh isolate`);
     }
-    if (culprit !== undefined) this.#finishWithError(culprit, code, message, reason === 'mainThreadSlice' ? 0 : undefined);
+    const slice = reason === 'mainThreadSlice';
+    if (culprit !== undefined) {
+      if (slice && this.#retriable(culprit)) this.#retry(culprit);
+      else this.#finishWithError(culprit, code, message, slice ? 0 : undefined);
+    }
     for (const f of [...this.#inflight.values()]) {
-      if (f.isolate === iso) this.#finishWithError(f, f === culprit ? code : 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
+      if (f.isolate !== iso) continue;
+      if (slice && this.#retriable(f)) this.#retry(f);
+      else this.#finishWithError(f, f === culprit ? code : 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
     }
     this.#clearWaitUntil();
     this.#checkIdle();
+  }
+
+  /**
+   * Whether a request stopped with its isolate may run again: a GET or HEAD without a body, with
+   * nothing of its response sent, not retried before. Such requests are safe to repeat (RFC 9110
+   * 9.2.1), so a healthy app whose turn a busy machine stretched past the slice loses nothing.
+   */
+  #retriable(f: InFlight): boolean {
+    const m = f.req.method;
+    return (m === 'GET' || m === 'HEAD') && !f.retried && !f.responded && !f.res.headersSent && !f.bodyOpen && f.bodyBytes === 0 && f.pipe === null;
+  }
+
+  /** Dispatches `f`'s request again in the app's next isolate (on the pool by then). */
+  #retry(f: InFlight): void {
+    f.finished = true; // callbacks of the first dispatch, and its close listener, ignore it now
+    this.#inflight.delete(f.id);
+    this.#streams.delete(f.streamId);
+    this.#hooks.requestEnd(this.settings.name, f.cpuMs);
+    this.#starting++;
+    this.#ensureIsolate().then(
+      (isolate) => {
+        this.#starting--;
+        if (f.res.destroyed) return this.#checkIdle();
+        this.#dispatch(nextRequestId++, f.req, f.res, isolate, true);
+      },
+      () => {
+        this.#starting--;
+        sendError(f.res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
+        this.#checkIdle();
+      },
+    );
   }
 
   #onRespond(id: number, status: number, statusText: string, joinedHeaders: string, body: string | Uint8Array | null, bodyStream: number): void {

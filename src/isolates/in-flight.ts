@@ -14,6 +14,8 @@ export interface InFlight {
   readonly started: number;
   cpuMs: number;
   responded: boolean;
+  /** Dispatched a second time, in a fresh isolate, after its first isolate was stopped at the main thread's slice. */
+  retried: boolean;
   /**
    * A streaming response's status line and headers, held until its first body bytes (or its end)
    * are written, so a failure before then can still answer with an error status.

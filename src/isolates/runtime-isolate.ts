@@ -25,7 +25,7 @@ export interface RuntimeIsolateOptions {
   /** Signals the caller handles: bodyReady, bodyPull, waitUntil, uncaught. */
   readonly onSignal?: (name: string, origin: number, args: unknown[]) => void;
   /** Called after every entry with its origin and duration (CPU accounting). */
-  readonly onEntry?: (origin: number, ms: number) => void;
+  readonly onEntry?: (origin: number, ms: number, hostStarted: boolean) => void;
   /** Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. */
   readonly entryTimeout?: (origin: number) => number;
   /** A request of the guest's was refused for a cap (live timers); said once per isolate. */
@@ -395,6 +395,8 @@ export class RuntimeIsolate {
   #run(args: unknown[], copy: boolean, origin: number, timeoutMs: number): Promise<unknown> {
     if (this.disposed) return Promise.reject(this.#gone());
     lastEntered = this.name;
+    // Timers and op completions: entries the host starts on its own, outside any request's turn.
+    const hostStarted = args[0] === Entry.timer || args[0] === Entry.complete;
     const opts = copy
       ? { arguments: { copy: true }, result: { copy: true }, timeout: Math.max(1, Math.ceil(timeoutMs)) }
       : { timeout: Math.max(1, Math.ceil(timeoutMs)) };
@@ -411,13 +413,13 @@ export class RuntimeIsolate {
         result = Promise.reject(this.#classify(err, true));
       } finally {
         this.#busy = false;
-        this.#opts.onEntry?.(origin, performance.now() - start);
+        this.#opts.onEntry?.(origin, performance.now() - start, hostStarted);
       }
       if (Atomics.load(this.#outbox, OUTBOX_WAITING) !== 0) this.#collect();
       this.#drainQueue();
       return result;
     }
-    return this.#serialize(() => this.#entry.apply(undefined, args as never[], opts as ivm.ReferenceApplyOptions), origin).catch((err: unknown) => {
+    return this.#serialize(() => this.#entry.apply(undefined, args as never[], opts as ivm.ReferenceApplyOptions), origin, hostStarted).catch((err: unknown) => {
       throw this.#classify(err);
     });
   }
@@ -474,13 +476,13 @@ export class RuntimeIsolate {
   }
 
   /** Pool entries are chained per isolate so each one's duration can be measured. */
-  #serialize<T>(fn: () => Promise<T>, origin: number): Promise<T> {
+  #serialize<T>(fn: () => Promise<T>, origin: number, hostStarted = false): Promise<T> {
     const run = async (): Promise<T> => {
       const start = performance.now();
       try {
         return await fn();
       } finally {
-        this.#opts.onEntry?.(origin, performance.now() - start);
+        this.#opts.onEntry?.(origin, performance.now() - start, hostStarted);
       }
     };
     const p = this.#tail.then(run, run);

@@ -136,7 +136,7 @@ export const Signal = {
 export type WindowTake = number | string;
 
 /** Live timers one isolate may have; setTimeout/setInterval past it throw (host-enforced too). */
-export const MAX_LIVE_TIMERS = 10_000;
+export const MAX_LIVE_TIMERS = 1_000;
 /**
  * HTML's timer clamp: a timer nested deeper than TIMER_NESTING_LEVEL (a setTimeout set from a
  * timer callback, or an interval's later firings) waits at least TIMER_CLAMP_MS.
