@@ -6,6 +6,9 @@
 //   node attacker-load.mjs --url URL --host HOST --rate N --connections N --seconds S
 //        [--timeout-ms MS] [--grace-ms MS]
 //
+// It sends for S seconds or until its stdin ends, whichever comes first (the bench ends stdin
+// when the healthy app's measurement is over, so the attack covers all of it).
+//
 // Prints one JSON line: { sent, completed, rps, statuses: { "200": n, … }, errors: { ECONNRESET:
 // n, … }, timeouts, unfinished, skipped, p50Ms, maxMs }. `skipped` counts ticks of the rate when
 // every connection was still busy; `unfinished` counts requests still open after the grace period.
@@ -72,7 +75,15 @@ const tick = setInterval(() => {
   if (open.size < connections) send();
   else skipped++;
 }, 1000 / rate);
-await new Promise((r) => setTimeout(r, durationMs));
+await new Promise((resolve) => {
+  const timer = setTimeout(resolve, durationMs);
+  process.stdin.on('end', () => {
+    clearTimeout(timer);
+    resolve();
+  });
+  process.stdin.on('error', () => {});
+  process.stdin.resume();
+});
 clearInterval(tick);
 // Requests still open get a short grace, then count as unfinished: a server that stopped
 // answering must not hold the bench.

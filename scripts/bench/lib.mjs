@@ -108,12 +108,15 @@ function parseWrk(text) {
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
-  return { rps, p50: ms('50'), p99: ms('99'), requests, non2xx: errors ? Number(errors[1]) : 0, socketErrors: socketErrors ? socketErrors.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0, tool: 'wrk' };
+  // "Latency   635.91us  0.89ms  12.92ms  93.27%": average, stdev, max.
+  const maxMatch = /Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/.exec(text);
+  const max = maxMatch ? Number(maxMatch[1]) * (maxMatch[2] === 'us' ? 0.001 : maxMatch[2] === 's' ? 1000 : 1) : NaN;
+  return { rps, p50: ms('50'), p99: ms('99'), max, requests, non2xx: errors ? Number(errors[1]) : 0, socketErrors: socketErrors ? socketErrors.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0, tool: 'wrk' };
 }
 
 function parseAutocannon(text) {
   const r = JSON.parse(text);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, socketErrors: r.errors, tool: 'autocannon' };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, non2xx: r.non2xx, socketErrors: r.errors, tool: 'autocannon' };
 }
 
 /** Runs wrk (or autocannon) against url with the Host header; returns { rps, p50, p99 } (ms). */

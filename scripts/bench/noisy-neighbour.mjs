@@ -7,6 +7,15 @@
 // Target per class: healthy p99 under attack <= 2x its p99 alone, 0 failed healthy requests, and the
 // server alive and answering afterwards. The bench reports whatever the server does: a server that
 // dies, freezes or grows without bound gives a failing row, never a stuck bench.
+//
+// Per class: a fresh server (core BENCH_NOISY_SERVER_CPUS, default 0); the healthy app warmed up
+// (BENCH_NOISY_WARMUP_SECONDS, 1) and measured alone (BENCH_NOISY_ALONE_SECONDS, 4) with
+// BENCH_NOISY_CONNECTIONS (8) connections; then the attacker driven by scripts/bench/attacker-load.mjs
+// at its class's rate (BENCH_NOISY_ATTACK_RATE and BENCH_NOISY_ATTACK_CONNECTIONS override it),
+// and after BENCH_NOISY_LEAD_MS (1000) the healthy app measured again for
+// BENCH_NOISY_ATTACK_SECONDS (5). Both load generators and the server's log reader run on the load
+// core. BENCH_NOISY_CLASSES=cpu,logs picks classes; BENCH_NOISY_RSS_CAP_MIB (4096) kills a server
+// that grows past it. Seven classes take about 100 s.
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -25,10 +34,10 @@ export const ATTACKS = {
   cpu: { rate: 20, connections: 2, what: 'every 10th request loops until its CPU limit' },
   'cpu-toplevel': { rate: 20, connections: 2, what: 'top level spins 900 ms, then exceeds memory (never starts)' },
   timers: { rate: 20, connections: 2, what: 'arms 100,000 setInterval(f, 0) per isolate' },
-  crypto: { rate: 20, connections: 4, what: '8 PBKDF2 x 1,000,000 iterations + RSA 4096 generateKey per request' },
+  crypto: { rate: 20, connections: 4, what: 'PBKDF2 of 1,000,000 iterations per request, RSA 4096 generateKey every 4th' },
   logs: { rate: 2, connections: 1, what: 'console.log of 300 lines of 1 MiB per request' },
   crashloop: { rate: 20, connections: 2, what: 'top level throws after 200 ms of spinning' },
-  memory: { rate: 20, connections: 2, what: 'every 50th request fills its memory limit' },
+  memory: { rate: 50, connections: 2, what: 'every 50th request fills its memory limit' },
 };
 
 const num = (name, fallback, min = 0) => {
@@ -94,14 +103,18 @@ function probe(port, host, timeoutMs) {
   });
 }
 
-/** Runs scripts/bench/attacker-load.mjs pinned to the load core; resolves with its JSON figures. */
-function runAttacker(url, { rate, connections, seconds }) {
+/**
+ * Starts scripts/bench/attacker-load.mjs pinned to the load core for at most `seconds`; `stop()`
+ * ends it sooner, and `done` resolves with its JSON figures.
+ */
+function startAttacker(url, { rate, connections, seconds }) {
   const [cmd, argv] = pinned(LOAD_CPU, NODE, [
     join(ROOT, 'scripts/bench/attacker-load.mjs'),
     '--url', url, '--host', ATTACKER_HOST, '--rate', String(rate), '--connections', String(connections), '--seconds', String(seconds),
   ]);
-  return new Promise((resolve) => {
-    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  p.stdin.on('error', () => {});
+  const done = new Promise((resolve) => {
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -116,6 +129,7 @@ function runAttacker(url, { rate, connections, seconds }) {
       }
     });
   });
+  return { done, stop: () => p.stdin.end() };
 }
 
 /** Samples the server's RSS every 50 ms for the peak, and kills the server past the cap. */
@@ -157,29 +171,37 @@ async function runClass(name, set, nanoArgs, writeConfig) {
     const alone = await healthy(set.aloneSeconds);
     const rssBefore = rssOrNull(server.pid);
     const watch = watchRss(server, set.rssCapMiB);
-    const attacker = runAttacker(url, { rate, connections, seconds: set.leadMs / 1000 + set.attackSeconds });
+    // The attacker's own bound is generous (the healthy load generator's start-up comes on top
+    // of the lead); it stops as soon as the healthy measurement is over.
+    const attacker = startAttacker(url, { rate, connections, seconds: set.leadMs / 1000 + set.attackSeconds + 30 });
     await sleep(set.leadMs);
     const underAttack = await healthy(set.attackSeconds).catch((err) => ({ error: String(err?.message ?? err) }));
-    const atk = await attacker;
+    attacker.stop();
+    const atk = await attacker.done;
     const rssAfter = rssOrNull(server.pid);
     const { peak, killed } = watch.stop();
-    const after = alive(server.child) ? await probe(server.port, HEALTHY_HOST, 5000) : 'server gone';
+    const after = alive(server.child) ? await probe(server.port, HEALTHY_HOST, 3000) : 'server gone';
     const serverAlive = alive(server.child);
     const row = {
       attack: attack.what,
       loadTool: alone.tool,
       healthyAloneP50Ms: alone.p50,
       healthyAloneP99Ms: alone.p99,
+      healthyAloneMaxMs: alone.max,
       healthyAloneRps: round(alone.rps, 0),
       healthyAloneFailed: failedOf(alone),
     };
     if ('error' in underAttack) {
       row.healthyUnderAttack = underAttack;
     } else {
+      // A healthy app that answered nothing in the window has no latency figures (the load
+      // generator counts only answered requests): null, and the row fails.
+      const answered = underAttack.requests > 0;
       Object.assign(row, {
-        healthyAttackP50Ms: underAttack.p50,
-        healthyAttackP99Ms: underAttack.p99,
-        p99Ratio: alone.p99 > 0 ? round(underAttack.p99 / alone.p99, 1) : null,
+        healthyAttackP50Ms: answered ? underAttack.p50 : null,
+        healthyAttackP99Ms: answered ? underAttack.p99 : null,
+        healthyAttackMaxMs: answered ? underAttack.max : null,
+        p99Ratio: answered && alone.p99 > 0 ? round(underAttack.p99 / alone.p99, 1) : null,
         healthyAttackRps: round(underAttack.rps, 0),
         healthyAttackRequests: underAttack.requests,
         healthyFailed: failedOf(underAttack),
@@ -198,7 +220,7 @@ async function runClass(name, set, nanoArgs, writeConfig) {
     row.pass = !('error' in underAttack) && underAttack.requests > 0 && row.p99Ratio !== null && row.p99Ratio <= 2 && row.healthyFailed === 0 && serverAlive && after === 200;
     return row;
   } finally {
-    await server.stop(3000);
+    await server.stop(2000);
   }
 }
 
@@ -219,8 +241,8 @@ function printTable(rows) {
       : [
           name,
           `${r.healthyAloneP99Ms} ms`,
-          r.healthyAttackP99Ms === undefined ? 'n/a' : `${r.healthyAttackP99Ms} ms`,
-          r.p99Ratio === undefined || r.p99Ratio === null ? 'n/a' : `${r.p99Ratio}×`,
+          r.healthyAttackRequests === 0 ? 'none answered' : r.healthyAttackP99Ms === undefined ? 'n/a' : `${r.healthyAttackP99Ms} ms`,
+          r.healthyAttackRequests === 0 ? '∞' : r.p99Ratio === undefined || r.p99Ratio === null ? 'n/a' : `${r.p99Ratio}×`,
           `${r.healthyAloneRps}→${r.healthyAttackRps ?? 'n/a'}`,
           String(r.healthyFailed ?? 'n/a'),
           String(r.attacker.rps ?? 'n/a'),
