@@ -9,13 +9,13 @@
 // dies, freezes or grows without bound gives a failing row, never a stuck bench.
 //
 // Per class: a fresh server (core BENCH_NOISY_SERVER_CPUS, default 0); the healthy app warmed up
-// (BENCH_NOISY_WARMUP_SECONDS, 1) and measured alone (BENCH_NOISY_ALONE_SECONDS, 4) with
+// (BENCH_NOISY_WARMUP_SECONDS, 1) and measured alone (BENCH_NOISY_ALONE_SECONDS, 3) with
 // BENCH_NOISY_CONNECTIONS (8) connections; then the attacker driven by scripts/bench/attacker-load.mjs
 // at its class's rate (BENCH_NOISY_ATTACK_RATE and BENCH_NOISY_ATTACK_CONNECTIONS override it),
 // and after BENCH_NOISY_LEAD_MS (1000) the healthy app measured again for
 // BENCH_NOISY_ATTACK_SECONDS (5). Both load generators and the server's log reader run on the load
 // core. BENCH_NOISY_CLASSES=cpu,logs picks classes; BENCH_NOISY_RSS_CAP_MIB (4096) kills a server
-// that grows past it. Seven classes take about 100 s.
+// that grows past it. Seven classes take about 100 s on a quiet machine (15 s or less each).
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -57,7 +57,7 @@ function settings() {
     classes,
     connections: num('BENCH_NOISY_CONNECTIONS', 8, 1),
     warmupSeconds: num('BENCH_NOISY_WARMUP_SECONDS', 1),
-    aloneSeconds: num('BENCH_NOISY_ALONE_SECONDS', 4, 1),
+    aloneSeconds: num('BENCH_NOISY_ALONE_SECONDS', 3, 1),
     attackSeconds: num('BENCH_NOISY_ATTACK_SECONDS', 5, 1),
     // The attacker starts this long before the healthy app is measured, so the measurement sees
     // the attack in its steady state (timers armed, crypto queue full) rather than its start.
@@ -166,14 +166,16 @@ async function runClass(name, set, nanoArgs, writeConfig) {
   const server = await startServer([...nanoArgs, '--config', config], { cpu: set.serverCpus, drainCpu: set.loadCpu });
   const url = `http://127.0.0.1:${server.port}/`;
   const healthy = (seconds) => loadAsync(url, { host: HEALTHY_HOST, seconds, connections: set.connections });
+  let watch = null;
+  let attacker = null;
   try {
     if (set.warmupSeconds > 0) await healthy(set.warmupSeconds);
     const alone = await healthy(set.aloneSeconds);
     const rssBefore = rssOrNull(server.pid);
-    const watch = watchRss(server, set.rssCapMiB);
+    watch = watchRss(server, set.rssCapMiB);
     // The attacker's own bound is generous (the healthy load generator's start-up comes on top
     // of the lead); it stops as soon as the healthy measurement is over.
-    const attacker = startAttacker(url, { rate, connections, seconds: set.leadMs / 1000 + set.attackSeconds + 30 });
+    attacker = startAttacker(url, { rate, connections, seconds: set.leadMs / 1000 + set.attackSeconds + 30 });
     await sleep(set.leadMs);
     const underAttack = await healthy(set.attackSeconds).catch((err) => ({ error: String(err?.message ?? err) }));
     attacker.stop();
@@ -197,11 +199,14 @@ async function runClass(name, set, nanoArgs, writeConfig) {
       // A healthy app that answered nothing in the window has no latency figures (the load
       // generator counts only answered requests): null, and the row fails.
       const answered = underAttack.requests > 0;
+      // autocannon reports whole milliseconds (wrk microseconds): an alone p99 below that counts
+      // as the resolution, so a 0 ms reading gives a ratio rather than a division by zero.
+      const resolution = alone.tool === 'autocannon' ? 1 : 0.001;
       Object.assign(row, {
         healthyAttackP50Ms: answered ? underAttack.p50 : null,
         healthyAttackP99Ms: answered ? underAttack.p99 : null,
         healthyAttackMaxMs: answered ? underAttack.max : null,
-        p99Ratio: answered && alone.p99 > 0 ? round(underAttack.p99 / alone.p99, 1) : null,
+        p99Ratio: answered ? round(underAttack.p99 / Math.max(alone.p99, resolution), 1) : null,
         healthyAttackRps: round(underAttack.rps, 0),
         healthyAttackRequests: underAttack.requests,
         healthyFailed: failedOf(underAttack),
@@ -220,6 +225,8 @@ async function runClass(name, set, nanoArgs, writeConfig) {
     row.pass = !('error' in underAttack) && underAttack.requests > 0 && row.p99Ratio !== null && row.p99Ratio <= 2 && row.healthyFailed === 0 && serverAlive && after === 200;
     return row;
   } finally {
+    watch?.stop();
+    attacker?.stop();
     await server.stop(2000);
   }
 }
