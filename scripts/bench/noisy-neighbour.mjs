@@ -241,7 +241,7 @@ const statusText = (atk) => {
 };
 
 function printTable(rows) {
-  const head = ['class', 'p99 alone', 'p99 attack', 'ratio', 'req/s alone→attack', 'failed', 'attacker req/s', 'attacker statuses', 'RSS MiB before→after (peak)', 'alive'];
+  const head = ['class', 'p99 alone', 'p99 attack', 'ratio', 'max attack', 'req/s alone→attack', 'failed', 'attacker req/s', 'attacker statuses', 'RSS MiB before→after (peak)', 'alive'];
   const lines = Object.entries(rows).map(([name, r]) =>
     r.error !== undefined
       ? [name, `error: ${r.error.split('\n')[0].slice(0, 120)}`]
@@ -250,6 +250,7 @@ function printTable(rows) {
           `${r.healthyAloneP99Ms} ms`,
           r.healthyAttackRequests === 0 ? 'none answered' : r.healthyAttackP99Ms === undefined ? 'n/a' : `${r.healthyAttackP99Ms} ms`,
           r.healthyAttackRequests === 0 ? '∞' : r.p99Ratio === undefined || r.p99Ratio === null ? 'n/a' : `${r.p99Ratio}×`,
+          r.healthyAttackMaxMs === undefined || r.healthyAttackMaxMs === null ? 'n/a' : `${round(r.healthyAttackMaxMs, 1)} ms`,
           `${r.healthyAloneRps}→${r.healthyAttackRps ?? 'n/a'}`,
           String(r.healthyFailed ?? 'n/a'),
           String(r.attacker.rps ?? 'n/a'),
