@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, Agent } from 'node:http';
 import { ROOT, startServer, load, median, round, rssMiB, assertQuiet, LOAD_CPU, pinned } from './lib.mjs';
+import { benchNoisyNeighbour } from './noisy-neighbour.mjs';
 
 const only = new Set(process.argv.slice(2));
 const want = (name) => only.size === 0 || only.has(name);
@@ -248,6 +249,7 @@ const benches = [
   ['cpuParallel', benchCpuParallel],
   ['streaming', benchStreaming],
   ['lifecycle', benchLifecycle],
+  ['noisyNeighbour', () => benchNoisyNeighbour(NANO, writeConfig)],
 ];
 for (const [name, fn] of benches) {
   if (!want(name)) continue;
