@@ -9,6 +9,7 @@ import { ReloadError, formatAppProblem } from '../server/server.js';
 import { run, type Running } from '../server/run.js';
 import { ConfigSource } from '../reload/source.js';
 import { loadConfigFile, ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { encryptSecret, parseKey, SECRET_KEY_VAR } from '../env/secret-crypto.js';
 import { NanoError } from '../errors/registry.js';
@@ -78,7 +79,8 @@ program
       const cfg = await loadConfigFile(opts.config);
       const { readAppCode } = await import('../isolates/app-code.js');
       for (const app of cfg.apps) await readAppCode(app.path, app.entry);
-      process.stdout.write(`${opts.config}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n`);
+      const allows = await explainAllowLists(cfg, opts.config);
+      process.stdout.write(`${opts.config}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n${allows}`);
     } catch (err) {
       fail(err);
     }
@@ -104,6 +106,26 @@ secret
       fail(err);
     }
   });
+
+/**
+ * What each `fetch.allow` entry (config-wide and per app) lets apps reach, one line each; throws a
+ * config error naming every entry the network policy cannot parse.
+ */
+async function explainAllowLists(cfg: Config, file: string): Promise<string> {
+  const { describeAllowEntry } = await import('../host-calls/fetch.js');
+  const lists: [string, readonly string[]][] = [['fetch.allow', cfg.fetch.allow], ...cfg.apps.map((a, i) => [`apps[${i}].fetch.allow`, a.fetch.allow] as [string, readonly string[]])];
+  const lines: string[] = [];
+  const problems: string[] = [];
+  for (const [path, list] of lists) {
+    list.forEach((entry, j) => {
+      const what = describeAllowEntry(entry);
+      if (what === null) problems.push(`${file}: ${path}[${j}]: "${entry}" is not a host, host:port, IP, [IPv6]:port or CIDR; fix or remove it`);
+      else lines.push(`  ${path}[${j}] "${entry}": permits ${what}\n`);
+    });
+  }
+  if (problems.length > 0) throw new NanoError('NANO_ERR_CONFIG_INVALID', problems.join('\n'));
+  return lines.length === 0 ? '' : `fetch allow-list (everything else private, loopback, link-local or metadata is refused):\n${lines.join('')}`;
+}
 
 interface ServeOptions {
   app?: string;

@@ -6,6 +6,10 @@ const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-
 const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+const allowList = z
+  .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-:]+)(:\d{1,5})?(\/\d{1,3})?$/, 'a host ("api.internal"), host:port ("127.0.0.1:8788"), IP, "[ipv6]:port" or CIDR ("10.0.0.0/8")'))
+  .default([]);
+
 export const limitsSchema = z
   .object({
     memoryMb: z.number().int().min(8).max(4096).describe('V8 heap limit of the app\'s isolate in MiB. Past it the isolate is disposed and requests get 503.').optional(),
@@ -36,6 +40,11 @@ export const appSchema = z
     env: z.record(z.string().regex(ENV_NAME, 'a binding name like API_URL'), z.json()).default({}).describe('Bindings passed to the handler as `env` (strings or any JSON value), deeply frozen.'),
     secrets: z.record(z.string().regex(ENV_NAME, 'a binding name like API_KEY'), secretSchema).default({}).describe('Bindings whose values come from the host environment, a file or an encrypted value; never logged or shown.'),
     limits: limitsSchema.default({}).describe('Resource limits of this app; a field left out takes its value from `defaults`.'),
+    fetch: z
+      .object({ allow: allowList.describe('Destinations this app may fetch() although NANO refuses them by default, added to the config-wide `fetch.allow` (same entry shapes).') })
+      .strict()
+      .default({ allow: [] })
+      .describe('Outbound fetch() of this app.'),
   })
   .strict();
 
@@ -47,9 +56,11 @@ export const configSchema = z
         host: z.string().default('127.0.0.1').describe('Address the HTTP listener binds to. Changing it needs a restart.'),
         port: z.number().int().min(0).max(65535).default(8787).describe('HTTP port; 0 picks a free one (printed on start). Changing it needs a restart.'),
         drainTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a drain (SIGTERM/SIGINT, a replaced app version, a removed app) waits for in-flight requests and waitUntil work before cutting them. On shutdown, cutting makes nano exit 1.'),
+        loopName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a token like "nano" or "edge-1.example.com"').default('nano').describe('The name this server adds to the CDN-Loop header (RFC 8586) of every subrequest its apps make. Servers that pass requests to each other may share it: hops through any of them count together.'),
+        maxLoopHops: z.number().int().min(1).max(1000).default(16).describe('A request whose CDN-Loop header already lists `loopName` more than this many times gets 508 Loop Detected (an app fetching its own hostname, directly or through other servers).'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000 })
+      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: 'nano', maxLoopHops: 16 })
       .describe('The traffic listener. /healthz and /readyz are answered here, before routing to apps.'),
     admin: z
       .object({
@@ -82,12 +93,7 @@ export const configSchema = z
       .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, execution: 'auto' })
       .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
     fetch: z
-      .object({
-        allow: z
-          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-:]+)(:\d{1,5})?(\/\d{1,3})?$/, 'a host ("api.internal"), host:port ("127.0.0.1:8788"), IP, "[ipv6]:port" or CIDR ("10.0.0.0/8")'))
-          .default([])
-          .describe('Destinations apps may fetch() although NANO refuses them by default: link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal) and this server\'s own listeners (traffic and admin ports). Other addresses, loopback and private networks included, are allowed.'),
-      })
+      .object({ allow: allowList.describe('Destinations every app may fetch() although NANO refuses them by default. Refused by default: loopback (127.0.0.0/8, ::1), private networks (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT (100.64.0.0/10), link-local (169.254.0.0/16, fe80::/10) and cloud metadata addresses and names, multicast, unspecified and reserved addresses, IPv6 forms that embed such an IPv4 address (::ffff:, 64:ff9b::, 2002::), and this server\'s own listeners (which only an entry naming their port opens). `nano check` says what each entry permits.') })
       .strict()
       .default({ allow: [] })
       .describe('Outbound fetch() from apps.'),

@@ -21,6 +21,7 @@ export const ERRORS = {
   NANO_ERR_WALL_LIMIT: { kind: 'user', status: 503, description: 'The request took longer than the app\'s limits.wallMs.' },
   NANO_ERR_BODY_TOO_LARGE: { kind: 'user', status: 413, description: 'The request body is larger than the app\'s limits.maxBodyBytes.' },
   NANO_ERR_NO_APP: { kind: 'user', status: 404, description: 'No app is configured for the request\'s Host header and there is no default app.' },
+  NANO_ERR_LOOP_DETECTED: { kind: 'user', status: 508, description: 'The request\'s CDN-Loop header lists this server (server.loopName) more than server.maxLoopHops times: an app fetches its own hostname, directly or through other servers. Break the loop in the app.' },
   NANO_ERR_APP_DRAINING: { kind: 'user', status: 503, description: 'The app is being removed or replaced, or the server is shutting down; retry.' },
   NANO_ERR_SECRET_UNAVAILABLE: { kind: 'user', status: 0, description: 'A secret could not be resolved: its environment variable is not set, its file cannot be read, or NANO_SECRET_KEY is missing or wrong for an encrypted value. Startup fails; a reload keeps the running version. The message names the app and the binding, never the value.' },
   NANO_ERR_DRAIN_TIMEOUT: { kind: 'user', status: 0, description: 'A drain (shutdown, reload or app removal) reached server.drainTimeoutMs with requests or waitUntil work still running; they were cut, and the log line names them. On shutdown the exit status is 1.' },

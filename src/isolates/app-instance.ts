@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
-import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
+import { FETCH_POLICY, INCOMING_CDN_LOOP, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
 /**
@@ -180,7 +180,10 @@ export class AppInstance {
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
       onEntry: (origin, ms) => this.#charge(origin, ms),
       entryTimeout: (origin) => this.#remainingCpu(origin),
-      ...(s.fetch !== undefined ? { opState: [[FETCH_POLICY, s.fetch] as const] } : {}),
+      opState: [
+        ...(s.fetch !== undefined ? [[FETCH_POLICY, s.fetch] as const] : []),
+        [INCOMING_CDN_LOOP, (origin: number) => String(this.#inflight.get(origin)?.req.headers['cdn-loop'] ?? '')] as const,
+      ],
     });
     try {
       if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson);

@@ -17,6 +17,7 @@ import { TrafficTracker } from '../drain/tracker.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
 import { protectEndpoint, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
+import { countLoopHops } from '../host-calls/cdn-loop.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -244,7 +245,8 @@ export class Server {
       fetch: {
         maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
-        allow: config.fetch.allow,
+        allow: [...config.fetch.allow, ...app.fetch.allow],
+        loopName: config.server.loopName,
       },
     };
   }
@@ -370,6 +372,12 @@ export class Server {
     }
     if (this.#draining) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
+      return;
+    }
+    const loop = this.#config?.server;
+    if (loop !== undefined && countLoopHops(req.headers['cdn-loop'], loop.loopName) > loop.maxLoopHops) {
+      sendError(res, 'NANO_ERR_LOOP_DETECTED', `this request passed through "${loop.loopName}" more than ${loop.maxLoopHops} times (CDN-Loop header; server.maxLoopHops)`, false);
+      req.resume();
       return;
     }
     const app = this.#vhosts.lookup(req.headers.host);
