@@ -13,6 +13,11 @@ import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { encryptSecret, parseKey, SECRET_KEY_VAR } from '../env/secret-crypto.js';
 import { NanoError } from '../errors/registry.js';
+import { takeCredential } from '../env/host-credentials.js';
+
+// NANO's credentials leave process.env before anything else runs (see host-credentials.ts).
+takeCredential(SECRET_KEY_VAR);
+takeCredential('NANO_ADMIN_TOKEN');
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -99,7 +104,7 @@ secret
   .argument('[value]', 'the secret value; read from stdin when omitted')
   .action((value: string | undefined) => {
     try {
-      const key = parseKey(process.env[SECRET_KEY_VAR], 'nano secret encrypt');
+      const key = parseKey(takeCredential(SECRET_KEY_VAR), 'nano secret encrypt');
       const plain = value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       process.stdout.write(`${encryptSecret(plain, key)}\n`);
     } catch (err) {

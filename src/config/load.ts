@@ -72,6 +72,10 @@ export function validateConfig(raw: unknown, file: string): Config {
   if (!result.success) throw new ConfigError('NANO_ERR_CONFIG_INVALID', problemsFromIssues(file, result.error.issues));
   const cfg = result.data;
   const base = dirname(resolve(file));
+  // The admin API's roots, like app paths, are relative to the config file.
+  // (new objects: a default zod hands out may be shared, and is frozen below)
+  const { secretSources } = cfg.admin;
+  cfg.admin = { ...cfg.admin, appRoots: cfg.admin.appRoots.map((r) => resolve(base, r)), secretSources: { ...secretSources, files: secretSources.files.map((r) => resolve(base, r)) } };
   for (const app of cfg.apps) {
     if (!isAbsolute(app.path)) app.path = resolve(base, app.path);
     // Secret files, like app paths, are relative to the config file (not to nano's cwd).

@@ -67,10 +67,19 @@ export const configSchema = z
         host: z.string().default('127.0.0.1').describe('Address the admin listener binds to. Keep it on loopback or a private network.'),
         port: z.number().int().min(0).max(65535).default(8788).describe('Admin listener port (admin API and /metrics); 0 picks a free one.'),
         token: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token for the admin API (at least 16 characters). Prefer tokenFromEnv, so the config holds no credential.'),
-        tokenFromEnv: z.string().regex(ENV_NAME, 'an environment variable name').default('NANO_ADMIN_TOKEN').describe('Environment variable holding the admin token, used when `token` is not set. With no token from either, the admin API is off.'),
+        tokenFromEnv: z.string().regex(ENV_NAME, 'an environment variable name').default('NANO_ADMIN_TOKEN').describe('Environment variable holding the admin token, used when `token` is not set (read once at start, then removed from the environment). With no token from either, the admin API is off.'),
+        appRoots: z.array(z.string().min(1)).default(['.']).describe('Directories (relative to the config file) that an app added or replaced through the admin API must lie in: its `path`, after resolving links, is inside one of them or the change is refused (403). Default: the config file\'s directory.'),
+        secretSources: z
+          .object({
+            env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in "*" like "APP_*"')).default([]).describe('Environment variables an admin-API app may name in `fromEnv`: exact names or prefixes ending in "*". NANO\'s own credentials are never allowed.'),
+            files: z.array(z.string().min(1)).default([]).describe('Directories (relative to the config file) an admin-API app\'s `fromFile` must lie in, after resolving links.'),
+          })
+          .strict()
+          .default({ env: [], files: [] })
+          .describe('Where secrets of apps added or replaced through the admin API may come from. Default: nowhere (`fromEnv` and `fromFile` are refused; `encrypted` values work). Apps in the config file are not restricted.'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8788, tokenFromEnv: 'NANO_ADMIN_TOKEN' })
+      .default({ host: '127.0.0.1', port: 8788, tokenFromEnv: 'NANO_ADMIN_TOKEN', appRoots: ['.'], secretSources: { env: [], files: [] } })
       .describe('The admin API and /metrics, on their own listener. Admin settings apply at start; changing them needs a restart.'),
     watch: z
       .object({

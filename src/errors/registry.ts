@@ -29,6 +29,7 @@ export const ERRORS = {
   NANO_ERR_ADMIN_NOT_FOUND: { kind: 'user', status: 404, description: 'No such admin route, or no app of that name.' },
   NANO_ERR_ADMIN_METHOD: { kind: 'user', status: 405, description: 'The admin route exists but not for this HTTP method; the Allow header lists the methods.' },
   NANO_ERR_ADMIN_BAD_REQUEST: { kind: 'user', status: 400, description: 'The admin request body is not a JSON object, is over 1 MiB, or names a different app than the URL.' },
+  NANO_ERR_ADMIN_FORBIDDEN: { kind: 'user', status: 403, description: 'An app sent to the admin API names a path outside admin.appRoots, a secret file outside admin.secretSources.files, or an environment variable not in admin.secretSources.env (NANO\'s own credentials never are). Widen the config\'s lists or use an encrypted secret.' },
   NANO_ERR_ADMIN_CONFLICT: { kind: 'user', status: 409, description: 'POST /admin/apps names an app that already exists; use PUT /admin/apps/:name to replace it.' },
   NANO_ERR_ISOLATE_RESTARTED: { kind: 'internal', status: 503, description: 'The app\'s isolate was restarted while this request was in flight (another request hit a limit).' },
   NANO_ERR_INTERNAL: { kind: 'internal', status: 500, description: 'NANO failed; the log has the details.' },
