@@ -7,7 +7,7 @@ import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy } from './execution-policy.js';
-import { sendError, withoutHeader } from './http-reply.js';
+import { sendError, frameResponseHeaders } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
@@ -383,14 +383,9 @@ export class AppInstance {
     if (f === undefined || f.responded) return;
     f.responded = true;
     const res = f.res;
-    let headers = joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP);
-    let chunk: Buffer | string | null = null;
-    if (body !== null) {
-      // A body known in full gets its true length, whatever the app claimed.
-      chunk = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      headers = withoutHeader(headers, 'content-length');
-      headers.push('content-length', String(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength));
-    }
+    const chunk = body === null ? null : typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const length = chunk === null ? (bodyStream === 0 ? null : 'stream') : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    const headers = frameResponseHeaders(joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP), status, f.req.method === 'HEAD', length);
     try {
       res.writeHead(status, statusText === '' ? undefined : statusText, headers);
     } catch (err) {
