@@ -18,6 +18,7 @@ export const limitsSchema = z
     maxBodyBytes: z.number().int().min(0).describe('Largest request body accepted, in bytes; larger gets 413.').optional(),
     subrequests: z.number().int().min(1).max(10_000).describe('Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default 32.').optional(),
     subrequestTimeoutMs: z.number().int().min(1).max(3_600_000).describe('Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.').optional(),
+    maxInflight: z.number().int().min(1).max(1_000_000).describe('Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.').optional(),
   })
   .strict();
 
@@ -58,9 +59,14 @@ export const configSchema = z
         drainTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a drain (SIGTERM/SIGINT, a replaced app version, a removed app) waits for in-flight requests and waitUntil work before cutting them. On shutdown, cutting makes nano exit 1.'),
         loopName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a token like "nano" or "edge-1.example.com"').default('nano').describe('The name this server adds to the CDN-Loop header (RFC 8586) of every subrequest its apps make. Servers that pass requests to each other may share it: hops through any of them count together.'),
         maxLoopHops: z.number().int().min(1).max(1000).default(16).describe('A request whose CDN-Loop header already lists `loopName` more than this many times gets 508 Loop Detected (an app fetching its own hostname, directly or through other servers).'),
+        headersTimeoutMs: z.number().int().min(1000).max(600_000).default(60_000).describe('Time a client has to send a request\'s headers, in ms; past it the connection is closed (408).'),
+        requestTimeoutMs: z.number().int().min(0).max(86_400_000).default(300_000).describe('Time a client has to send a whole request, body included, in ms (0: no limit); past it the connection is closed (408).'),
+        bodyIdleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000).describe('After NANO has answered a request, how long the rest of its body may keep the connection with no bytes arriving, in ms (a client trickling a body after a 413 or a time limit); then the connection is closed.'),
+        maxConnections: z.number().int().min(0).default(10_000).describe('Open client connections at most (0: no limit); connections past it are closed at once.'),
+        trustedProxies: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address or CIDR like "10.0.0.0/8"')).default([]).describe('Addresses (IPs or CIDRs) of reverse proxies in front of NANO. Only from these are Forwarded, X-Forwarded-For and X-Forwarded-Proto believed: `request.url` then has the client\'s scheme and CF-Connecting-IP the client\'s address. Default: none (the peer is the client).'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: 'nano', maxLoopHops: 16 })
+      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: 'nano', maxLoopHops: 16, headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, bodyIdleTimeoutMs: 30_000, maxConnections: 10_000, trustedProxies: [] })
       .describe('The traffic listener. /healthz and /readyz are answered here, before routing to apps.'),
     admin: z
       .object({
@@ -96,10 +102,11 @@ export const configSchema = z
         wallMs: z.number().int().min(1).max(3_600_000).default(30_000).describe('Default of limits.wallMs for apps that do not set it.'),
         maxBodyBytes: z.number().int().min(0).default(100 * 1024 * 1024).describe('Default of limits.maxBodyBytes for apps that do not set it.'),
         idleEvictMs: z.number().int().min(0).default(300_000).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
+        maxInflight: z.number().int().min(1).max(1_000_000).default(1000).describe('Default of limits.maxInflight for apps that do not set it.'),
         execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread and moves an app to the pool when its requests use more CPU.'),
       })
       .strict()
-      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, execution: 'auto' })
+      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, maxInflight: 1000, execution: 'auto' })
       .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
     fetch: z
       .object({ allow: allowList.describe('Destinations every app may fetch() although NANO refuses them by default. Refused by default: loopback (127.0.0.0/8, ::1), private networks (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT (100.64.0.0/10), link-local (169.254.0.0/16, fe80::/10) and cloud metadata addresses and names, multicast, unspecified and reserved addresses, IPv6 forms that embed such an IPv4 address (::ffff:, 64:ff9b::, 2002::), and this server\'s own listeners (which only an entry naming their port opens). `nano check` says what each entry permits.') })

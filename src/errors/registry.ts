@@ -20,6 +20,8 @@ export const ERRORS = {
   NANO_ERR_MEMORY_LIMIT: { kind: 'user', status: 503, description: 'The app\'s isolate exceeded limits.memoryMb and was disposed; the app gets a fresh isolate.' },
   NANO_ERR_WALL_LIMIT: { kind: 'user', status: 503, description: 'The request took longer than the app\'s limits.wallMs.' },
   NANO_ERR_BODY_TOO_LARGE: { kind: 'user', status: 413, description: 'The request body is larger than the app\'s limits.maxBodyBytes.' },
+  NANO_ERR_BAD_REQUEST: { kind: 'user', status: 400, description: 'The request\'s Host header or target is malformed (a Host must be a name, IPv4 or [IPv6] address with an optional port; a target is a path or an absolute http(s) URL).' },
+  NANO_ERR_APP_OVERLOADED: { kind: 'user', status: 503, description: 'The app already has limits.maxInflight (defaults.maxInflight) requests in flight; retry later or raise the limit.' },
   NANO_ERR_NO_APP: { kind: 'user', status: 404, description: 'No app is configured for the request\'s Host header and there is no default app.' },
   NANO_ERR_LOOP_DETECTED: { kind: 'user', status: 508, description: 'The request\'s CDN-Loop header lists this server (server.loopName) more than server.maxLoopHops times: an app fetches its own hostname, directly or through other servers. Break the loop in the app.' },
   NANO_ERR_APP_DRAINING: { kind: 'user', status: 503, description: 'The app is being removed or replaced, or the server is shutting down; retry.' },

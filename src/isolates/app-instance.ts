@@ -7,7 +7,7 @@ import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy } from './execution-policy.js';
-import { sendError, frameResponseHeaders } from './http-reply.js';
+import { sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
@@ -280,7 +280,7 @@ export class AppInstance {
       }
     });
     const host = req.headers.host ?? 'localhost';
-    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `http://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
+    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `${requestScheme(req)}://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
   }
 
   /**

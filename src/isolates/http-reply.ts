@@ -1,8 +1,18 @@
 // Small HTTP reply helpers shared by the server and app instances: NANO's own error responses
 // (a registry code and a short message as JSON, never a stack) and the
 // framing of an app's response (which headers of the app's the server sends).
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, errorBody, type ErrorCode } from '../errors/registry.js';
+
+/** The scheme each request arrived with, as the server decided it (see server/edge.ts). */
+const schemes = new WeakMap<IncomingMessage, 'http' | 'https'>();
+export function setRequestScheme(req: IncomingMessage, scheme: 'http' | 'https'): void {
+  schemes.set(req, scheme);
+}
+/** The scheme of `request.url` for this request: "http" unless the server said otherwise. */
+export function requestScheme(req: IncomingMessage): 'http' | 'https' {
+  return schemes.get(req) ?? 'http';
+}
 
 export function sendError(res: ServerResponse, code: ErrorCode, message: string, close: boolean): void {
   if (res.headersSent) {
