@@ -102,11 +102,13 @@ secret
   .command('encrypt')
   .description(`encrypt a value (argument or stdin) with ${SECRET_KEY_VAR}; paste the output as {"encrypted": "…"}`)
   .argument('[value]', 'the secret value; read from stdin when omitted')
-  .action((value: string | undefined) => {
+  .requiredOption('--app <name>', 'the app the value is for (it decrypts for this app only)')
+  .requiredOption('--name <binding>', 'the secret\'s binding name (it decrypts for this binding only)')
+  .action((value: string | undefined, opts: { app: string; name: string }) => {
     try {
       const key = parseKey(takeCredential(SECRET_KEY_VAR), 'nano secret encrypt');
       const plain = value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-      process.stdout.write(`${encryptSecret(plain, key)}\n`);
+      process.stdout.write(`${encryptSecret(plain, key, { app: opts.app, name: opts.name })}\n`);
     } catch (err) {
       fail(err);
     }

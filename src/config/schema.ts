@@ -25,7 +25,7 @@ export const limitsSchema = z
 export const secretSchema = z.union([
   z.object({ fromEnv: z.string().regex(ENV_NAME, 'an environment variable name') }).strict(),
   z.object({ fromFile: z.string().min(1) }).strict(),
-  z.object({ encrypted: z.string().regex(/^nano:v1:/, 'a value made by `nano secret encrypt`') }).strict(),
+  z.object({ encrypted: z.string().regex(/^nano:v[12]:/, 'a value made by `nano secret encrypt`') }).strict(),
 ]);
 
 export const appSchema = z

@@ -30,7 +30,7 @@ export async function resolveEnv(app: AppConfig, hostEnv: NodeJS.ProcessEnv = ho
       }
     } else {
       try {
-        env[name] = decryptSecret(spec.encrypted, hostEnv, where);
+        env[name] = decryptSecret(spec.encrypted, hostEnv, where, { app: app.name, name });
       } catch (err) {
         problems.push(err instanceof Error ? err.message : String(err));
       }

@@ -53,7 +53,6 @@ export interface AppSettings {
 
 
 
-let nextRequestId = 1;
 
 
 export class AppInstance {
@@ -89,6 +88,8 @@ export class AppInstance {
   #idleWaiters: (() => void)[] = [];
   lastError: string | null = null;
   restarts = 0;
+  /** Request ids count per app version: a process-wide counter would tell tenants of each other's traffic. */
+  #nextRequestId = 1;
 
   constructor(settings: AppSettings, code: AppCode, log: Logger, hooks: Hooks) {
     this.settings = settings;
@@ -236,7 +237,7 @@ export class AppInstance {
       req.resume();
       return;
     }
-    const id = nextRequestId++;
+    const id = this.#nextRequestId++;
     // Hot path: a live isolate takes the request in this tick, without a promise hop.
     const live = this.#isolate;
     if (live !== null && !live.disposed && this.#creating === null) {
