@@ -83,6 +83,7 @@ t.test('a body known in full gets its true length', async (t) => {
   t.equal(value(r.head, 'content-length'), '12');
   t.notOk(names(r.head).includes('transfer-encoding'));
   t.equal(r.rest, 'twelve bytes');
+  t.notOk(names(r.head).some((n) => ['x-private', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection'].includes(n)), 'hop-by-hop headers dropped here too');
 });
 
 t.test('no body: Content-Length 0 on GET, the app\'s figure on HEAD', async (t) => {
