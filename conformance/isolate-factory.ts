@@ -1,5 +1,12 @@
 // The one place the runner gets an isolate from: RuntimeIsolate, the same builder NANO uses for apps.
 import { RuntimeIsolate } from '../src/isolates/runtime-isolate.js';
+import { FETCH_POLICY, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type FetchPolicy } from '../src/host-calls/fetch.js';
+
+/**
+ * The fetch policy of test isolates: the runner's static server listens on loopback, which apps
+ * may reach only when their config allows it, so the runner allows it as such a config would.
+ */
+const TEST_FETCH_POLICY: FetchPolicy = { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: ['127.0.0.1', 'localhost'], loopName: 'nano' };
 
 /** The part of RuntimeIsolate the runner relies on. */
 export interface TestIsolate {
@@ -19,7 +26,7 @@ export const ISOLATE_KIND: string = 'RuntimeIsolate (src/isolates/runtime-isolat
 
 /**
  * Creates a fresh isolate for one test file with the NANO web runtime installed exactly as apps
- * get it. Nothing is added for tests: the runner's own scripts (prelude, reporter) only adapt
+ * get it, with a fetch policy that allows the runner's static server. Nothing else is added for tests: the runner's own scripts (prelude, reporter) only adapt
  * testharness.js to a worker-like scope.
  */
 export async function createTestIsolate(opts: TestIsolateOptions): Promise<TestIsolate> {
@@ -27,5 +34,6 @@ export async function createTestIsolate(opts: TestIsolateOptions): Promise<TestI
     name: opts.name,
     ...(opts.memoryLimitMb === undefined ? {} : { memoryLimitMb: opts.memoryLimitMb }),
     ...(opts.onLog === undefined ? {} : { onLog: opts.onLog }),
+    opState: [[FETCH_POLICY, TEST_FETCH_POLICY]],
   });
 }

@@ -10,9 +10,15 @@ import { run, type Running } from '../server/run.js';
 import { installLastResort } from '../server/last-resort.js';
 import { ConfigSource } from '../reload/source.js';
 import { loadConfigFile, ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { encryptSecret, parseKey, SECRET_KEY_VAR } from '../env/secret-crypto.js';
 import { NanoError } from '../errors/registry.js';
+import { takeCredential } from '../env/host-credentials.js';
+
+// NANO's credentials leave process.env before anything else runs (see host-credentials.ts).
+takeCredential(SECRET_KEY_VAR);
+takeCredential('NANO_ADMIN_TOKEN');
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -80,7 +86,8 @@ program
       const cfg = await loadConfigFile(opts.config);
       const { readAppCode } = await import('../isolates/app-code.js');
       for (const app of cfg.apps) await readAppCode(app.path, app.entry);
-      process.stdout.write(`${opts.config}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n`);
+      const allows = await explainAllowLists(cfg, opts.config);
+      process.stdout.write(`${opts.config}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n${allows}`);
     } catch (err) {
       fail(err);
     }
@@ -97,15 +104,37 @@ secret
   .command('encrypt')
   .description(`encrypt a value (argument or stdin) with ${SECRET_KEY_VAR}; paste the output as {"encrypted": "…"}`)
   .argument('[value]', 'the secret value; read from stdin when omitted')
-  .action((value: string | undefined) => {
+  .requiredOption('--app <name>', 'the app the value is for (it decrypts for this app only)')
+  .requiredOption('--name <binding>', 'the secret\'s binding name (it decrypts for this binding only)')
+  .action((value: string | undefined, opts: { app: string; name: string }) => {
     try {
-      const key = parseKey(process.env[SECRET_KEY_VAR], 'nano secret encrypt');
+      const key = parseKey(takeCredential(SECRET_KEY_VAR), 'nano secret encrypt');
       const plain = value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-      process.stdout.write(`${encryptSecret(plain, key)}\n`);
+      process.stdout.write(`${encryptSecret(plain, key, { app: opts.app, name: opts.name })}\n`);
     } catch (err) {
       fail(err);
     }
   });
+
+/**
+ * What each `fetch.allow` entry (config-wide and per app) lets apps reach, one line each; throws a
+ * config error naming every entry the network policy cannot parse.
+ */
+async function explainAllowLists(cfg: Config, file: string): Promise<string> {
+  const { describeAllowEntry } = await import('../host-calls/fetch.js');
+  const lists: [string, readonly string[]][] = [['fetch.allow', cfg.fetch.allow], ...cfg.apps.map((a, i) => [`apps[${i}].fetch.allow`, a.fetch.allow] as [string, readonly string[]])];
+  const lines: string[] = [];
+  const problems: string[] = [];
+  for (const [path, list] of lists) {
+    list.forEach((entry, j) => {
+      const what = describeAllowEntry(entry);
+      if (what === null) problems.push(`${file}: ${path}[${j}]: "${entry}" is not a host, host:port, IP, [IPv6]:port or CIDR; fix or remove it`);
+      else lines.push(`  ${path}[${j}] "${entry}": permits ${what}\n`);
+    });
+  }
+  if (problems.length > 0) throw new NanoError('NANO_ERR_CONFIG_INVALID', problems.join('\n'));
+  return lines.length === 0 ? '' : `fetch allow-list (everything else private, loopback, link-local or metadata is refused):\n${lines.join('')}`;
+}
 
 interface ServeOptions {
   app?: string;

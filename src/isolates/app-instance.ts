@@ -9,12 +9,12 @@ import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js'
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy } from './execution-policy.js';
 import { BACKGROUND_WINDOW_MS, LimitEnforcer, MAIN_THREAD_SLICE_MS, WAIT_UNTIL_MS } from './limit-enforcer.js';
-import { cutAfterFlush, sendError, withoutHeader } from './http-reply.js';
+import { cutAfterFlush, sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
-import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
+import { FETCH_POLICY, INCOMING_CDN_LOOP, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
 /**
@@ -55,7 +55,6 @@ export interface AppSettings {
 
 
 
-let nextRequestId = 1;
 
 
 export class AppInstance {
@@ -96,6 +95,8 @@ export class AppInstance {
   #idleWaiters: (() => void)[] = [];
   lastError: string | null = null;
   restarts = 0;
+  /** Request ids count per app version: a process-wide counter would tell tenants of each other's traffic. */
+  #nextRequestId = 1;
 
   constructor(settings: AppSettings, code: AppCode, log: Logger, hooks: Hooks) {
     this.settings = settings;
@@ -219,7 +220,10 @@ export class AppInstance {
       onEntry: (origin, ms, hostStarted) => this.#charge(origin, ms, hostStarted),
       entryTimeout: (origin) => this.#entryTimeout(origin),
       onRefused: (what) => this.#log.warn({ limit: 'timers' }, what),
-      ...(s.fetch !== undefined ? { opState: [[FETCH_POLICY, s.fetch] as const] } : {}),
+      opState: [
+        ...(s.fetch !== undefined ? [[FETCH_POLICY, s.fetch] as const] : []),
+        [INCOMING_CDN_LOOP, (origin: number) => String(this.#inflight.get(origin)?.req.headers['cdn-loop'] ?? '')] as const,
+      ],
     });
     const onMain = this.#execution === 'main-thread';
     const timeoutMs = this.#sliced ? Math.min(s.cpuMs, MAIN_THREAD_SLICE_MS) : s.cpuMs;
@@ -279,7 +283,7 @@ export class AppInstance {
       req.resume();
       return;
     }
-    const id = nextRequestId++;
+    const id = this.#nextRequestId++;
     // Hot path: a live isolate takes the request in this tick, without a promise hop.
     const live = this.#isolate;
     if (live !== null && !live.disposed && this.#creating === null) {
@@ -320,7 +324,7 @@ export class AppInstance {
     this.#wallSweep ??= setInterval(() => this.#sweepWall(), Math.min(1000, Math.max(5, Math.floor(this.settings.wallMs / 20)))).unref();
     res.on('close', () => this.#clientGone(f));
     const host = req.headers.host ?? 'localhost';
-    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `http://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
+    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `${requestScheme(req)}://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
   }
 
   /**
@@ -518,7 +522,7 @@ export class AppInstance {
       (isolate) => {
         this.#starting--;
         if (f.res.destroyed) return this.#checkIdle();
-        this.#dispatch(nextRequestId++, f.req, f.res, isolate, true);
+        this.#dispatch(this.#nextRequestId++, f.req, f.res, isolate, true);
       },
       () => {
         this.#starting--;
@@ -534,14 +538,9 @@ export class AppInstance {
     f.responded = true;
     this.#limits.succeeded();
     const res = f.res;
-    let headers = joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP);
-    let chunk: Buffer | string | null = null;
-    if (body !== null) {
-      // A body known in full gets its true length, whatever the app claimed.
-      chunk = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      headers = withoutHeader(headers, 'content-length');
-      headers.push('content-length', String(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength));
-    }
+    const chunk = body === null ? null : typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const length = chunk === null ? (bodyStream === 0 ? null : 'stream') : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    const headers = frameResponseHeaders(joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP), status, f.req.method === 'HEAD', length);
     f.head = { status, statusText, headers };
     if (bodyStream <= 0 && !this.#sendHead(f)) return;
     this.#hooks.responseStart(this.settings.name, status);

@@ -379,7 +379,7 @@ export class RuntimeIsolate {
   /** Subrequest `id`'s response body for the host to pipe itself, if none of it reached the guest. */
   takeDownload(id: number): PipedDownload | null {
     if (this.disposed) return null;
-    return takeDownload({ appName: this.name, isolateState: this.#opState }, id);
+    return takeDownload({ appName: this.name, isolateState: this.#opState, origin: 0 }, id);
   }
 
   /** Entry.bodyTakeInto: primitives both ways (src/protocol/bridge.ts, WindowTake). */
@@ -627,7 +627,7 @@ export class RuntimeIsolate {
     let result: [boolean, unknown];
     try {
       if (op === undefined) throw new OpError('TypeError', `${name} is not supported`);
-      result = [true, await op(Array.isArray(args) ? args : [], { appName: this.name, isolateState: this.#opState })];
+      result = [true, await op(Array.isArray(args) ? args : [], { appName: this.name, isolateState: this.#opState, origin })];
     } catch (err) {
       result = err instanceof OpError ? [false, [err.name, err.message]] : [false, ['TypeError', 'internal error']];
       if (!(err instanceof OpError)) this.#opts.onLog?.('error', `host op ${name} failed: ${err instanceof Error ? err.stack : String(err)}`, origin);

@@ -2,6 +2,7 @@
 // compose the config (file + admin overlays + command-line overrides), hand it to
 // Server.reconfigure, and record the outcome. A failure changes nothing: the running version
 // keeps serving, one error line is logged, and the admin API shows it.
+import { adminScopeProblems } from './admin-scope.js';
 import type { Server, ReconfigureReport } from '../server/server.js';
 import { ReloadError, formatAppProblem } from '../server/server.js';
 import { Mutex } from '../server/mutex.js';
@@ -147,6 +148,7 @@ export class Reloader {
       if (mode === 'replace' && !exists) throw new AdminRequestError('NANO_ERR_ADMIN_NOT_FOUND', `no app "${name}"; POST /admin/apps adds one`);
       const next = new Map(this.#overlays);
       next.set(name, { op: 'put', app });
+      await this.#checkAdminScope(name, next);
       return this.#adminApply(`admin ${mode}`, start, next);
     });
   }
@@ -160,6 +162,25 @@ export class Reloader {
       next.set(name, { op: 'delete' });
       return this.#adminApply('admin remove', start, next);
     });
+  }
+
+  /**
+   * Refuses (403) an admin app that names host paths or variables outside the config's admin
+   * scope (admin-scope.ts), judged with its paths resolved as the composed config resolves them.
+   * A config that does not compose is left to #adminApply to report.
+   */
+  async #checkAdminScope(name: string, overlays: ReadonlyMap<string, Overlay>): Promise<void> {
+    const raw = this.#baseRaw ?? (await this.#source.readRaw());
+    let candidate: Config;
+    try {
+      candidate = this.#source.compose(raw, overlays);
+    } catch {
+      return;
+    }
+    const app = candidate.apps.find((a) => a.name === name);
+    if (app === undefined) return;
+    const problems = await adminScopeProblems(app, this.#server.config?.admin ?? candidate.admin);
+    if (problems.length > 0) throw new AdminRequestError('NANO_ERR_ADMIN_FORBIDDEN', `app "${name}" may not come from the admin API: ${problems.join('; ')}`, problems);
   }
 
   async #adminApply(trigger: string, start: number, next: Map<string, Overlay>): Promise<AppliedChange> {

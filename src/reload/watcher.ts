@@ -1,7 +1,7 @@
 // Watches the config file and every app's directory (chokidar) and asks for one reload once a
 // burst of changes has been quiet for `debounceMs`. What it watches follows the applied config:
 // after each reload the caller syncs the paths. node_modules and dot-files are ignored, as the
-// app loader ignores them.
+// app loader ignores them; symbolic links are not followed.
 import { watch, type FSWatcher } from 'chokidar';
 import { basename, sep } from 'node:path';
 import type { Logger } from '../observability/logger.js';
@@ -31,6 +31,8 @@ export class Watcher {
     this.#explicit = new Set(paths);
     const fs = watch([...paths], {
       ignoreInitial: true,
+      // An app directory is the tenant's: a link in it is not followed (the loader refuses it).
+      followSymlinks: false,
       ignored: (p: string) => !this.#explicit.has(p) && (basename(p).startsWith('.') || p.split(sep).includes('node_modules')),
     });
     this.#fs = fs;

@@ -118,7 +118,7 @@ function start(request: Request): Promise<Response> {
     bytes = takeSourceBytes(s.body);
     if (bytes === null) streamBody = s.body;
   }
-  const wire = { method: s.method, url: s.url, headers: headersToFlat(s.headers), redirect: s.redirect, integrity: s.integrity, body: bytes, stream: streamBody !== null };
+  const wire = { method: s.method, url: s.url, headers: headersToFlat(s.headers), redirect: s.redirect, integrity: s.integrity, body: bytes, stream: streamBody !== null, length: streamBody !== null ? streamBody.length : null };
   const stop = { aborted: false };
   return new Promise<Response>((resolve, reject) => {
     let settled = false;

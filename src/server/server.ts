@@ -6,7 +6,8 @@ import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Config, AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
-import { sendError } from '../isolates/http-reply.js';
+import { sendError, setRequestScheme } from '../isolates/http-reply.js';
+import { readEdge, trustList, CLIENT_IP_HEADER } from './edge.js';
 import { noteIsolatesCompacted } from '../isolates/memory-release.js';
 import { readAppCode } from '../isolates/app-code.js';
 import { resolveEnv } from '../env/resolve.js';
@@ -17,6 +18,7 @@ import { TrafficTracker } from '../drain/tracker.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
 import { protectEndpoint, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
+import { countLoopHops } from '../host-calls/cdn-loop.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -105,6 +107,8 @@ export class Server {
   #compacting: Promise<void> | null = null;
   /** A compaction pass was asked for while one ran: run another when it ends. */
   #compactAgain = false;
+  /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start). */
+  #trust = trustList([]);
 
   constructor(opts: ServerOptions) {
     this.#log = opts.logger;
@@ -124,9 +128,15 @@ export class Server {
   /** Applies the config and starts listening. Resolves with the bound address. */
   async start(config: Config): Promise<AddressInfo> {
     await this.reconfigure(config);
-    const http = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => this.#onRequest(req, res));
-    http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    this.#trust = trustList(config.server.trustedProxies);
+    const edge = config.server;
+    const http = createServer({ keepAliveTimeout: 5000, headersTimeout: edge.headersTimeoutMs, requestTimeout: edge.requestTimeoutMs }, (req, res) => this.#onRequest(req, res));
+    if (edge.maxConnections > 0) http.maxConnections = edge.maxConnections;
+    http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return;
+      // Oversized headers are 431 (RFC 6585); a request that took too long, 408; the rest 400.
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.#http = http;
     await new Promise<void>((resolve, reject) => {
@@ -244,7 +254,8 @@ export class Server {
       fetch: {
         maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
-        allow: config.fetch.allow,
+        allow: [...config.fetch.allow, ...app.fetch.allow],
+        loopName: config.server.loopName,
       },
     };
   }
@@ -372,6 +383,24 @@ export class Server {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;
     }
+    const edge = readEdge(req, this.#trust);
+    if (edge === null) {
+      sendError(res, 'NANO_ERR_BAD_REQUEST', 'malformed Host header or request target', true);
+      req.resume();
+      return;
+    }
+    // Routing and the app's request.url use the same host, scheme and path.
+    req.headers.host = edge.host;
+    req.url = edge.path;
+    setRequestScheme(req, edge.scheme);
+    setClientIp(req, edge.clientIp);
+    this.#watchBodyAfterResponse(req, res);
+    const loop = this.#config?.server;
+    if (loop !== undefined && countLoopHops(req.headers['cdn-loop'], loop.loopName) > loop.maxLoopHops) {
+      sendError(res, 'NANO_ERR_LOOP_DETECTED', `this request passed through "${loop.loopName}" more than ${loop.maxLoopHops} times (CDN-Loop header; server.maxLoopHops)`, false);
+      req.resume();
+      return;
+    }
     const app = this.#vhosts.lookup(req.headers.host);
     if (app === undefined) {
       sendError(res, 'NANO_ERR_NO_APP', 'no app serves this host', false);
@@ -379,12 +408,37 @@ export class Server {
       return;
     }
     const name = app.settings.name;
+    const cap = this.#appConfigs.get(name)?.limits.maxInflight ?? this.#config?.defaults.maxInflight ?? Infinity;
+    if (this.#tracker.inflight(name) >= cap) {
+      sendError(res, 'NANO_ERR_APP_OVERLOADED', `the app has ${cap} requests in flight (limits.maxInflight); retry later`, false);
+      req.resume();
+      return;
+    }
     this.#hooks.requestReceived(name);
     this.#tracker.track(name, req, res, (status, ms) => {
       this.#hooks.requestDone(name, status, ms);
       if (app.awaitsCompaction) this.#armCompaction();
     });
     app.handle(req, res);
+  }
+
+  /**
+   * Once the response is sent, the rest of an unread request body may keep arriving only while
+   * bytes keep coming: after server.bodyIdleTimeoutMs without any, the connection is closed (a
+   * client trickling a body after a 413 or a time limit would otherwise hold it forever).
+   */
+  #watchBodyAfterResponse(req: IncomingMessage, res: ServerResponse): void {
+    const idleMs = this.#config?.server.bodyIdleTimeoutMs ?? 30_000;
+    res.once('finish', () => {
+      if (req.complete || req.destroyed) return;
+      const timer = setTimeout(() => req.socket.destroy(), idleMs).unref();
+      const stop = (): void => clearTimeout(timer);
+      req.on('data', () => void timer.refresh());
+      req.once('end', stop);
+      req.once('close', stop);
+      // Nobody reads the rest: it is discarded as it comes.
+      req.resume();
+    });
   }
 
   /** The app named `name` as the admin API shows it, or undefined. */
@@ -453,6 +507,14 @@ export class Server {
     for (const lift of this.#unprotect.splice(0)) lift();
     return { cut: outcome.cut, ms: performance.now() - start, ended: outcome.ended, apps: outcome.apps };
   }
+}
+
+/** Gives the app the client's address in CF-Connecting-IP, replacing any the client sent. */
+function setClientIp(req: IncomingMessage, ip: string): void {
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2) if ((raw[i] as string).toLowerCase() === CLIENT_IP_HEADER) raw.splice(i, 2);
+  raw.push(CLIENT_IP_HEADER, ip);
+  req.headers[CLIENT_IP_HEADER] = ip;
 }
 
 const netClose = NetServer.prototype.close as (this: HttpServer, cb: () => void) => HttpServer;

@@ -55,7 +55,7 @@ t.test('100,000 intervals of 0 ms: refused past the cap with an error, the neigh
   t.match(body.refused, /^RangeError: Too many live timers/, 'setInterval throws past the cap');
   t.same(failures, []);
   t.ok(latencies.length > 20, `the neighbour answered ${latencies.length} requests during the storm`);
-  t.ok(Math.max(...latencies) < 700, `slowest neighbour answer ${Math.round(Math.max(...latencies))} ms`);
+  t.ok(Math.max(...latencies) < 1500, `slowest neighbour answer ${Math.round(Math.max(...latencies))} ms`);
   t.ok(await neighbourAlive(s));
 });
 
