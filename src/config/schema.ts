@@ -6,6 +6,15 @@ const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-
 const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Console output limits every app gets unless its `limits` say otherwise. */
+export const LOG_DEFAULTS = { logLinesPerSec: 500, logBytesPerSec: 1024 * 1024, logLineBytes: 16 * 1024 } as const;
+const LOG_LINES = z.number().int().min(1).max(1_000_000);
+const LOG_BYTES = z.number().int().min(1024).max(1024 * 1024 * 1024);
+const LOG_LINE = z.number().int().min(256).max(64 * 1024);
+const LOG_LINES_DOC = 'Console lines per second the app may log (token bucket: also the burst); past it lines are dropped, counted in nano_log_lines_dropped_total and reported in one log line per second.';
+const LOG_BYTES_DOC = 'Console bytes (UTF-8) per second the app may log (token bucket: also the burst); past it lines are dropped like past logLinesPerSec.';
+const LOG_LINE_DOC = 'Longest console line kept whole, in UTF-8 bytes; a longer line is cut and ends with a "[line truncated …]" marker.';
+
 export const limitsSchema = z
   .object({
     memoryMb: z.number().int().min(8).max(4096).describe('V8 heap limit of the app\'s isolate in MiB. Past it the isolate is disposed and requests get 503.').optional(),
@@ -14,6 +23,9 @@ export const limitsSchema = z
     maxBodyBytes: z.number().int().min(0).describe('Largest request body accepted, in bytes; larger gets 413.').optional(),
     subrequests: z.number().int().min(1).max(10_000).describe('Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default 32.').optional(),
     subrequestTimeoutMs: z.number().int().min(1).max(3_600_000).describe('Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.').optional(),
+    logLinesPerSec: LOG_LINES.describe(LOG_LINES_DOC).optional(),
+    logBytesPerSec: LOG_BYTES.describe(LOG_BYTES_DOC).optional(),
+    logLineBytes: LOG_LINE.describe(LOG_LINE_DOC).optional(),
   })
   .strict();
 
@@ -77,9 +89,12 @@ export const configSchema = z
         maxBodyBytes: z.number().int().min(0).default(100 * 1024 * 1024).describe('Default of limits.maxBodyBytes for apps that do not set it.'),
         idleEvictMs: z.number().int().min(0).default(300_000).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
         execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread and moves an app to the pool when its requests use more CPU.'),
+        logLinesPerSec: LOG_LINES.default(LOG_DEFAULTS.logLinesPerSec).describe(`Default of limits.logLinesPerSec. ${LOG_LINES_DOC}`),
+        logBytesPerSec: LOG_BYTES.default(LOG_DEFAULTS.logBytesPerSec).describe(`Default of limits.logBytesPerSec. ${LOG_BYTES_DOC}`),
+        logLineBytes: LOG_LINE.default(LOG_DEFAULTS.logLineBytes).describe(`Default of limits.logLineBytes. ${LOG_LINE_DOC}`),
       })
       .strict()
-      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, execution: 'auto' })
+      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, execution: 'auto', ...LOG_DEFAULTS })
       .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
     fetch: z
       .object({

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
+import { consoleLimiter, type LogLimiter, type LogLimits } from '../observability/log-limiter.js';
 import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
@@ -49,6 +50,8 @@ export interface AppSettings {
   readonly envJson: string;
   /** Subrequest limits and network allow-list for fetch() (defaults when absent). */
   readonly fetch?: FetchPolicy;
+  /** Console rate and line-size limits (the schema's defaults when absent). */
+  readonly log?: LogLimits;
 }
 
 
@@ -95,6 +98,7 @@ export class AppInstance {
     this.code = code;
     this.#log = log.child({ app: settings.name });
     this.#hooks = hooks;
+    this.#logLimiter = consoleLimiter(settings.name, settings.log, this.#log, hooks);
     this.#execution = settings.execution === 'pool' ? 'pool' : 'main-thread';
   }
 
@@ -176,6 +180,7 @@ export class AppInstance {
           this.#onRespond(Number(id), Number(status), String(statusText), String(headers), body as string | Uint8Array | null, Number(bodyStream)),
         respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
         passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
+        logLimits: () => this.#logLimiter.wire(),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
       onEntry: (origin, ms) => this.#charge(origin, ms),
@@ -209,9 +214,11 @@ export class AppInstance {
     return iso;
   }
 
+  readonly #logLimiter: LogLimiter;
   #appLog(level: string, text: string): void {
     const lvl = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
-    this.#log[lvl]({ src: 'console' }, text);
+    const line = this.#logLimiter.admit(level, text);
+    if (line !== null) this.#log[lvl]({ src: 'console' }, line);
   }
 
   /**

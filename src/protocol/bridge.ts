@@ -105,6 +105,15 @@ export interface WireChunks {
   readonly error: string | null;
 }
 
+/**
+ * Console limits the guest applies before sending a line (`call('logLimits')` → this tuple:
+ * lines per second, bytes per second, longest line in bytes). The host applies the same limits
+ * again; the guest's copy keeps a flooding app from queueing host work and memory per line.
+ */
+export type WireLogLimits = [linesPerSec: number, bytesPerSec: number, maxLineBytes: number];
+/** The log level of the guest's report of lines its console dropped (text: the count). */
+export const LOG_DROPPED = 'nano:dropped';
+
 /** Guest → host fire-and-forget signals: `send(name, …args)`. */
 export const Signal = {
   /** level, text */

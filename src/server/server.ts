@@ -246,6 +246,11 @@ export class Server {
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
         allow: config.fetch.allow,
       },
+      log: {
+        linesPerSec: app.limits.logLinesPerSec ?? d.logLinesPerSec,
+        bytesPerSec: app.limits.logBytesPerSec ?? d.logBytesPerSec,
+        maxLineBytes: app.limits.logLineBytes ?? d.logLineBytes,
+      },
     };
   }
 
@@ -475,5 +480,5 @@ function problemOf(app: string, err: unknown): AppProblem {
 }
 
 function sameSettings(a: AppSettings, b: AppSettings): boolean {
-  return a.memoryMb === b.memoryMb && a.cpuMs === b.cpuMs && a.wallMs === b.wallMs && a.maxBodyBytes === b.maxBodyBytes && a.idleEvictMs === b.idleEvictMs && a.execution === b.execution && a.envJson === b.envJson && JSON.stringify(a.fetch) === JSON.stringify(b.fetch);
+  return a.memoryMb === b.memoryMb && a.cpuMs === b.cpuMs && a.wallMs === b.wallMs && a.maxBodyBytes === b.maxBodyBytes && a.idleEvictMs === b.idleEvictMs && a.execution === b.execution && a.envJson === b.envJson && JSON.stringify(a.fetch) === JSON.stringify(b.fetch) && JSON.stringify(a.log) === JSON.stringify(b.log);
 }
