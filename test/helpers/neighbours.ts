@@ -4,13 +4,21 @@
 // in the log (naming the app) and in /metrics.
 import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { serve, fetchRaw, tempTree, type Reply, type Served } from './serve.js';
 import { adminClient, ADMIN_TOKEN } from './lifecycle.js';
 
+/** Doubles ?n; with ?digest=1 also answers the SHA-256 of the text of n (crypto on the host). */
 const NEIGHBOUR = `export default { async fetch(request) {
-  const n = Number(new URL(request.url).searchParams.get('n') ?? '0');
-  return new Response('healthy ' + (n * 2));
+  const q = new URL(request.url).searchParams;
+  const n = Number(q.get('n') ?? '0');
+  let extra = '';
+  if (q.get('digest') === '1') {
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(String(n))));
+    extra = ' ' + Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return new Response('healthy ' + (n * 2) + extra);
 } };
 `;
 
@@ -19,7 +27,7 @@ export interface Neighbours {
   /** One request to the attacker app. */
   attack(path?: string, opts?: { method?: string; body?: Buffer | string }): Promise<Reply>;
   /** One request to the neighbour; fails the test unless it answers 200 with the right body. */
-  neighbourOk(t: Test, label: string): Promise<void>;
+  neighbourOk(t: Test, label: string, opts?: { digest?: boolean }): Promise<void>;
   /** The server's resident memory in MiB (from /proc). */
   rssMb(): number;
   /** The value of one /metrics series, NaN when absent. */
@@ -48,10 +56,11 @@ export async function neighbours(t: Test, attacker: string, opts: { limits?: obj
   return {
     s,
     attack: (path = '/', o = {}) => fetchRaw(s.port, path, { host: 'attacker.test', ...o }),
-    async neighbourOk(t, label) {
+    async neighbourOk(t, label, o = {}) {
       const i = ++n;
-      const r = await fetchRaw(s.port, `/?n=${i}`, { host: 'neighbour.test' });
-      t.equal(`${r.status} ${r.text}`, `200 healthy ${i * 2}`, `the neighbour answers ${label}`);
+      const r = await fetchRaw(s.port, `/?n=${i}${o.digest === true ? '&digest=1' : ''}`, { host: 'neighbour.test' });
+      const digest = o.digest === true ? ` ${createHash('sha256').update(String(i)).digest('hex')}` : '';
+      t.equal(`${r.status} ${r.text}`, `200 healthy ${i * 2}${digest}`, `the neighbour answers ${label}`);
     },
     rssMb() {
       const status = readFileSync(`/proc/${s.child.pid}/status`, 'utf8');
