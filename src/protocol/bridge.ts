@@ -111,6 +111,12 @@ export interface WireChunks {
  * again; the guest's copy keeps a flooding app from queueing host work and memory per line.
  */
 export type WireLogLimits = [linesPerSec: number, bytesPerSec: number, maxLineBytes: number];
+/**
+ * Most bytes one `textDecode` host call takes (it runs on the main thread, shared by every app,
+ * even for apps on the isolate pool); the guest splits larger inputs.
+ */
+export const TEXT_DECODE_MAX = 256 * 1024;
+
 /** The log level of the guest's report of lines its console dropped (text: the count). */
 export const LOG_DROPPED = 'nano:dropped';
 
