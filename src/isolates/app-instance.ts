@@ -13,6 +13,7 @@ import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
 import { consoleLimiter, type LogLimiter, type LogLimits } from '../observability/log-limiter.js';
+import { guestLimits } from '../host-calls/guest-limits.js';
 import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
@@ -180,7 +181,7 @@ export class AppInstance {
           this.#onRespond(Number(id), Number(status), String(statusText), String(headers), body as string | Uint8Array | null, Number(bodyStream)),
         respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
         passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
-        logLimits: () => this.#logLimiter.wire(),
+        limits: () => guestLimits(this.#logLimiter.wire(), this.settings.memoryMb),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
       onEntry: (origin, ms) => this.#charge(origin, ms),

@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import type { Logger } from 'pino';
 import type { Hooks } from './hooks.js';
 import { LOG_DEFAULTS } from '../config/schema.js';
-import { LOG_DROPPED, type WireLogLimits } from '../protocol/bridge.js';
+import { LOG_DROPPED } from '../protocol/bridge.js';
 
 /** The resolved log limits of one app (defaults in src/config/schema.ts). */
 export interface LogLimits {
@@ -65,8 +65,8 @@ export class LogLimiter {
     this.#refilled = now();
   }
 
-  /** The limits as the guest console applies them first (`call('logLimits')`). */
-  wire(): WireLogLimits {
+  /** The limits as the guest console applies them first (in `call('limits')`). */
+  wire(): [linesPerSec: number, bytesPerSec: number, maxLineBytes: number] {
     const l = this.#limits;
     return [l.linesPerSec, l.bytesPerSec, l.maxLineBytes];
   }

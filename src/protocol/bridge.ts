@@ -106,11 +106,15 @@ export interface WireChunks {
 }
 
 /**
- * Console limits the guest applies before sending a line (`call('logLimits')` → this tuple:
- * lines per second, bytes per second, longest line in bytes). The host applies the same limits
- * again; the guest's copy keeps a flooding app from queueing host work and memory per line.
+ * The app's limits the guest applies itself (`call('limits')` → this tuple). Console: lines per
+ * second, bytes per second, longest line in bytes; the host applies them again, the guest's copy
+ * keeps a flooding app from queueing host work and memory per line. WebAssembly: the pages (64
+ * KiB) all of the app's wasm memories may hold together, its memoryMb (wasm memory is outside
+ * the isolate's heap limit; the host caps each single memory with V8's --wasm-max-mem-pages).
  */
-export type WireLogLimits = [linesPerSec: number, bytesPerSec: number, maxLineBytes: number];
+export type WireGuestLimits = [linesPerSec: number, bytesPerSec: number, maxLineBytes: number, wasmPages: number];
+/** WebAssembly pages per MiB. */
+export const WASM_PAGES_PER_MB = 16;
 /**
  * Most bytes one `textDecode` host call takes (it runs on the main thread, shared by every app,
  * even for apps on the isolate pool); the guest splits larger inputs.

@@ -1,8 +1,9 @@
 // console (https://console.spec.whatwg.org/): formats arguments inside the isolate (printf-style
 // %s %d %i %f %o %O %j %c %%) and sends one text line per call to the host, which tags it with the
 // app name in the log.
-import { hostCall, hostSend } from './host.js';
-import { LOG_DROPPED, Signal, type WireLogLimits } from '../protocol/bridge.js';
+import { hostSend } from './host.js';
+import { guestLimits } from './guest-limits.js';
+import { LOG_DROPPED, Signal } from '../protocol/bridge.js';
 import { now } from './clock.js';
 
 export function inspect(value: unknown, depth = 2, seen: Set<unknown> = new Set()): string {
@@ -107,7 +108,8 @@ let groupIndent = '';
  * reported to the host as a count (level LOG_DROPPED), at most every REPORT_MS while dropping.
  */
 const REPORT_MS = 100;
-let limits: WireLogLimits | null = null;
+type LogLimits = [linesPerSec: number, bytesPerSec: number, maxLineBytes: number];
+let limits: LogLimits | null = null;
 let lineTokens = 0;
 let byteTokens = 0;
 let refilled = 0;
@@ -115,15 +117,9 @@ let dropped = 0;
 let droppedBy = 'l';
 let reported = -Infinity;
 
-function loadLimits(): WireLogLimits {
-  let l: unknown = null;
-  try {
-    l = hostCall<unknown>('logLimits');
-  } catch {
-    // A host without the call (a bare RuntimeIsolate in tests): the host's limits, if any, apply.
-  }
-  const ok = Array.isArray(l) && l.length === 3 && l.every((v) => typeof v === 'number' && v > 0);
-  limits = ok ? (l as WireLogLimits) : [Infinity, Infinity, Infinity];
+function loadLimits(): LogLimits {
+  const l = guestLimits();
+  limits = [l[0], l[1], l[2]];
   lineTokens = limits[0];
   byteTokens = limits[1];
   refilled = now();

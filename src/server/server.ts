@@ -11,6 +11,7 @@ import { noteIsolatesCompacted } from '../isolates/memory-release.js';
 import { readAppCode } from '../isolates/app-code.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
+import { capWasmMemory } from '../host-calls/guest-limits.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
 import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
@@ -155,6 +156,7 @@ export class Server {
   reconfigure(config: Config): Promise<ReconfigureReport> {
     return this.#mutex.run(async () => {
       if (this.#draining) throw new NanoError('NANO_ERR_APP_DRAINING', 'the server is shutting down; the new config is not applied');
+      capWasmMemory(Math.max(...config.apps.map((a) => a.limits.memoryMb ?? config.defaults.memoryMb)));
       const running = this.#config !== null;
       const old = this.#apps;
       const next = new Map<string, AppInstance>();
