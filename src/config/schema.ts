@@ -9,6 +9,14 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const allowList = z
   .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-:]+)(:\d{1,5})?(\/\d{1,3})?$/, 'a host ("api.internal"), host:port ("127.0.0.1:8788"), IP, "[ipv6]:port" or CIDR ("10.0.0.0/8")'))
   .default([]);
+/** Console output limits every app gets unless its `limits` say otherwise. */
+export const LOG_DEFAULTS = { logLinesPerSec: 500, logBytesPerSec: 1024 * 1024, logLineBytes: 16 * 1024 } as const;
+const LOG_LINES = z.number().int().min(1).max(1_000_000);
+const LOG_BYTES = z.number().int().min(1024).max(1024 * 1024 * 1024);
+const LOG_LINE = z.number().int().min(256).max(64 * 1024);
+const LOG_LINES_DOC = 'Console lines per second the app may log (token bucket: also the burst); past it lines are dropped, counted in nano_log_lines_dropped_total and reported in one log line per second.';
+const LOG_BYTES_DOC = 'Console bytes (UTF-8) per second the app may log (token bucket: also the burst); past it lines are dropped like past logLinesPerSec.';
+const LOG_LINE_DOC = 'Longest console line kept whole, in UTF-8 bytes; a longer line is cut and ends with a "[line truncated …]" marker.';
 
 export const limitsSchema = z
   .object({
@@ -20,6 +28,9 @@ export const limitsSchema = z
     execution: z.enum(['auto', 'main-thread', 'pool']).describe('Where this app\'s code runs (see defaults.execution): "pool" for an app known to need more than a few ms of CPU per request.').optional(),
     subrequestTimeoutMs: z.number().int().min(1).max(3_600_000).describe('Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.').optional(),
     maxInflight: z.number().int().min(1).max(1_000_000).describe('Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.').optional(),
+    logLinesPerSec: LOG_LINES.describe(LOG_LINES_DOC).optional(),
+    logBytesPerSec: LOG_BYTES.describe(LOG_BYTES_DOC).optional(),
+    logLineBytes: LOG_LINE.describe(LOG_LINE_DOC).optional(),
   })
   .strict();
 
@@ -105,9 +116,12 @@ export const configSchema = z
         idleEvictMs: z.number().int().min(0).default(300_000).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
         maxInflight: z.number().int().min(1).max(1_000_000).default(1000).describe('Default of limits.maxInflight for apps that do not set it.'),
         execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency, but an app\'s long turn stops every app for up to its cpuMs), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread with a 100 ms slice per entry and moves an app to the pool for good after one turn over 20 ms, a higher average, or a turn stopped at the slice (that request gets 503 with Retry-After: 0).'),
+        logLinesPerSec: LOG_LINES.default(LOG_DEFAULTS.logLinesPerSec).describe(`Default of limits.logLinesPerSec. ${LOG_LINES_DOC}`),
+        logBytesPerSec: LOG_BYTES.default(LOG_DEFAULTS.logBytesPerSec).describe(`Default of limits.logBytesPerSec. ${LOG_BYTES_DOC}`),
+        logLineBytes: LOG_LINE.default(LOG_DEFAULTS.logLineBytes).describe(`Default of limits.logLineBytes. ${LOG_LINE_DOC}`),
       })
       .strict()
-      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, maxInflight: 1000, execution: 'auto' })
+      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, maxInflight: 1000, execution: 'auto', ...LOG_DEFAULTS })
       .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
     fetch: z
       .object({ allow: allowList.describe('Destinations every app may fetch() although NANO refuses them by default. Refused by default: loopback (127.0.0.0/8, ::1), private networks (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT (100.64.0.0/10), link-local (169.254.0.0/16, fe80::/10) and cloud metadata addresses and names, multicast, unspecified and reserved addresses, IPv6 forms that embed such an IPv4 address (::ffff:, 64:ff9b::, 2002::), and this server\'s own listeners (which only an entry naming their port opens). `nano check` says what each entry permits.') })

@@ -4,6 +4,8 @@
 // which also normalizes algorithms and raises the spec's DOMExceptions.
 import { webcrypto } from 'node:crypto';
 import { OpError, registerOp, type OpContext } from './ops.js';
+import { JobLine, JobPool } from './job-pool.js';
+import { reportLimit } from './limit-report.js';
 
 type HostKey = webcrypto.CryptoKey;
 type Alg = unknown;
@@ -46,18 +48,24 @@ export interface WireKey {
 
 /** Live keys per isolate. Past this the app gets OperationError until it drops some. */
 export const MAX_KEYS = 10_000;
-/** Crypto ops one isolate runs at once on Node's thread pool; the rest wait in line. */
-export const MAX_CONCURRENT = 4;
+/**
+ * Crypto ops running at once in the whole process: they run on libuv's 4 threads, which every
+ * app's DNS lookups, zlib streams and file reads share. The rest wait, each isolate in its own
+ * line, and free slots go to the lines in turn.
+ */
+export const MAX_CONCURRENT = 2;
+/** Ops and bytes of input one isolate may have waiting; past either, QuotaExceededError. */
+export const MAX_WAITING = { jobs: 128, bytes: 16 * 1024 * 1024 } as const;
 /** Resource bounds on host work an app can ask for in one call (host CPU is not the app's budget). */
-export const LIMITS = { pbkdf2Iterations: 1_000_000, pbkdf2Bits: 4096, rsaModulusBits: 8192 } as const;
+export const LIMITS = { pbkdf2Iterations: 1_000_000, pbkdf2Bits: 4096, rsaModulusBits: 8192, hmacKeyBits: 65_536 } as const;
+
+const pool = new JobPool(MAX_CONCURRENT, MAX_WAITING, 'crypto operations');
 
 /** Per-isolate state: the key table and the line of waiting ops. */
 class KeyTable {
   readonly #keys = new Map<number, HostKey>();
   #nextId = 1;
-  #running = 0;
-  readonly #waiting: (() => void)[] = [];
-  #disposed = false;
+  readonly line = new JobLine();
 
   /** Refuses before an op creates `n` more keys than the table may hold. */
   ensureRoom(n: number): void {
@@ -91,21 +99,8 @@ class KeyTable {
 
   /** Called by RuntimeIsolate.dispose: drops the key material; queued ops fail instead of running. */
   dispose(): void {
-    this.#disposed = true;
+    this.line.dispose();
     this.#keys.clear();
-    for (const wake of this.#waiting.splice(0)) wake();
-  }
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#running >= MAX_CONCURRENT) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    if (this.#disposed) throw new OpError('OperationError', 'The app was stopped.');
-    this.#running++;
-    try {
-      return await fn();
-    } finally {
-      this.#running--;
-      this.#waiting.shift()?.();
-    }
   }
 }
 
@@ -177,8 +172,7 @@ function algorithm(value: unknown, table: KeyTable): unknown {
   const out: Record<string, unknown> = {};
   for (const k of STRING_MEMBERS) if (typeof src[k] === 'string') out[k] = src[k];
   for (const k of NUMBER_MEMBERS) {
-    const v = src[k];
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === null) out[k] = v;
+    if (src[k] !== undefined) out[k] = enforceRange(src[k], k);
   }
   for (const k of BYTES_MEMBERS) {
     const v = src[k];
@@ -198,8 +192,25 @@ function algorithm(value: unknown, table: KeyTable): unknown {
   return out;
 }
 
+/**
+ * WebIDL `[EnforceRange] unsigned long` (every numeric member of the spec's algorithm
+ * dictionaries; `octet` and `unsigned short` ones are narrowed further by Node), done here so the
+ * bounds below see the number Node will use: the guest's conversion is app-patchable, and Node
+ * itself would turn `"4000000000"` into 4e9 after these checks.
+ */
+function enforceRange(value: unknown, member: string): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'boolean' || value === null ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n)) throw new OpError('TypeError', `${member} is not a finite number.`);
+  const x = Math.trunc(n);
+  if (x < 0 || x > 0xffff_ffff) throw new OpError('TypeError', `${member} is outside the range of an unsigned long.`);
+  return x;
+}
+
 function checkLimits(alg: Record<string, unknown>): void {
   const name = typeof alg.name === 'string' ? alg.name.toUpperCase() : '';
+  if (name === 'HMAC' && typeof alg.length === 'number' && alg.length > LIMITS.hmacKeyBits) {
+    throw new OpError('NotSupportedError', `HMAC keys longer than ${LIMITS.hmacKeyBits} bits are not supported.`);
+  }
   if (name === 'PBKDF2' && typeof alg.iterations === 'number' && alg.iterations > LIMITS.pbkdf2Iterations) {
     throw new OpError('NotSupportedError', `PBKDF2 with more than ${LIMITS.pbkdf2Iterations} iterations is not supported.`);
   }
@@ -238,8 +249,10 @@ function jwkOrBytes(fmt: string, value: unknown): webcrypto.JsonWebKey | Uint8Ar
   }
   return bytes(value);
 }
-function lengthArg(value: unknown, alg: unknown): number | null {
-  if (value !== null && typeof value !== 'number') throw new OpError('TypeError', 'length must be a number or null.');
+function lengthArg(arg: unknown, alg: unknown): number | null {
+  if (arg !== null && typeof arg !== 'number') throw new OpError('TypeError', 'length must be a number or null.');
+  // WebIDL `unsigned long?` (no EnforceRange): NaN and infinities are 0, the rest modulo 2^32.
+  const value = arg === null ? null : Number.isFinite(arg) ? ((Math.trunc(arg) % 2 ** 32) + 2 ** 32) % 2 ** 32 : 0;
   const name = typeof alg === 'string' ? alg : (alg as { name?: unknown }).name;
   if (typeof name === 'string' && name.toUpperCase() === 'PBKDF2' && typeof value === 'number' && value > LIMITS.pbkdf2Bits) {
     throw new OpError('NotSupportedError', `PBKDF2 output longer than ${LIMITS.pbkdf2Bits} bits is not supported.`);
@@ -263,14 +276,37 @@ function toOpError(err: unknown): OpError {
 
 // --- ops --------------------------------------------------------------------------------------
 
-/** Registers one op: `[released key ids, …args]`, run in the isolate's line, errors made clean. */
-function op(name: string, fn: (args: unknown[], table: KeyTable) => Promise<unknown>): void {
+/** Bytes of an op's input: its byte arrays, one level into objects (algorithms, JWKs). */
+function inputBytes(args: unknown[]): number {
+  let n = 0;
+  for (const a of args) {
+    if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) n += a.byteLength;
+    else if (typeof a === 'string') n += a.length;
+    else if (typeof a === 'object' && a !== null) {
+      for (const v of Object.values(a)) {
+        if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) n += v.byteLength;
+        else if (typeof v === 'string') n += v.length;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Registers one op: `[released key ids, …args]`, errors made clean. Ops that Node runs as jobs
+ * on libuv's thread pool take a slot of the pool; importKey and exportKey run on the main thread
+ * (bounded by their input, which the isolate's memory limit bounds) and do not queue.
+ */
+function op(name: string, fn: (args: unknown[], table: KeyTable) => Promise<unknown>, pooled = true): void {
   registerOp(`crypto.${name}`, async (args, ctx) => {
     const table = tableOf(ctx);
     table.release(args[0]);
+    const rest = args.slice(1);
     try {
-      return await table.run(() => fn(args.slice(1), table));
+      if (!pooled) return await fn(rest, table);
+      return await pool.run(table.line, inputBytes(rest), () => fn(rest, table));
     } catch (err) {
+      if (err instanceof OpError && err.name === 'QuotaExceededError') reportLimit(ctx.appName, 'crypto.waiting', err.message);
       throw toOpError(err);
     }
   });
@@ -318,9 +354,9 @@ op('importKey', async ([fmt, keyData, alg, extractable, use], t) => {
   const f = format(fmt);
   const data = jwkOrBytes(f, keyData);
   return keyResult(await subtle.importKey(f, data, algorithm(alg, t), extractable === true, usages(use)), t);
-});
+}, false);
 
-op('exportKey', async ([fmt, key], t) => subtle.exportKey(format(fmt), t.get(key)));
+op('exportKey', async ([fmt, key], t) => subtle.exportKey(format(fmt), t.get(key)), false);
 
 op('wrapKey', async ([fmt, key, wrappingKey, wrapAlg], t) =>
   subtle.wrapKey(format(fmt), t.get(key), t.get(wrappingKey), algorithm(wrapAlg, t)),

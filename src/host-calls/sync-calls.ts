@@ -1,6 +1,10 @@
 // The synchronous host functions an isolate may call through `call(name, …args)`. Each treats its
 // arguments as hostile input and returns only copies of plain data. Listed in README.md here.
 import { randomFillSync } from 'node:crypto';
+import { TEXT_DECODE_MAX } from '../protocol/bridge.js';
+
+/** Most bytes `randomBytes` returns per call (the guest's getRandomValues takes at most 65,536). */
+export const RANDOM_BYTES_MAX = 65_536;
 
 type Parts = [string, string, string, string, string, string, string, string, string, string, string];
 
@@ -27,7 +31,7 @@ export const syncCalls: Record<string, (...args: unknown[]) => unknown> = {
   },
   /** Up to 64 KiB of CSPRNG bytes. */
   randomBytes(n: unknown): Uint8Array {
-    const len = typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65536 ? n : 0;
+    const len = typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= RANDOM_BYTES_MAX ? n : 0;
     return randomFillSync(new Uint8Array(len));
   },
   /** Canonical encoding name for a label (Encoding Standard), or null. */
@@ -42,10 +46,12 @@ export const syncCalls: Record<string, (...args: unknown[]) => unknown> = {
   /**
    * Decodes a legacy encoding with ICU: [text, leftover bytes] or null when fatal fails. The host
    * keeps no decoder between calls; while streaming, the bytes of an incomplete trailing sequence
-   * come back as leftover and the guest sends them again with the next chunk.
+   * come back as leftover and the guest sends them again with the next chunk. Takes at most
+   * TEXT_DECODE_MAX bytes ('tooLarge' past it): the call holds the main thread of every app.
    */
-  textDecode(encoding: unknown, bytes: unknown, fatal: unknown, stream: unknown): [string, Uint8Array] | null {
+  textDecode(encoding: unknown, bytes: unknown, fatal: unknown, stream: unknown): [string, Uint8Array] | null | 'tooLarge' {
     if (typeof encoding !== 'string' || !(bytes instanceof Uint8Array)) return null;
+    if (bytes.byteLength > TEXT_DECODE_MAX) return 'tooLarge';
     try {
       const options = { fatal: fatal === true, ignoreBOM: true };
       if (stream !== true) return [new TextDecoder(encoding, options).decode(bytes), new Uint8Array(0)];

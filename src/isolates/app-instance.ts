@@ -14,6 +14,8 @@ import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
+import { consoleLimiter, type LogLimiter, type LogLimits } from '../observability/log-limiter.js';
+import { guestLimits } from '../host-calls/guest-limits.js';
 import { FETCH_POLICY, INCOMING_CDN_LOOP, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
@@ -51,6 +53,8 @@ export interface AppSettings {
   readonly envJson: string;
   /** Subrequest limits and network allow-list for fetch() (defaults when absent). */
   readonly fetch?: FetchPolicy;
+  /** Console rate and line-size limits (the schema's defaults when absent). */
+  readonly log?: LogLimits;
 }
 
 
@@ -103,6 +107,7 @@ export class AppInstance {
     this.code = code;
     this.#log = log.child({ app: settings.name });
     this.#hooks = hooks;
+    this.#logLimiter = consoleLimiter(settings.name, settings.log, this.#log, hooks);
     this.#execution = settings.execution === 'pool' ? 'pool' : 'main-thread';
     this.#limits = new LimitEnforcer(settings);
   }
@@ -215,6 +220,7 @@ export class AppInstance {
         },
         respondError: (id, message, stack) => this.#onRespondError(Number(id), guestText(message), guestText(stack)),
         passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
+        limits: () => guestLimits(this.#logLimiter.wire(), this.settings.memoryMb),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
       onEntry: (origin, ms, hostStarted) => this.#charge(origin, ms, hostStarted),
@@ -259,9 +265,11 @@ export class AppInstance {
     return iso;
   }
 
+  readonly #logLimiter: LogLimiter;
   #appLog(level: string, text: string): void {
     const lvl = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
-    this.#log[lvl]({ src: 'console' }, text);
+    const line = this.#logLimiter.admit(level, text);
+    if (line !== null) this.#log[lvl]({ src: 'console' }, line);
   }
 
   /**

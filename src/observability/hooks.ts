@@ -23,6 +23,8 @@ export interface Hooks {
   reload(result: 'ok' | 'failed', trigger: string): void;
   /** A drain reached its deadline and cut this many requests or waitUntil tasks of `app`. */
   drainCut(app: string, cut: number): void;
+  /** `lines` of the app's console output were dropped by its log rate limit. */
+  logDropped(app: string, lines: number): void;
 }
 
 export const noopHooks: Hooks = {
@@ -38,4 +40,5 @@ export const noopHooks: Hooks = {
   requestDone() {},
   reload() {},
   drainCut() {},
+  logDropped() {},
 };

@@ -36,6 +36,8 @@ export class Metrics implements Hooks {
   readonly #reloads = new Counter({ name: 'nano_reloads_total', help: 'Reload attempts, by result (ok, failed) and trigger (watch, signal, admin, …).', labelNames: ['result', 'trigger'] as const, registers: [this.registry] });
   readonly #cut = new Counter({ name: 'nano_drain_cut_total', help: 'Requests and waitUntil tasks cut because a drain reached its deadline.', labelNames: ['app'] as const, registers: [this.registry] });
 
+  readonly #logDropped = new Counter({ name: 'nano_log_lines_dropped_total', help: 'Console lines of an app dropped by its log rate limit (limits.logLinesPerSec, limits.logBytesPerSec).', labelNames: ['app'] as const, registers: [this.registry] });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const source = (): MetricsSource | null => this.#source;
     new Gauge({
@@ -126,5 +128,8 @@ export class Metrics implements Hooks {
   }
   drainCut(app: string, cut: number): void {
     this.#cut.labels(app).inc(cut);
+  }
+  logDropped(app: string, lines: number): void {
+    this.#logDropped.labels(app).inc(lines);
   }
 }

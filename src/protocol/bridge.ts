@@ -108,6 +108,25 @@ export interface WireChunks {
   readonly error: string | null;
 }
 
+/**
+ * The app's limits the guest applies itself (`call('limits')` → this tuple). Console: lines per
+ * second, bytes per second, longest line in bytes; the host applies them again, the guest's copy
+ * keeps a flooding app from queueing host work and memory per line. WebAssembly: the pages (64
+ * KiB) all of the app's wasm memories may hold together, its memoryMb (wasm memory is outside
+ * the isolate's heap limit; the host caps each single memory with V8's --wasm-max-mem-pages).
+ */
+export type WireGuestLimits = [linesPerSec: number, bytesPerSec: number, maxLineBytes: number, wasmPages: number];
+/** WebAssembly pages per MiB. */
+export const WASM_PAGES_PER_MB = 16;
+/**
+ * Most bytes one `textDecode` host call takes (it runs on the main thread, shared by every app,
+ * even for apps on the isolate pool); the guest splits larger inputs.
+ */
+export const TEXT_DECODE_MAX = 256 * 1024;
+
+/** The log level of the guest's report of lines its console dropped (text: the count). */
+export const LOG_DROPPED = 'nano:dropped';
+
 /** Guest → host fire-and-forget signals: `send(name, …args)`. */
 export const Signal = {
   /** level, text */

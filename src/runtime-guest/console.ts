@@ -2,7 +2,8 @@
 // %s %d %i %f %o %O %j %c %%) and sends one text line per call to the host, which tags it with the
 // app name in the log.
 import { hostSend } from './host.js';
-import { Signal } from '../protocol/bridge.js';
+import { guestLimits } from './guest-limits.js';
+import { LOG_DROPPED, Signal } from '../protocol/bridge.js';
 import { now } from './clock.js';
 
 export function inspect(value: unknown, depth = 2, seen: Set<unknown> = new Set()): string {
@@ -100,8 +101,62 @@ const counts = new Map<string, number>();
 const timersStart = new Map<string, number>();
 let groupIndent = '';
 
+/**
+ * The app's console limits, applied here before a line is formatted and sent: the host applies
+ * them again (they are its to enforce), but every line sent costs host memory and main-thread
+ * work before the host can drop it, so a flood is cut where it starts. Lines dropped here are
+ * reported to the host as a count (level LOG_DROPPED), at most every REPORT_MS while dropping.
+ */
+const REPORT_MS = 100;
+type LogLimits = [linesPerSec: number, bytesPerSec: number, maxLineBytes: number];
+let limits: LogLimits | null = null;
+let lineTokens = 0;
+let byteTokens = 0;
+let refilled = 0;
+let dropped = 0;
+let droppedBy = 'l';
+let reported = -Infinity;
+
+function loadLimits(): LogLimits {
+  const l = guestLimits();
+  limits = [l[0], l[1], l[2]];
+  lineTokens = limits[0];
+  byteTokens = limits[1];
+  refilled = now();
+  return limits;
+}
+
+function drop(by: string): void {
+  if (dropped === 0) droppedBy = by;
+  dropped++;
+  const t = now();
+  if (t - reported >= REPORT_MS) flushDropped(t);
+}
+
+function flushDropped(t: number): void {
+  if (dropped === 0) return;
+  hostSend(Signal.log, LOG_DROPPED, `${dropped} ${droppedBy}`);
+  dropped = 0;
+  reported = t;
+}
+
 function emit(level: string, args: unknown[]): void {
-  hostSend(Signal.log, level, groupIndent + format(args));
+  const [linesPerSec, bytesPerSec, maxLineBytes] = limits ?? loadLimits();
+  const t = now();
+  const elapsed = (t - refilled) / 1000;
+  refilled = t;
+  lineTokens = Math.min(linesPerSec, lineTokens + elapsed * linesPerSec);
+  byteTokens = Math.min(bytesPerSec, byteTokens + elapsed * bytesPerSec);
+  if (lineTokens < 1) return drop('l');
+  let line = groupIndent + format(args);
+  // One unit past the limit tells the host the line was longer: it cuts it to bytes and marks it.
+  if (line.length > maxLineBytes) line = line.slice(0, maxLineBytes + 1);
+  // UTF-16 units are a lower bound of UTF-8 bytes; the host measures bytes exactly.
+  if (line.length > byteTokens) return drop('b');
+  lineTokens -= 1;
+  byteTokens -= line.length;
+  flushDropped(t);
+  hostSend(Signal.log, level, line);
 }
 
 export const console = {

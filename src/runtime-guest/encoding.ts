@@ -2,6 +2,7 @@
 // x-user-defined are decoded here; the other legacy encodings (windows-1252 for "latin1" and
 // "ascii", ISO-8859-x, Shift_JIS, GBK, Big5, EUC-KR, …) by the host's ICU (`textDecode` host call).
 import { hostCall } from './host.js';
+import { TEXT_DECODE_MAX } from '../protocol/bridge.js';
 import { ReflectApply, StringFromCharCode } from './primordials.js';
 import { utf8Encode, encodeIntoBytes, newUtf8State, utf8Decode, type Utf8State } from './utf8.js';
 import { bufferSourceBytes, defineInterface, requiredArguments, toDictionary, toUSVString, toDOMString } from './webidl.js';
@@ -107,13 +108,7 @@ export class TextDecoder {
     } else if (s.encoding === 'x-user-defined') {
       text = xUserDefinedDecode(bytes);
     } else {
-      const all = concatBytes(s.pending, bytes.slice());
-      const result = hostCall<[string, Uint8Array] | null>('textDecode', s.encoding, all, s.fatal, stream);
-      if (result === null) {
-        throw new TypeError(`${context}: The encoded data was not valid for encoding ${s.encoding}.`);
-      }
-      s.pending = result[1];
-      text = result[0];
+      text = hostDecode(s, bytes, stream, context);
     }
     // BOM handling applies to the UTF encodings only (the spec's decode, step 4.3).
     if (!s.ignoreBOM && !s.bomSeen && text.length > 0 && (s.encoding === 'utf-8' || s.encoding === 'utf-16le' || s.encoding === 'utf-16be')) {
@@ -133,6 +128,40 @@ function xUserDefinedDecode(bytes: Uint8Array): string {
     out += ReflectApply(StringFromCharCode, null, units) as string;
   }
   return out;
+}
+
+/**
+ * Legacy encodings through the host's `textDecode`, which runs on the main thread shared by every
+ * app and takes at most TEXT_DECODE_MAX bytes per call: larger inputs go in pieces, each decoded
+ * in streaming mode so a sequence cut at a piece's end comes back as leftover for the next.
+ * ISO-2022-JP keeps state across escape sequences that the host does not carry between calls,
+ * so its inputs cannot be split: one decode() of more than TEXT_DECODE_MAX bytes of it fails.
+ */
+function hostDecode(s: DecoderState, bytes: Uint8Array, stream: boolean, context: string): string {
+  const all = concatBytes(s.pending, bytes.slice());
+  let text = '';
+  let carry: Uint8Array = new Uint8Array(0);
+  let off = 0;
+  if (s.encoding !== 'iso-2022-jp') {
+    while (all.length - off + carry.length > TEXT_DECODE_MAX) {
+      const take = TEXT_DECODE_MAX - carry.length;
+      const part = concatBytes(carry, all.subarray(off, off + take));
+      off += take;
+      const r = decodeCall(s, part, true, context);
+      text += r[0];
+      carry = r[1];
+    }
+  }
+  const r = decodeCall(s, concatBytes(carry, all.subarray(off)), stream, context);
+  s.pending = r[1];
+  return text + r[0];
+}
+
+function decodeCall(s: DecoderState, bytes: Uint8Array, stream: boolean, context: string): [string, Uint8Array] {
+  const result = hostCall<[string, Uint8Array] | null | 'tooLarge'>('textDecode', s.encoding, bytes, s.fatal, stream);
+  if (result === 'tooLarge') throw new RangeError(`${context}: More than ${TEXT_DECODE_MAX} bytes of ${s.encoding} in one call; decode it in smaller pieces with { stream: true }.`);
+  if (result === null) throw new TypeError(`${context}: The encoded data was not valid for encoding ${s.encoding}.`);
+  return result;
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {

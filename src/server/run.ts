@@ -8,6 +8,7 @@ import { holdFreedHeap, onMemoryRelease } from '../isolates/memory-release.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { noopHooks } from '../observability/hooks.js';
+import { setLimitReporter } from '../host-calls/limit-report.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { resolveAdminToken } from '../admin/auth.js';
 import { Reloader, type ReloadRecord } from '../reload/reloader.js';
@@ -45,6 +46,9 @@ export async function run(opts: RunOptions): Promise<Running> {
   const metrics = token === null ? null : new Metrics();
   const hooks = metrics ?? noopHooks;
   const server = new Server({ logger: log, hooks });
+  setLimitReporter((app, limit, message, hits) =>
+    log.warn({ app, code: 'NANO_ERR_HOST_LIMIT', limit, hits }, `app "${app}" hit the host limit ${limit}${hits > 1 ? ` ${hits} times` : ''}: ${message}`),
+  );
   metrics?.attach(server);
   const reloader = new Reloader({ server, source: opts.source, logger: log, hooks, initialRaw: raw });
   holdFreedHeap();

@@ -12,6 +12,7 @@ import { noteIsolatesCompacted } from '../isolates/memory-release.js';
 import { readAppCode } from '../isolates/app-code.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
+import { capWasmMemory } from '../host-calls/guest-limits.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
 import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
@@ -165,6 +166,7 @@ export class Server {
   reconfigure(config: Config): Promise<ReconfigureReport> {
     return this.#mutex.run(async () => {
       if (this.#draining) throw new NanoError('NANO_ERR_APP_DRAINING', 'the server is shutting down; the new config is not applied');
+      capWasmMemory(Math.max(...config.apps.map((a) => a.limits.memoryMb ?? config.defaults.memoryMb)));
       const running = this.#config !== null;
       const old = this.#apps;
       const next = new Map<string, AppInstance>();
@@ -256,6 +258,11 @@ export class Server {
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
         allow: [...config.fetch.allow, ...app.fetch.allow],
         loopName: config.server.loopName,
+      },
+      log: {
+        linesPerSec: app.limits.logLinesPerSec ?? d.logLinesPerSec,
+        bytesPerSec: app.limits.logBytesPerSec ?? d.logBytesPerSec,
+        maxLineBytes: app.limits.logLineBytes ?? d.logLineBytes,
       },
     };
   }
@@ -537,5 +544,5 @@ function problemOf(app: string, err: unknown): AppProblem {
 }
 
 function sameSettings(a: AppSettings, b: AppSettings): boolean {
-  return a.memoryMb === b.memoryMb && a.cpuMs === b.cpuMs && a.wallMs === b.wallMs && a.maxBodyBytes === b.maxBodyBytes && a.idleEvictMs === b.idleEvictMs && a.execution === b.execution && a.envJson === b.envJson && JSON.stringify(a.fetch) === JSON.stringify(b.fetch);
+  return a.memoryMb === b.memoryMb && a.cpuMs === b.cpuMs && a.wallMs === b.wallMs && a.maxBodyBytes === b.maxBodyBytes && a.idleEvictMs === b.idleEvictMs && a.execution === b.execution && a.envJson === b.envJson && JSON.stringify(a.fetch) === JSON.stringify(b.fetch) && JSON.stringify(a.log) === JSON.stringify(b.log);
 }
