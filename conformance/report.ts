@@ -38,9 +38,17 @@ export interface SourceReport {
   readonly matchesPin: boolean;
 }
 
+/** The NANO commit a report measured; `modified` when runtime files had uncommitted changes. */
+export interface RuntimeVersion {
+  readonly commit: string;
+  readonly modified: boolean;
+}
+
 export interface Report {
   readonly generatedBy: string;
   readonly generatedAt: string;
+  /** Absent in reports written before the runner recorded it. */
+  readonly runtime?: RuntimeVersion;
   readonly isolate: string;
   readonly node: string;
   readonly wallTimeMs: number;

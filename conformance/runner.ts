@@ -1,13 +1,12 @@
 // The conformance run from start to end: surface check, discovery, the pool, expectations, outputs.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { badgeSvg } from './badge.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadAreas, loadComparison, loadPin } from './config.js';
 import { discoverArea } from './discover.js';
 import * as exp from './expectations.js';
 import { matchFiles } from './glob.js';
 import { ISOLATE_KIND } from './isolate-factory.js';
-import { writeMatrix } from './matrix.js';
+import { runtimeVersion, writeOutputs, type OutputPaths } from './outputs.js';
 import { runPool } from './pool.js';
 import * as rep from './report.js';
 import { runFile } from './run-file.js';
@@ -30,8 +29,8 @@ export interface RunnerOptions {
   readonly jobs: number;
   readonly timeoutMs: number;
   readonly updateExpectations: boolean;
-  /** Where to write report, matrix and badge; only honoured on a full run (no areas/filter). */
-  readonly outputs?: { readonly report: string; readonly matrix: string; readonly badge: string } | undefined;
+  /** Where to write report, matrix, badge and README line; only honoured on a full run (no areas/filter). */
+  readonly outputs?: OutputPaths | undefined;
   readonly verbose: boolean;
   readonly log: (line: string) => void;
 }
@@ -158,12 +157,10 @@ export async function runConformance(options: RunnerOptions): Promise<RunnerResu
   log(`All: ${report.totals.passed}/${report.totals.total} subtests (${report.totals.percent}%) in ${(report.wallTimeMs / 1000).toFixed(1)} s; mean of area pass rates (the badge): ${rep.areaMeanPercent(report.areas)}%`);
   if (options.outputs !== undefined && comparison !== undefined && fullRun) {
     rep.writeReport(options.outputs.report, report);
-    writeMatrix(options.outputs.matrix, report, comparison);
-    mkdirSync(dirname(options.outputs.badge), { recursive: true });
-    writeFileSync(options.outputs.badge, badgeSvg('WinterCG', rep.areaMeanPercent(report.areas)));
-    log('Wrote the report, the docs matrix and the badge.');
+    writeOutputs(options.outputs, report, comparison);
+    log('Wrote the report, the docs matrix, the badge and the README badge line.');
   } else if (options.outputs !== undefined) {
-    log('Partial run (--area/--filter): report, matrix and badge were not written.');
+    log('Partial run (--area/--filter): report, matrix, badge and README were not written.');
   }
   return finish(options, mismatches, surface, results, true, report);
 }
@@ -268,6 +265,7 @@ function buildReport(
   return {
     generatedBy: 'npm run conformance',
     generatedAt: new Date().toISOString(),
+    runtime: runtimeVersion(options.root),
     isolate: ISOLATE_KIND,
     node: process.version,
     wallTimeMs: Math.round(performance.now() - started),
