@@ -51,11 +51,23 @@ function surfaceTable(report: Report): string[] {
   return lines;
 }
 
+/** What a file loaded from the runner's server, for the per-file table ("" when nothing). */
+function fixturesCell(file: FileReport): string {
+  const use = file.fixtures;
+  if (use === undefined) return '';
+  const list = (paths: readonly string[]): string => cell(paths.slice(0, 3).join(', ') + (paths.length > 3 ? `, … (${paths.length})` : ''));
+  const parts: string[] = [];
+  if (use.served.length > 0) parts.push(`${use.served.length} served`);
+  if (use.missing.length > 0) parts.push(`404: ${list(use.missing)}`);
+  if (use.unavailable.length > 0) parts.push(`not available here: ${list(use.unavailable)}`);
+  return parts.join('; ');
+}
+
 function fileTable(files: readonly [string, FileReport][]): string[] {
-  const lines = ['| File | Result | Passed | Total |', '|---|---|--:|--:|'];
+  const lines = ['| File | Result | Passed | Total | Loads from the runner\'s server |', '|---|---|--:|--:|---|'];
   for (const [id, file] of files) {
     const result = file.status === 'SKIP' ? `skipped: ${cell(file.message ?? '')}` : file.status === 'OK' ? 'OK' : cell(file.status);
-    lines.push(`| ${cell(id)} | ${result} | ${file.status === 'SKIP' ? '' : file.passed} | ${file.status === 'SKIP' ? '' : file.total} |`);
+    lines.push(`| ${cell(id)} | ${result} | ${file.status === 'SKIP' ? '' : file.passed} | ${file.status === 'SKIP' ? '' : file.total} | ${fixturesCell(file)} |`);
   }
   return lines;
 }
@@ -124,6 +136,8 @@ export function renderMatrix(report: Report, comparison: Comparison): string {
     ...surfaceTable(report),
     '',
     '## Per file',
+    '',
+    `The last column lists what a file loaded over HTTP from the runner's own server, a small stand-in for WPT's wptserve: its result depends on that server. A file missing below a synced WPT path gets a 404 as under wptserve; a file that only exists in the full WPT tree, or a Python handler the runner does not implement, gets a reset connection (\`not available here\`), so a test cannot pass by consuming a made-up body. ${Object.values(report.files).filter((f) => f.fixtures !== undefined).length} files load from it.`,
     '',
     ...perArea,
   ].join('\n');

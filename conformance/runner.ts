@@ -10,9 +10,9 @@ import { runtimeVersion, writeOutputs, type OutputPaths } from './outputs.js';
 import { runPool } from './pool.js';
 import * as rep from './report.js';
 import { runFile } from './run-file.js';
-import { startStaticServer, type StaticServer } from './static-server.js';
+import { startStaticServer, type ServedRequest } from './static-server.js';
 import { checkSurface, type SurfaceResult } from './surface.js';
-import type { FileResult, SkippedJob, TestJob } from './types.js';
+import type { FileResult, FixtureUse, SkippedJob, TestJob } from './types.js';
 import { locateWpt, testharnessPath, type WptLocation } from './wpt-location.js';
 
 export interface RunnerOptions {
@@ -103,40 +103,44 @@ export async function runConformance(options: RunnerOptions): Promise<RunnerResu
   // Long files first, so the slowest work does not end up alone at the tail of the run.
   jobs.sort((a, b) => Number(b.meta.timeout === 'long') - Number(a.meta.timeout === 'long'));
 
-  // 4. Run them, a static server and a testharness.js per WPT root.
-  const servers = new Map<string, StaticServer>();
+  // 4. Run them, each file with its own static server (so what it loaded is its own) and the
+  // testharness.js of its WPT root.
   const harnesses = new Map<string, string>();
+  const syncedPaths = new Map<string, readonly string[]>();
+  for (const [name, found] of Object.entries(location.sources)) syncedPaths.set(found.dir, pin.sources[name]?.paths ?? []);
   for (const job of jobs) {
-    if (!servers.has(job.root)) servers.set(job.root, await startStaticServer(job.root));
     if (!harnesses.has(job.root)) harnesses.set(job.root, readFileSync(testharnessPath(job.root, options.root), 'utf8'));
   }
   log(`Running ${jobs.length} test files (${skipped.length} skipped), ${options.jobs} at a time...`);
   const results = new Map<string, FileResult>();
-  try {
-    await runPool(jobs, options.jobs, async (job) => {
-      const server = servers.get(job.root);
-      const testharness = harnesses.get(job.root);
-      if (server === undefined || testharness === undefined) throw new Error('conformance: no server for this root');
-      return runFile(job, {
+  await runPool(jobs, options.jobs, async (job) => {
+    const testharness = harnesses.get(job.root);
+    if (testharness === undefined) throw new Error('conformance: no testharness.js for this root');
+    const paths = syncedPaths.get(job.root);
+    const server = await startStaticServer(job.root, paths === undefined ? {} : { paths });
+    try {
+      const result = await runFile(job, {
         testharness,
         server: server.info,
         timeoutMs: options.timeoutMs,
         ...(options.verbose ? { onConsole: (level: string, text: string) => log(`  [${job.id}] console.${level}: ${text.slice(0, 300)}`) } : {}),
       });
-    }, (result, job) => {
-      results.set(job.id, result);
-      const found = exp.matchResult(job.id, result, expectations.get(job.area)?.[job.id]);
-      mismatches.push(...found);
-      if (options.verbose || found.length > 0) {
-        const counts = rep.fileCounts(result);
-        log(`${found.length > 0 ? '✗' : '✓'} ${job.id}: ${result.status} ${counts.passed}/${counts.total} (${result.durationMs} ms)`);
-        for (const mismatch of found.slice(0, 5)) log(`    ${mismatch.kind}: ${mismatch.subtest === undefined ? '' : `${mismatch.subtest}: `}${mismatch.detail.replace(/\s+/g, ' ').slice(0, 200)}`);
-        if (found.length > 5) log(`    … and ${found.length - 5} more`);
-      }
-    });
-  } finally {
-    await Promise.all([...servers.values()].map((server) => server.close()));
-  }
+      const fixtures = fixtureUse(server.requests);
+      return fixtures === undefined ? result : { ...result, fixtures };
+    } finally {
+      await server.close();
+    }
+  }, (result, job) => {
+    results.set(job.id, result);
+    const found = exp.matchResult(job.id, result, expectations.get(job.area)?.[job.id]);
+    mismatches.push(...found);
+    if (options.verbose || found.length > 0) {
+      const counts = rep.fileCounts(result);
+      log(`${found.length > 0 ? '✗' : '✓'} ${job.id}: ${result.status} ${counts.passed}/${counts.total} (${result.durationMs} ms)`);
+      for (const mismatch of found.slice(0, 5)) log(`    ${mismatch.kind}: ${mismatch.subtest === undefined ? '' : `${mismatch.subtest}: `}${mismatch.detail.replace(/\s+/g, ' ').slice(0, 200)}`);
+      if (found.length > 5) log(`    … and ${found.length - 5} more`);
+    }
+  });
 
   // 5. Expectation entries for files that no longer run (only a full, unfiltered area can tell).
   const fullRun = options.areas === undefined && options.filter === undefined;
@@ -184,6 +188,13 @@ function finish(
   }
   const exitCode = mismatches.length > 0 && !options.updateExpectations ? 1 : 0;
   return { exitCode, wptRan, mismatches, surface, results, ...(report === undefined ? {} : { report }) };
+}
+
+/** A file's requests to its server as sorted distinct paths per outcome; undefined when it made none. */
+function fixtureUse(requests: readonly ServedRequest[]): FixtureUse | undefined {
+  if (requests.length === 0) return undefined;
+  const of = (...kinds: ServedRequest['kind'][]): string[] => [...new Set(requests.filter((r) => kinds.includes(r.kind)).map((r) => r.path))].sort();
+  return { served: of('file', 'handler'), missing: of('missing'), unavailable: of('unavailable') };
 }
 
 /** Says when the files run are not the pinned commit, as the report records. */

@@ -54,10 +54,19 @@ t.test('with true expectations the run passes and writes report, matrix and badg
   t.equal(result.wptRan, true);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
   t.equal(report.areas.fixtures?.filesSkipped, 2);
+  t.equal(report.areas.fixtures?.filesRun, 13);
   t.equal(report.files['fixtures/skip/skipped.any.js']?.status, 'SKIP');
   t.equal(report.files['fixtures/timeout/never-finishes.any.js']?.status, 'TIMEOUT');
   t.equal(report.files['fixtures/crash/out-of-memory.any.js']?.status, 'CRASH');
   t.equal(report.surface.total, 54);
+  const server = report.files['fixtures/server/missing-resource.any.js'];
+  t.match(server, { status: 'OK', passed: 2, total: 4 }, 'a resource the tree lacks never passes as data');
+  t.same(server?.fixtures, {
+    served: ['/fixtures/server/resources/data.txt'],
+    missing: ['/fixtures/server/resources/not-in-wpt-either.txt'],
+    unavailable: ['/fixtures/server/resources/unhandled.py', '/media/not-in-this-tree.txt'],
+  }, 'the report records what the file loaded from the runner');
+  t.equal(report.files['fixtures/expect/passes.any.js']?.fixtures, undefined, 'a file that loads nothing records nothing');
   t.match(report.runtime, { commit: /^[0-9a-f]{40}$/, modified: Boolean }, 'the report names the runtime commit it measured');
   t.match(readFileSync(join(out, 'README.md'), 'utf8'), new RegExp(`runtime ${report.runtime?.commit.slice(0, 10) ?? '-'}`));
   const matrix = readFileSync(join(out, 'wintercg.mdx'), 'utf8');
