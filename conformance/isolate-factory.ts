@@ -12,6 +12,14 @@ export interface TestIsolateOptions {
   readonly name: string;
   readonly memoryLimitMb?: number;
   readonly onLog?: (level: string, text: string) => void;
+  /**
+   * Budget of each entry the host starts on its own (timers, op completions such as a fetch's
+   * body). Apps get their CPU limit there; a test file gets what is left of its deadline, since
+   * one completion may run a whole suite (idlharness parses and tests hundreds of members).
+   */
+  readonly entryTimeoutMs?: () => number;
+  /** An entry the host started failed (timed out, threw): the file's result must say so. */
+  readonly onEntryFailed?: (error: unknown) => void;
 }
 
 /** Says in reports which isolate builder produced the figures. */
@@ -27,5 +35,7 @@ export async function createTestIsolate(opts: TestIsolateOptions): Promise<TestI
     name: opts.name,
     ...(opts.memoryLimitMb === undefined ? {} : { memoryLimitMb: opts.memoryLimitMb }),
     ...(opts.onLog === undefined ? {} : { onLog: opts.onLog }),
+    ...(opts.entryTimeoutMs === undefined ? {} : { entryTimeout: opts.entryTimeoutMs }),
+    ...(opts.onEntryFailed === undefined ? {} : { onSignal: (name: string, _origin: number, args: unknown[]) => { if (name === 'entryFailed') opts.onEntryFailed?.(args[0]); } }),
   });
 }

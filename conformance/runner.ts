@@ -117,7 +117,8 @@ export async function runConformance(options: RunnerOptions): Promise<RunnerResu
     const testharness = harnesses.get(job.root);
     if (testharness === undefined) throw new Error('conformance: no testharness.js for this root');
     const paths = syncedPaths.get(job.root);
-    const server = await startStaticServer(job.root, paths === undefined ? {} : { paths });
+    const upstream = pin.wptTopLevel?.names;
+    const server = await startStaticServer(job.root, { ...(paths === undefined ? {} : { paths }), ...(upstream === undefined ? {} : { upstream }) });
     try {
       const result = await runFile(job, {
         testharness,
@@ -248,7 +249,8 @@ function buildReport(
   const ordered = [...jobs].sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const job of ordered) {
     const result = results.get(job.id);
-    if (result !== undefined) files[job.id] = rep.fileReport(job, result);
+    const expected = expectations.get(job.area)?.[job.id];
+    if (result !== undefined) files[job.id] = rep.fileReport(job, result, expected === undefined || 'skip' in expected ? undefined : rep.reasonCounts(expected));
   }
   for (const skip of skipped) files[skip.id] = rep.skippedReport(skip);
   const sortedFiles = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));

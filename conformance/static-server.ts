@@ -1,10 +1,10 @@
 // A small wptserve stand-in: serves a WPT checkout's files (with .sub and .headers) and a few handlers.
 //
-// What it cannot serve must not look like data. A file missing below a synced path is missing in
-// WPT too, so it gets wptserve's 404; a file outside the synced paths (such as /media/), or a
-// Python handler NANO has no stand-in for, exists upstream but not here, so the connection is
-// reset, as an unreachable wptserve would, and the test's fetch rejects instead of consuming a
-// made-up body. Every request is recorded, so a file's result can say it depends on this server.
+// What it cannot serve must not look like data. A file missing below a synced path, or outside
+// WPT's folders, is missing in WPT too, so it gets wptserve's 404; a file in a WPT folder that is
+// not synced (such as /media/), or a Python handler NANO has no stand-in for, exists upstream but
+// not here, so the connection is reset, as an unreachable wptserve would, and the test's fetch
+// rejects instead of consuming a made-up body. Every request is recorded, so a file's result can say it depends on this server.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -54,10 +54,16 @@ export interface StaticServer {
 export interface StaticServerOptions {
   /**
    * The paths of the WPT tree this root holds completely (pin.json's `paths`, such as
-   * "dom/abort"); a missing file below one of them is a 404, anywhere else a reset. By default,
-   * every top-level entry of the root.
+   * "dom/abort"); a missing file below one of them is a 404. By default, every top-level entry
+   * of the root.
    */
   readonly paths?: readonly string[];
+  /**
+   * WPT's top-level folders (pin.json's `wptTopLevel`): a missing file below one of them that is
+   * not below `paths` exists upstream only, so the connection is reset; a missing file anywhere
+   * else is a 404, as WPT has none. Without this list every such file is a reset.
+   */
+  readonly upstream?: readonly string[];
 }
 
 /** Reads `Name: value` lines of a wptserve `.headers` file. */
@@ -77,21 +83,25 @@ function isBelow(relative: string, paths: readonly string[]): boolean {
 }
 
 /** Decides how a path is answered: one of our handlers, a file, wptserve's 404, or a reset. */
-function classify(root: string, paths: readonly string[], path: string): { kind: ServedKind; file: string } {
+function classify(root: string, paths: readonly string[], upstream: ReadonlySet<string> | undefined, path: string): { kind: ServedKind; file: string } {
   const name = path.slice(path.lastIndexOf('/') + 1);
-  if (HANDLERS[name] !== undefined) return { kind: 'handler', file: '' };
   const relative = unalias(path.replace(/^\//, ''));
+  if (HANDLERS[relative] !== undefined) return { kind: 'handler', file: relative };
   const file = normalize(join(root, relative));
   if (!file.startsWith(root + sep)) return { kind: 'missing', file };
   // Upstream has these (a Python handler, or a file outside the synced paths); we cannot serve them.
   if (name.endsWith('.py')) return { kind: 'unavailable', file };
-  if (!existsSync(file)) return { kind: isBelow(relative, paths) ? 'missing' : 'unavailable', file };
+  if (!existsSync(file)) {
+    const top = relative.split('/')[0] ?? '';
+    const upstreamOnly = !isBelow(relative, paths) && (upstream === undefined || upstream.has(top));
+    return { kind: upstreamOnly ? 'unavailable' : 'missing', file };
+  }
   return { kind: statSync(file).isFile() ? 'file' : 'missing', file };
 }
 
 /** Serves one request as `classify` decided. */
 async function serve(kind: ServedKind, file: string, info: ServerInfo, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const handler = HANDLERS[url.pathname.slice(url.pathname.lastIndexOf('/') + 1)];
+  const handler = HANDLERS[file];
   if (kind === 'handler' && handler !== undefined) {
     await handler(req, res, url);
     return;
@@ -134,6 +144,7 @@ function listen(server: Server, host: string, port: number): Promise<number | nu
 export async function startStaticServer(root: string, options: StaticServerOptions = {}): Promise<StaticServer> {
   const servers: Server[] = [];
   const paths = options.paths ?? readdirSync(root);
+  const upstream = options.upstream === undefined ? undefined : new Set(options.upstream);
   const requests: ServedRequest[] = [];
   let info: ServerInfo = { host: 'localhost', otherHost: '127.0.0.1', port: 0 };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -144,7 +155,7 @@ export async function startStaticServer(root: string, options: StaticServerOptio
     } catch {
       // A malformed escape names no file; the raw path is classified (and answered 404) as is.
     }
-    const { kind, file } = classify(root, paths, path);
+    const { kind, file } = classify(root, paths, upstream, path);
     requests.push({ path, kind });
     serve(kind, file, info, req, res, url).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

@@ -61,6 +61,20 @@ t.test('what the tree lacks is a 404 below a synced path and a reset anywhere el
   ]);
 });
 
+t.test('with the list of WPT folders, a path WPT lacks too is a 404', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'nano-wpt-root-'));
+  mkdirSync(join(root, 'dom', 'abort'), { recursive: true });
+  const server = await startStaticServer(root, { paths: ['dom/abort'], upstream: ['dom', 'media'] });
+  t.teardown(async () => {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const base = `http://127.0.0.1:${server.info.port}`;
+  t.equal((await fetch(`${base}/ada`)).status, 404, 'no WPT folder "ada": wptserve answers 404 too');
+  await t.rejects(fetch(`${base}/media/foo.vtt`), TypeError, 'media/ is in WPT, not here');
+  await t.rejects(fetch(`${base}/dom/nodes/x.html`), TypeError, 'dom/nodes is in WPT, not here');
+});
+
 t.test('handlers answer the way the fetch tests expect', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'nano-wpt-root-'));
   const server = await startStaticServer(root);
