@@ -19,6 +19,14 @@ export interface TestIsolateOptions {
   readonly name: string;
   readonly memoryLimitMb?: number;
   readonly onLog?: (level: string, text: string) => void;
+  /**
+   * Budget of each entry the host starts on its own (timers, op completions such as a fetch's
+   * body). Apps get their CPU limit there; a test file gets what is left of its deadline, since
+   * one completion may run a whole suite (idlharness parses and tests hundreds of members).
+   */
+  readonly entryTimeoutMs?: () => number;
+  /** An entry the host started failed (timed out, threw): the file's result must say so. */
+  readonly onEntryFailed?: (error: unknown) => void;
 }
 
 /** Says in reports which isolate builder produced the figures. */
@@ -35,5 +43,7 @@ export async function createTestIsolate(opts: TestIsolateOptions): Promise<TestI
     ...(opts.memoryLimitMb === undefined ? {} : { memoryLimitMb: opts.memoryLimitMb }),
     ...(opts.onLog === undefined ? {} : { onLog: opts.onLog }),
     opState: [[FETCH_POLICY, TEST_FETCH_POLICY]],
+    ...(opts.entryTimeoutMs === undefined ? {} : { entryTimeout: opts.entryTimeoutMs }),
+    ...(opts.onEntryFailed === undefined ? {} : { onSignal: (name: string, _origin: number, args: unknown[]) => { if (name === 'entryFailed') opts.onEntryFailed?.(args[0]); } }),
   });
 }

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SurfaceResult } from './surface.js';
-import type { FileResult, FileStatus, SkippedJob, SubtestResult, TestJob } from './types.js';
+import type { FileResult, FileStatus, FixtureUse, SkippedJob, SubtestResult, TestJob } from './types.js';
 
 /** One file in the report: how it ended and its subtests, or why it was skipped. */
 export interface FileReport {
@@ -12,6 +12,8 @@ export interface FileReport {
   readonly passed: number;
   readonly total: number;
   readonly durationMs?: number;
+  /** What the file loaded from the runner's server; absent when it loaded nothing, so its result does not depend on it. */
+  readonly fixtures?: FixtureUse;
   readonly subtests?: readonly SubtestResult[];
 }
 
@@ -38,9 +40,17 @@ export interface SourceReport {
   readonly matchesPin: boolean;
 }
 
+/** The NANO commit a report measured; `modified` when runtime files had uncommitted changes. */
+export interface RuntimeVersion {
+  readonly commit: string;
+  readonly modified: boolean;
+}
+
 export interface Report {
   readonly generatedBy: string;
   readonly generatedAt: string;
+  /** Absent in reports written before the runner recorded it. */
+  readonly runtime?: RuntimeVersion;
   readonly isolate: string;
   readonly node: string;
   readonly wallTimeMs: number;
@@ -71,6 +81,7 @@ export function fileReport(job: TestJob, result: FileResult): FileReport {
     ...(result.message === undefined ? {} : { message: cut(result.message) }),
     ...fileCounts(result),
     durationMs: result.durationMs,
+    ...(result.fixtures === undefined ? {} : { fixtures: result.fixtures }),
     subtests: result.subtests.map((subtest) => (subtest.message === undefined ? subtest : { ...subtest, message: cut(subtest.message) })),
   };
 }

@@ -7,6 +7,7 @@ import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { captureBootPrimordials, exposeGlobals } from './primordials.js';
 import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer, fireTimers } from './timers.js';
 import { installWebAssembly } from './webassembly.js';
+import { presentGlobalScope } from './global-scope.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
@@ -191,6 +192,7 @@ function boot(outboxFlags?: unknown, native?: { defineLazy?: unknown; compileUni
   captureBootPrimordials();
   setOutbox(outboxFlags);
   startClock();
+  presentGlobalScope();
   // A context made from a snapshot has a new global proxy, and V8 installs WebAssembly anew: both
   // the global's EventTarget state (when the events unit is bundled in and so already ran) and
   // the WebAssembly patch belong here, not in the top level.

@@ -24,6 +24,8 @@ t.teardown(async () => {
 const missing = (await checkSurface()).filter((entry) => !entry.ok);
 writeFileSync(join(data.dir, 'expectations', 'surface.json'), JSON.stringify(Object.fromEntries(missing.map((e) => [e.name, 'not yet']))));
 
+writeFileSync(join(out, 'README.md'), '# fixture\n\n![WinterCG conformance](conformance/badge.svg)\n');
+
 const expectationsFile = join(data.dir, 'expectations', 'fixtures.json');
 const readExpectations = (): AreaExpectations => JSON.parse(readFileSync(expectationsFile, 'utf8')) as AreaExpectations;
 
@@ -36,7 +38,7 @@ function options(extra: Partial<RunnerOptions> = {}): RunnerOptions & { lines: s
     jobs: 2,
     timeoutMs: 1500,
     updateExpectations: false,
-    outputs: { report: join(out, 'report.json'), matrix: join(out, 'wintercg.mdx'), badge: join(out, 'badge.svg') },
+    outputs: { report: join(out, 'report.json'), matrix: join(out, 'wintercg.mdx'), badge: join(out, 'badge.svg'), readme: join(out, 'README.md') },
     verbose: false,
     log: (line) => lines.push(line),
     lines,
@@ -52,10 +54,21 @@ t.test('with true expectations the run passes and writes report, matrix and badg
   t.equal(result.wptRan, true);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
   t.equal(report.areas.fixtures?.filesSkipped, 2);
+  t.equal(report.areas.fixtures?.filesRun, 13);
   t.equal(report.files['fixtures/skip/skipped.any.js']?.status, 'SKIP');
   t.equal(report.files['fixtures/timeout/never-finishes.any.js']?.status, 'TIMEOUT');
   t.equal(report.files['fixtures/crash/out-of-memory.any.js']?.status, 'CRASH');
   t.equal(report.surface.total, 54);
+  const server = report.files['fixtures/server/missing-resource.any.js'];
+  t.match(server, { status: 'OK', passed: 2, total: 4 }, 'a resource the tree lacks never passes as data');
+  t.same(server?.fixtures, {
+    served: ['/fixtures/server/resources/data.txt'],
+    missing: ['/fixtures/server/resources/not-in-wpt-either.txt'],
+    unavailable: ['/fixtures/server/resources/unhandled.py', '/media/not-in-this-tree.txt'],
+  }, 'the report records what the file loaded from the runner');
+  t.equal(report.files['fixtures/expect/passes.any.js']?.fixtures, undefined, 'a file that loads nothing records nothing');
+  t.match(report.runtime, { commit: /^[0-9a-f]{40}$/, modified: Boolean }, 'the report names the runtime commit it measured');
+  t.match(readFileSync(join(out, 'README.md'), 'utf8'), new RegExp(`runtime ${report.runtime?.commit.slice(0, 10) ?? '-'}`));
   const matrix = readFileSync(join(out, 'wintercg.mdx'), 'utf8');
   t.match(matrix, /^---\ntitle: WinterCG compliance/);
   t.match(matrix, /\| Runner fixtures \|/);
@@ -108,7 +121,7 @@ t.test('without a WPT copy only the surface check runs, and the run says so', as
   const empty = mkdtempSync(join(tmpdir(), 'nano-no-wpt-'));
   t.teardown(() => rmSync(empty, { recursive: true, force: true }));
   const report = join(empty, 'report.json');
-  const opts = options({ wpt: empty, outputs: { report, matrix: join(empty, 'm.mdx'), badge: join(empty, 'b.svg') } });
+  const opts = options({ wpt: empty, outputs: { report, matrix: join(empty, 'm.mdx'), badge: join(empty, 'b.svg'), readme: join(empty, 'README.md') } });
   const result = await runConformance(opts);
   t.equal(result.exitCode, 0);
   t.equal(result.wptRan, false);
