@@ -165,7 +165,7 @@ export const TIMER_CLAMP_MS = 4;
 /** Timers of one isolate due in the same host turn past this many enter together, as a list. */
 export const TIMER_BATCH = 8;
 
-/** Upper bound of bytes one `bodyTake` batch returns (DESIGN.md: ~1 MiB batches stream fastest). */
+/** Upper bound of bytes one `bodyTake` batch returns (batches of about 1 MiB stream fastest: fewer crossings, each copy still cache-friendly). */
 export const MAX_TAKE_BYTES = 1 << 20;
 
 /**

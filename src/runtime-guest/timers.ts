@@ -1,6 +1,6 @@
 // setTimeout/setInterval/clearTimeout/clearInterval and queueMicrotask
 // (https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#timers). The guest keeps
-// id → callback; the host runs the real timer and enters with Entry.timer (DESIGN.md "Timers").
+// id → callback; the host runs the real timer and enters with Entry.timer.
 import { hostSend } from './host.js';
 import { MAX_LIVE_TIMERS, Signal, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL } from '../protocol/bridge.js';
 import { reportException } from './report.js';
