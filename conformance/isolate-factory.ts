@@ -1,5 +1,5 @@
 // The one place the runner gets an isolate from: RuntimeIsolate, the same builder NANO uses for apps.
-import { RuntimeIsolate } from '../src/isolates/runtime-isolate.js';
+import { EntryError, RuntimeIsolate } from '../src/isolates/runtime-isolate.js';
 
 /** The part of RuntimeIsolate the runner relies on. */
 export interface TestIsolate {
@@ -18,8 +18,8 @@ export interface TestIsolateOptions {
    * one completion may run a whole suite (idlharness parses and tests hundreds of members).
    */
   readonly entryTimeoutMs?: () => number;
-  /** An entry the host started failed (timed out, threw): the file's result must say so. */
-  readonly onEntryFailed?: (error: unknown) => void;
+  /** An entry the host started ran out of time: the file's result must say so. */
+  readonly onEntryTimeout?: (error: Error) => void;
 }
 
 /** Says in reports which isolate builder produced the figures. */
@@ -36,6 +36,14 @@ export async function createTestIsolate(opts: TestIsolateOptions): Promise<TestI
     ...(opts.memoryLimitMb === undefined ? {} : { memoryLimitMb: opts.memoryLimitMb }),
     ...(opts.onLog === undefined ? {} : { onLog: opts.onLog }),
     ...(opts.entryTimeoutMs === undefined ? {} : { entryTimeout: opts.entryTimeoutMs }),
-    ...(opts.onEntryFailed === undefined ? {} : { onSignal: (name: string, _origin: number, args: unknown[]) => { if (name === 'entryFailed') opts.onEntryFailed?.(args[0]); } }),
+    // Only timeouts: an error thrown out of a completion is the runtime's own business, as for apps.
+    ...(opts.onEntryTimeout === undefined
+      ? {}
+      : {
+          onSignal: (name: string, _origin: number, args: unknown[]) => {
+            const error = args[0];
+            if (name === 'entryFailed' && error instanceof EntryError && error.failure === 'timeout') opts.onEntryTimeout?.(error);
+          },
+        }),
   });
 }
