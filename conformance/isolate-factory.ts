@@ -1,5 +1,5 @@
 // The one place the runner gets an isolate from: RuntimeIsolate, the same builder NANO uses for apps.
-import { RuntimeIsolate } from '../src/isolates/runtime-isolate.js';
+import { EntryError, RuntimeIsolate } from '../src/isolates/runtime-isolate.js';
 import { FETCH_POLICY, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type FetchPolicy } from '../src/host-calls/fetch.js';
 
 /**
@@ -25,8 +25,8 @@ export interface TestIsolateOptions {
    * one completion may run a whole suite (idlharness parses and tests hundreds of members).
    */
   readonly entryTimeoutMs?: () => number;
-  /** An entry the host started failed (timed out, threw): the file's result must say so. */
-  readonly onEntryFailed?: (error: unknown) => void;
+  /** An entry the host started ran out of time: the file's result must say so. */
+  readonly onEntryTimeout?: (error: Error) => void;
 }
 
 /** Says in reports which isolate builder produced the figures. */
@@ -44,6 +44,14 @@ export async function createTestIsolate(opts: TestIsolateOptions): Promise<TestI
     ...(opts.onLog === undefined ? {} : { onLog: opts.onLog }),
     opState: [[FETCH_POLICY, TEST_FETCH_POLICY]],
     ...(opts.entryTimeoutMs === undefined ? {} : { entryTimeout: opts.entryTimeoutMs }),
-    ...(opts.onEntryFailed === undefined ? {} : { onSignal: (name: string, _origin: number, args: unknown[]) => { if (name === 'entryFailed') opts.onEntryFailed?.(args[0]); } }),
+    // Only timeouts: an error thrown out of a completion is the runtime's own business, as for apps.
+    ...(opts.onEntryTimeout === undefined
+      ? {}
+      : {
+          onSignal: (name: string, _origin: number, args: unknown[]) => {
+            const error = args[0];
+            if (name === 'entryFailed' && error instanceof EntryError && error.failure === 'timeout') opts.onEntryTimeout?.(error);
+          },
+        }),
   });
 }

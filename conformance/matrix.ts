@@ -85,6 +85,22 @@ function largest(report: Report): { titles: string; subtests: number } {
   return { titles: top.map((area) => cell(area.title)).join(' and '), subtests: top.reduce((sum, area) => sum + area.total, 0) };
 }
 
+/** Per area, the files with expected failures and the reasons, largest first. */
+function reasonSections(report: Report): string[] {
+  const lines: string[] = [];
+  for (const [name, area] of Object.entries(report.areas)) {
+    const rows: string[] = [];
+    for (const [id, file] of Object.entries(report.files)) {
+      if (file.area !== name || file.reasons === undefined) continue;
+      const reasons = Object.entries(file.reasons).sort(([, a], [, b]) => b - a);
+      for (const [reason, count] of reasons) rows.push(`| ${cell(id)} | ${count} | ${cell(reason)} |`);
+    }
+    if (rows.length === 0) continue;
+    lines.push(`<details>`, `<summary>${cell(area.title)}: ${fmt(area.expectedFailures)} expected failures</summary>`, '', '| File | Subtests | Why |', '|---|--:|---|', ...rows, '', '</details>', '');
+  }
+  return lines;
+}
+
 /** The whole page. Everything in it comes from `report` and `comparison`; nothing is typed by hand. */
 export function renderMatrix(report: Report, comparison: Comparison): string {
   const t = report.totals;
@@ -129,6 +145,11 @@ export function renderMatrix(report: Report, comparison: Comparison): string {
     '|---|---|--:|',
     ...rates,
     '',
+    '## Why the expected failures fail',
+    '',
+    'Each expected failure carries a reason in `wpt/expectations/`: `needs …` (what the test needs that the runner does not provide, such as a wptserve handler), `browser-only: …` (a browser feature outside a server runtime), `not implemented: …`, `bug: …` (a NANO defect), `upstream: …` (a dependency\'s or the pinned WPT\'s own behaviour), `by design: …` (a deliberate divergence) or `runner: …`. A file\'s own outcome (error, timeout) counts as one.',
+    '',
+    ...reasonSections(report),
     '## API surface',
     '',
     `${report.surface.present} of ${report.surface.total} interfaces and globals of the WinterTC Minimum Common API are present with the expected type.`,

@@ -112,10 +112,10 @@ export async function runFile(job: TestJob, options: RunFileOptions): Promise<Fi
     const remaining = (): number => Math.max(1, Math.round(deadline - performance.now()));
     isolate = await createTestIsolate({
       entryTimeoutMs: remaining,
-      // A timer or completion that fails loses the promise chain it was running: without this the
-      // file would only time out, with no word of why.
-      onEntryFailed: (error) => {
-        loadError ??= `an entry into the isolate failed: ${errorText(error)}`;
+      // A timer or completion stopped by its timeout loses the promise chain it was running:
+      // without this the file would only time out, with no word of why.
+      onEntryTimeout: (error) => {
+        loadError ??= `a callback the host started ran out of time: ${errorText(error)}`;
       },
       name: `wpt:${job.id}`,
       ...(options.memoryLimitMb === undefined ? {} : { memoryLimitMb: options.memoryLimitMb }),
