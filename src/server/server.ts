@@ -18,7 +18,7 @@ import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
-import { protectEndpoint, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
+import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
 import { countLoopHops } from '../host-calls/cdn-loop.js';
 
 export interface ServerOptions {
@@ -244,6 +244,9 @@ export class Server {
 
   async #settings(app: AppConfig, config: Config): Promise<AppSettings> {
     const d = config.defaults;
+    const allow = [...config.fetch.allow, ...app.fetch.allow];
+    const bad = allow.filter((e) => parseAllowEntry(e) === null);
+    if (bad.length > 0) throw new NanoError('NANO_ERR_CONFIG_INVALID', `fetch.allow: ${bad.map((e) => `"${e}"`).join(', ')} is not a host, host:port, IP, [IPv6]:port or CIDR; fix or remove it`);
     return {
       name: app.name,
       memoryMb: app.limits.memoryMb ?? d.memoryMb,
@@ -256,7 +259,7 @@ export class Server {
       fetch: {
         maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
-        allow: [...config.fetch.allow, ...app.fetch.allow],
+        allow,
         loopName: config.server.loopName,
       },
       log: {

@@ -110,6 +110,7 @@ t.test('nano check says what each allow entry permits', async (t) => {
   });
   t.equal(failed.code, 1, 'an entry the policy cannot parse fails the check');
   t.match(failed.err, /apps\[0\]\.fetch\.allow\[0\]: "a:b:c" is not a host/);
+  await t.rejects(serve(['--config', bad]), /fetch\.allow: "a:b:c" is not a host/, 'and nano serve refuses it too');
 });
 
 t.test('CDN-Loop: subrequests name this server; a request past server.maxLoopHops gets 508', async (t) => {
