@@ -16,6 +16,11 @@ const apps = {
   startbomb: `${spin(900)}
     const keep = []; for (;;) keep.push(new Array(100000).fill(1));
     export default { fetch: () => new Response('never') };`,
+  // Loops on the pool, allocating nothing.
+  poolloop: `export default { fetch(request) {
+    if (new URL(request.url).pathname === '/loop') for (;;) {}
+    return new Response('poolloop ok');
+  } };`,
   // Throws at top level after 200 ms.
   crashloop: `${spin(200)} throw new Error('cannot start');
     export default { fetch: () => new Response('never') };`,
@@ -23,7 +28,7 @@ const apps = {
 
 let s: Served;
 t.before(async () => {
-  s = await serveWithNeighbour(apps, { startbomb: { memoryMb: 16 } });
+  s = await serveWithNeighbour(apps, { startbomb: { memoryMb: 16 }, poolloop: { execution: 'pool', cpuMs: 200 } });
 });
 t.teardown(() => s.stop().then(() => undefined));
 
@@ -85,4 +90,16 @@ t.test('a crash loop at top level: backoff grows, the neighbour is unaffected', 
   t.ok(loads.length <= 3, `${loads.length} start attempts for 6 requests`);
   t.same(failures, []);
   t.ok(await neighbourAlive(s));
+});
+
+t.test('a CPU restart on the pool is never followed by a "memory" restart of the fresh isolate', async (t) => {
+  for (let i = 0; i < 3; i++) {
+    const r = await fetchRaw(s.port, '/loop', { host: 'poolloop.test' });
+    t.equal(errorCode(r.text), 'NANO_ERR_CPU_LIMIT');
+    // A request served in between ends the backoff that two limits in a row start.
+    t.equal((await fetchRaw(s.port, '/', { host: 'poolloop.test' })).text, 'poolloop ok', 'the fresh isolate serves');
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const restarts = s.logs.filter((l) => l.app === 'poolloop' && typeof l.limit === 'string').map((l) => l.limit);
+  t.same(restarts, ['cpu', 'cpu', 'cpu'], 'one restart per loop, each for its CPU limit');
 });
