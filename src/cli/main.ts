@@ -5,10 +5,10 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { ReloadError, formatAppProblem } from '../server/server.js';
+import { ReloadError, formatAppProblem, type AppProblem } from '../server/server.js';
 import { run, type Running } from '../server/run.js';
 import { ConfigSource } from '../reload/source.js';
-import { loadConfigFile, ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { encryptSecret, parseKey, SECRET_KEY_VAR } from '../env/secret-crypto.js';
 import { NanoError } from '../errors/registry.js';
@@ -71,14 +71,26 @@ program
 
 program
   .command('check')
-  .description('validate a config file and the apps it names; exit 1 with every problem')
-  .requiredOption('-c, --config <file>', 'config file (JSON)')
-  .action(async (opts: { config: string }) => {
+  .description('validate a config file (or one app directory) and build the apps it names; exit 1 with every problem')
+  .option('-c, --config <file>', 'config file (JSON)')
+  .option('-a, --app <path>', 'app directory or file to check instead of a config file')
+  .action(async (opts: { config?: string; app?: string }) => {
     try {
-      const cfg = await loadConfigFile(opts.config);
-      const { readAppCode } = await import('../isolates/app-code.js');
-      for (const app of cfg.apps) await readAppCode(app.path, app.entry);
-      process.stdout.write(`${opts.config}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n`);
+      if ((opts.config === undefined) === (opts.app === undefined)) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'pass either --config <file> or --app <dir>');
+      const source = new ConfigSource(opts.app !== undefined ? { appPath: opts.app } : { file: opts.config as string });
+      const cfg = source.compose(await source.readRaw(), new Map());
+      const { loadApp } = await import('../project/load.js');
+      const problems: AppProblem[] = [];
+      for (const app of cfg.apps) {
+        try {
+          const loaded = await loadApp(app.path, app.entry);
+          if (loaded.warning !== null) process.stderr.write(`warning: app "${app.name}": ${loaded.warning}\n`);
+        } catch (err) {
+          problems.push({ app: app.name, code: err instanceof NanoError ? err.code : 'NANO_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      if (problems.length > 0) throw new ReloadError(problems);
+      process.stdout.write(`${opts.config ?? opts.app}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n`);
     } catch (err) {
       fail(err);
     }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const limitsSchema = z

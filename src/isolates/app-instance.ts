@@ -211,7 +211,7 @@ export class AppInstance {
 
   #appLog(level: string, text: string): void {
     const lvl = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
-    this.#log[lvl]({ src: 'console' }, text);
+    this.#log[lvl]({ src: 'console' }, this.code.mapStack?.(text) ?? text);
   }
 
   /**
@@ -457,7 +457,7 @@ export class AppInstance {
     const f = this.#inflight.get(id);
     if (f === undefined) return;
     this.lastError = message;
-    this.#log.error({ reqId: id, stack }, `uncaught exception in handler: ${message}`);
+    this.#log.error({ reqId: id, stack: this.code.mapStack?.(stack) ?? stack }, `uncaught exception in handler: ${message}`);
     this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
   }
 
@@ -488,7 +488,7 @@ export class AppInstance {
         return;
       case Signal.uncaught:
         // args: request id (0: none), message, stack (src/protocol/bridge.ts).
-        this.#log.error({ reqId: Number(args[0]) || origin, stack: String(args[2]) }, `uncaught error: ${String(args[1])}`);
+        this.#log.error({ reqId: Number(args[0]) || origin, stack: this.code.mapStack?.(String(args[2])) ?? String(args[2]) }, `uncaught error: ${String(args[1])}`);
         return;
       case 'entryFailed':
         this.#entryFailed(origin, args[0]);

@@ -8,7 +8,7 @@ import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
 import { sendError } from '../isolates/http-reply.js';
 import { noteIsolatesCompacted } from '../isolates/memory-release.js';
-import { readAppCode } from '../isolates/app-code.js';
+import { loadApp, type LoadedApp } from '../project/load.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
@@ -93,6 +93,9 @@ export class Server {
   /** Every replaced or removed version still draining. */
   readonly #retiring = new Set<AppInstance>();
   readonly #reloadErrors = new Map<string, { message: string; at: string }>();
+  /** Per app name: the last wrangler-field warning logged, and the build's files to watch. */
+  readonly #projectWarnings = new Map<string, string>();
+  readonly #projectWatch = new Map<string, readonly string[]>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
   #draining = false;
@@ -168,8 +171,10 @@ export class Server {
         let settings: AppSettings;
         let code;
         try {
-          settings = await this.#settings(app, config);
-          code = await readAppCode(app.path, app.entry);
+          const loaded = await loadApp(app.path, app.entry);
+          this.#noteProject(app.name, loaded);
+          code = loaded.code;
+          settings = await this.#settings(withVars(app, loaded.vars), config);
         } catch (err) {
           problems.push(problemOf(app.name, err));
           continue;
@@ -228,6 +233,24 @@ export class Server {
       if (this.#http !== null) this.#startSweeper();
       return { added, removed: removedConfigs.map(([n]) => n), changed, unchanged, retired: Promise.all(drains) };
     });
+  }
+
+  /** Logs a project's build and, once per distinct text, its wrangler-field warning; keeps its watch list. */
+  #noteProject(name: string, loaded: LoadedApp): void {
+    this.#projectWatch.set(name, loaded.watch);
+    if (loaded.build !== null && !loaded.build.fromCache) {
+      this.#log.info({ event: 'app_built', app: name, ms: Math.round(loaded.build.ms) }, `app "${name}": built ${loaded.code.root} in ${Math.round(loaded.build.ms)} ms`);
+    }
+    const warning = loaded.warning ?? '';
+    if (warning !== '' && this.#projectWarnings.get(name) !== warning) this.#log.warn({ event: 'project_fields_ignored', app: name }, `app "${name}": ${warning}`);
+    this.#projectWarnings.set(name, warning);
+  }
+
+  /** Files outside the apps' directories that their builds read (node_modules), for the watcher. */
+  projectWatchPaths(): string[] {
+    const out = new Set<string>();
+    for (const name of this.#apps.keys()) for (const p of this.#projectWatch.get(name) ?? []) out.add(p);
+    return [...out];
   }
 
   async #settings(app: AppConfig, config: Config): Promise<AppSettings> {
@@ -467,6 +490,12 @@ export function listenError(err: NodeJS.ErrnoException, section: 'server' | 'adm
 
 function isDefault(a: AppConfig, count: number): boolean {
   return a.default || (count === 1 && a.hostnames.length === 0);
+}
+
+/** The app with a project's wrangler `vars` under its env: config env and secrets of a name win. */
+function withVars(app: AppConfig, vars: Readonly<Record<string, unknown>>): AppConfig {
+  const extra = Object.entries(vars).filter(([k]) => !Object.hasOwn(app.env, k) && !Object.hasOwn(app.secrets, k));
+  return extra.length === 0 ? app : { ...app, env: { ...Object.fromEntries(extra), ...app.env } as AppConfig['env'] };
 }
 
 function problemOf(app: string, err: unknown): AppProblem {
