@@ -174,7 +174,7 @@ export class AppInstance {
       calls: {
         respond: (id, status, statusText, headers, body, bodyStream) =>
           this.#onRespond(Number(id), Number(status), String(statusText), String(headers), body as string | Uint8Array | null, Number(bodyStream)),
-        respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
+        respondError: (id, message, stack, passThrough) => this.#onRespondError(Number(id), String(message), String(stack), passThrough === 1),
         passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
@@ -453,12 +453,14 @@ export class AppInstance {
     };
   }
 
-  #onRespondError(id: number, message: string, stack: string): void {
+  #onRespondError(id: number, message: string, stack: string, passThrough: boolean): void {
     const f = this.#inflight.get(id);
     if (f === undefined) return;
     this.lastError = message;
     this.#log.error({ reqId: id, stack: this.code.mapStack?.(stack) ?? stack }, `uncaught exception in handler: ${message}`);
-    this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
+    // NANO has no origin server behind an app, so passThroughOnException() cannot fall through.
+    if (passThrough) this.#finishWithError(f, 'NANO_ERR_NO_ORIGIN', 'the app called passThroughOnException() and then failed, but no origin is configured to pass the request to');
+    else this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
   }
 
   #onSignal(name: string, origin: number, args: unknown[]): void {

@@ -312,6 +312,7 @@ function errorStack(err: unknown): string {
 }
 
 function succeed(id: number, r: unknown): void {
+  if (passThroughIds.size !== 0) passThroughIds.delete(id);
   let wire: RespondArgs;
   try {
     wire = toWire(id, r);
@@ -348,8 +349,13 @@ export function takeOutbox(): string {
 }
 function fail(id: number, err: unknown): void {
   requestSignals.delete(id);
-  hostCall('respondError', id, errorText(err), errorStack(err));
+  // 1 tells the host the app asked to fall through to an origin (ctx.passThroughOnException).
+  const passThrough = passThroughIds.size !== 0 && passThroughIds.delete(id) ? 1 : 0;
+  hostCall('respondError', id, errorText(err), errorStack(err), passThrough);
 }
+
+/** Requests whose handler called ctx.passThroughOnException(), until they respond or fail. */
+const passThroughIds = new Set<number>();
 
 function makeCtx(id: number): object {
   return Object.freeze({
@@ -363,7 +369,9 @@ function makeCtx(id: number): object {
         },
       );
     },
-    passThroughOnException(): void {},
+    passThroughOnException(): void {
+      passThroughIds.add(id);
+    },
   });
 }
 
@@ -420,7 +428,7 @@ export function dispatchRequest(id: number, method: string, url: string, headers
     if (moduleHandler !== null) {
       result = Reflect.apply(moduleHandler, moduleThis, [request, env, ctx]);
     } else {
-      result = fetchEventUnit().dispatchFetchEvent(request, (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p));
+      result = fetchEventUnit().dispatchFetchEvent(request, (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p), () => passThroughIds.add(id));
     }
   } catch (err) {
     fail(id, err);
