@@ -96,6 +96,20 @@ program
     }
   });
 
+program
+  .command('init')
+  .description('scaffold a TypeScript Workers project (wrangler.jsonc, src/index.ts) that `nano serve --app DIR` runs')
+  .argument('[dir]', 'directory to create the project in', '.')
+  .action(async (dir: string) => {
+    try {
+      const { initProject } = await import('../project/init.js');
+      const written = await initProject(dir);
+      process.stdout.write(`created ${written.join(', ')} in ${dir}\nnext: nano serve --app ${dir}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
 const secret = program.command('secret').description('encrypted secrets for configs kept in git');
 secret
   .command('keygen')
