@@ -26,8 +26,8 @@ export const secretSchema = z.union([
 export const appSchema = z
   .object({
     name: z.string().regex(APP_NAME, 'lowercase letters, digits, "-" or "_", starting with a letter or digit').describe('Unique app name, used in logs, metrics and the admin API.'),
-    path: z.string().min(1).describe('App directory (its entry is index.js, worker.js, main.js or the "main" of its package.json) or a single .js/.mjs file; relative to the config file.'),
-    entry: z.string().min(1).optional().describe('Entry module inside the app directory, when it is not one of the defaults.'),
+    path: z.string().min(1).describe('App directory (its entry is index.js, worker.js, main.js or the "main" of its package.json), a Workers project (wrangler.toml/json/jsonc, TypeScript, npm packages: built with esbuild, see "Coming from Cloudflare Workers"), or a single .js/.mjs/.ts file; relative to the config file.'),
+    entry: z.string().min(1).optional().describe('Entry module inside the app directory, when it is not one of the defaults (for a Workers project: instead of wrangler\'s `main`).'),
     hostnames: z
       .array(z.string().transform((h) => h.toLowerCase()).pipe(z.string().regex(HOSTNAME, 'a hostname like "api.example.com" or a wildcard like "*.example.com" (no port, no scheme)')))
       .default([])
