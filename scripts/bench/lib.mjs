@@ -40,7 +40,8 @@ export function startServer(args, { cpu = SERVER_CPU, env = {} } = {}) {
         child.stdout.off('data', onData);
         child.stdout.resume();
         const port = JSON.parse(line).port;
-        resolve({ child, port, pid: child.pid, stop: () => stopChild(child) });
+        // startupLog: every line printed up to "listening" (build and load events included).
+        resolve({ child, port, pid: child.pid, stop: () => stopChild(child), startupLog: out });
       }
     };
     child.stdout.on('data', onData);

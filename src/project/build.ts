@@ -109,7 +109,8 @@ function finish(root: string, r: CacheRecord, fromCache: boolean, started: numbe
     entry: BUNDLE_NAME,
     files: new Map([[BUNDLE_NAME, r.bundle]]),
     moduleSyntax: r.moduleSyntax,
-    version: sha256(`${r.moduleSyntax ? 'm' : 's'}\0${r.bundle}`).slice(0, 12),
+    // The map counts too: a source edit that leaves the bundle alone (a comment) still moves lines.
+    version: sha256(`${r.moduleSyntax ? 'm' : 's'}\0${r.bundle}\0${r.map}`).slice(0, 12),
     mapStack: (stack) => mapStack(stack, url, sourceMap),
   };
   return { code, watch: r.inputs.map(([p]) => p).filter((p) => !inTree(p)), fromCache, ms: performance.now() - started };

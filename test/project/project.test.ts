@@ -119,3 +119,16 @@ t.test('source maps: bundle positions map to the TypeScript lines esbuild record
   t.equal(mapStack(stack, `file:///${BUNDLE_NAME}`, map), 'Error: 1\n    at f (src/f.ts:4:3)\n    at other (file:///elsewhere.js:1:1)');
   t.throws(() => new SourceMap('{"sources":["a"],"mappings":"!!"}').lookup(1, 1), /invalid source map/);
 });
+
+t.test('a comment-only edit gives a new version whose stacks map to the moved lines', async (t) => {
+  const body = 'export default { fetch(): Response { throw new Error("x"); } };\n';
+  const dir = tempTree({ 'src/index.ts': body });
+  const before = await loadApp(dir);
+  writeFileSync(join(dir, 'src/index.ts'), `// a comment that moves the handler down a line\n${body}`);
+  const after = await loadApp(dir);
+  t.not(after.code.version, before.code.version, 'a new version, although esbuild drops the comment');
+  const lines = (after.code.files.get(BUNDLE_NAME) ?? '').split('\n');
+  const row = lines.findIndex((l) => l.includes('throw new Error'));
+  const col = (lines[row] ?? '').indexOf('throw');
+  t.match(after.code.mapStack?.(`at fetch (file:///${BUNDLE_NAME}:${row + 1}:${col + 1})`), /at fetch \(src\/index\.ts:2:\d+\)/);
+});
