@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { serve, fetchRaw, tempTree, BIN } from '../helpers/serve.js';
 import { freshCache } from '../helpers/projects.js';
 
-function nano(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function nano(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--no-node-snapshot', BIN, ...args], (err, stdout, stderr) => resolve({ code: err === null ? 0 : Number((err as { code?: number }).code ?? -1), stdout, stderr }));
+    execFile(process.execPath, ['--no-node-snapshot', BIN, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => resolve({ code: err === null ? 0 : Number((err as { code?: number }).code ?? -1), stdout, stderr }));
   });
 }
 
@@ -20,7 +20,13 @@ t.test('init, then serve: the scaffolded project answers at once', async (t) => 
   t.match(init.stdout, /created wrangler\.jsonc, src\/index\.ts, tsconfig\.json, package\.json, \.gitignore, README\.md/);
   t.match(readFileSync(join(dir, 'README.md'), 'utf8'), /curl http:\/\/127\.0\.0\.1:8787\//, 'the README has a test request');
 
-  const s = await serve(['--app', dir, '--no-watch'], freshCache());
+  const cache = freshCache();
+  const check = await nano(['check', '--app', dir], cache);
+  t.equal(check.code, 0, check.stderr);
+  t.match(check.stdout, /: ok \(1 app\)/, 'nano check --app builds it');
+  t.equal(check.stderr, '', 'no warning for a fresh project');
+
+  const s = await serve(['--app', dir, '--no-watch'], cache);
   t.teardown(() => s.stop().then(() => undefined));
   t.same(s.logs.find((l) => l.event === 'listening')?.apps, ['hello-world'], 'named after the directory');
   t.notOk(s.logs.some((l) => l.event === 'project_fields_ignored'), 'no field warning for a fresh project');

@@ -3,7 +3,8 @@
 // WorkerEntrypoint in a wrangler.toml project, stacks mapped to the .ts lines, the build cache
 // across a restart, and the one warning about wrangler fields NANO does not honour.
 import t from 'tap';
-import { serve, fetchRaw, type Served } from '../helpers/serve.js';
+import { join } from 'node:path';
+import { serve, fetchRaw, tempTree, type Served } from '../helpers/serve.js';
 import { projectCopy, freshCache } from '../helpers/projects.js';
 
 t.test('a TypeScript Hono project with wrangler.jsonc runs from its directory', async (t) => {
@@ -63,4 +64,11 @@ t.test('a class-based WorkerEntrypoint from wrangler.toml; passThroughOnExceptio
   t.match(String(logged.stack), /src\/worker\.ts:14:\d+/, 'an uncaught exception maps to the .ts line');
   const warning = s.logs.find((l) => l.event === 'project_fields_ignored');
   t.match(String(warning?.msg), /wrangler\.toml: NANO ignores fields it cannot honour \(no effect here: compatibility_date\)/, 'only the unhonoured field is named');
+});
+
+t.test('a single .ts file as the app path is built and served', async (t) => {
+  const dir = tempTree({ 'worker.ts': 'const n: number = 21;\nexport default { fetch: (): Response => new Response(String(n * 2)) };\n' });
+  const s = await serve(['--app', join(dir, 'worker.ts'), '--no-watch'], freshCache());
+  t.teardown(() => s.stop().then(() => undefined));
+  t.equal((await fetchRaw(s.port, '/')).text, '42');
 });
