@@ -72,3 +72,14 @@ t.test('a single .ts file as the app path is built and served', async (t) => {
   t.teardown(() => s.stop().then(() => undefined));
   t.equal((await fetchRaw(s.port, '/')).text, '42');
 });
+
+t.test('a project that does not build stops nano serve at start with the error and its place', async (t) => {
+  const dir = tempTree({ 'wrangler.toml': 'main = "src/index.ts"\n', 'src/index.ts': 'export default {\n  fetch(): Response {\n    return new Response(;\n  },\n};\n' });
+  const err = await serve(['--app', dir, '--no-watch'], freshCache()).then(
+    (s) => s.stop().then(() => null),
+    (e: unknown) => e as Error,
+  );
+  t.ok(err instanceof Error, 'nano exits before listening');
+  t.match(String(err?.message), /NANO_ERR_APP_BUILD/);
+  t.match(String(err?.message), /src\/index\.ts:3:25: Unexpected ";"/);
+});
