@@ -92,7 +92,7 @@ program
       if (problems.length > 0) throw new ReloadError(problems);
       process.stdout.write(`${opts.config ?? opts.app}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n`);
     } catch (err) {
-      fail(err);
+      fail(err, 'check failed');
     }
   });
 
@@ -180,11 +180,12 @@ function exitAfterFlush(log: Logger, code: number): void {
   log.flush(() => void isolateTeardownGrace(100).then(exit));
 }
 
-function fail(err: unknown): never {
+/** Prints the error (every problem, each with its place and fix) and exits 1; `heading` says what failed. */
+function fail(err: unknown, heading = 'cannot start'): never {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.code}: invalid config\n${err.problems.map((p) => `  ${p.file}: ${p.path}: ${p.message}`).join('\n')}\n`);
   } else if (err instanceof ReloadError) {
-    process.stderr.write(`${err.code}: cannot start\n${err.problems.map((p) => `  ${formatAppProblem(p)}`).join('\n')}\n`);
+    process.stderr.write(`${err.code}: ${heading}\n${err.problems.map((p) => `  ${formatAppProblem(p)}`).join('\n')}\n`);
   } else if (err instanceof NanoError) {
     process.stderr.write(`${err.code}: ${err.message}\n`);
   } else {

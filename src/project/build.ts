@@ -143,11 +143,14 @@ function nanoModules(entry: string, moduleSyntax: boolean): Plugin {
 
 /** Every error as `file:line:column: message` with esbuild's code frame, paths relative to root. */
 async function describeErrors(root: string, errors: Message[]): Promise<string> {
-  const shown = errors.slice(0, 10);
+  // esbuild suggests marking an unresolved import "external", which NANO has no way to load.
+  const shown = errors.slice(0, 10).map((e) => (e.text.startsWith('Could not resolve') ? { ...e, notes: [{ text: 'Install the package into the project\'s node_modules (npm install), or fix the import path.', location: null }] } : e));
   const frames = await formatMessages(shown, { kind: 'error', color: false, terminalWidth: 100 });
   const parts = shown.map((e, i) => {
     const loc = e.location === null ? '' : `${e.location.file}:${e.location.line}:${e.location.column + 1}: `;
-    return `${loc}${e.text}\n${(frames[i] ?? '').replace(/^.*\n/, '').trimEnd()}`;
+    // esbuild's own header and location lines go: the location is given once, 1-based, in front.
+    const frame = (frames[i] ?? '').split('\n').slice(1).filter((l) => !/^\s+\S.*:\d+:\d+:$/.test(l) && l.trim() !== '');
+    return `${loc}${e.text}\n${frame.join('\n')}`;
   });
   const more = errors.length > shown.length ? `\n(${errors.length - shown.length} more errors)` : '';
   return `build of ${root} failed with ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${parts.join('\n')}${more}`;

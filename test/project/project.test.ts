@@ -132,3 +132,13 @@ t.test('a comment-only edit gives a new version whose stacks map to the moved li
   const col = (lines[row] ?? '').indexOf('throw');
   t.match(after.code.mapStack?.(`at fetch (file:///${BUNDLE_NAME}:${row + 1}:${col + 1})`), /at fetch \(src\/index\.ts:2:\d+\)/);
 });
+
+t.test('a missing package: one 1-based location, a code frame and how to fix it', async (t) => {
+  const dir = tempTree({ 'src/index.ts': 'import x from "nope-pkg";\nexport default { fetch: () => new Response(x) };\n' });
+  const err = (await loadApp(dir).catch((e: unknown) => e)) as Error & { code: string };
+  t.equal(err.code, 'NANO_ERR_APP_BUILD');
+  t.match(err.message, /src\/index\.ts:1:15: Could not resolve "nope-pkg"\n {6}1 │ import x from "nope-pkg";\n/);
+  t.match(err.message, /Install the package into the project's node_modules \(npm install\)/);
+  t.notMatch(err.message, /src\/index\.ts:1:14/, 'esbuild\'s 0-based column is not shown as well');
+  t.notMatch(err.message, /external/, 'no advice NANO cannot follow');
+});
