@@ -83,3 +83,26 @@ t.test('a project that does not build stops nano serve at start with the error a
   t.match(String(err?.message), /NANO_ERR_APP_BUILD/);
   t.match(String(err?.message), /src\/index\.ts:3:25: Unexpected ";"/);
 });
+
+t.test('passThroughOnException in service-worker syntax: the same clear 500', async (t) => {
+  const dir = tempTree({
+    'index.js': [
+      "addEventListener('fetch', (event) => {",
+      '  event.passThroughOnException();',
+      "  if (new URL(event.request.url).pathname === '/ok') return event.respondWith(new Response('fine'));",
+      "  throw new Error('listener failed');",
+      '});',
+      '',
+    ].join('\n'),
+  });
+  const s = await serve(['--app', dir, '--no-watch']);
+  t.teardown(() => s.stop().then(() => undefined));
+  const r = await fetchRaw(s.port, '/');
+  t.equal(r.status, 500);
+  t.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'NANO_ERR_NO_ORIGIN');
+  t.equal((await fetchRaw(s.port, '/ok')).text, 'fine', 'a request that responds is unaffected');
+  const plain = tempTree({ 'index.js': "addEventListener('fetch', () => { throw new Error('no pass-through'); });\n" });
+  const p = await serve(['--app', plain, '--no-watch']);
+  t.teardown(() => p.stop().then(() => undefined));
+  t.equal((JSON.parse((await fetchRaw(p.port, '/')).text) as { error: { code: string } }).error.code, 'NANO_ERR_APP_EXCEPTION', 'without the call it stays an app exception');
+});
