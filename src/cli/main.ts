@@ -79,11 +79,12 @@ program
       if ((opts.config === undefined) === (opts.app === undefined)) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'pass either --config <file> or --app <dir>');
       const source = new ConfigSource(opts.app !== undefined ? { appPath: opts.app } : { file: opts.config as string });
       const cfg = source.compose(await source.readRaw(), new Map());
-      const { loadApp } = await import('../project/load.js');
+      const { loadApp, applyProject } = await import('../project/load.js');
       const problems: AppProblem[] = [];
       for (const app of cfg.apps) {
         try {
           const loaded = await loadApp(app.path, app.entry);
+          applyProject(app, loaded, cfg.apps);
           if (loaded.warning !== null) process.stderr.write(`warning: app "${app.name}": ${loaded.warning}\n`);
         } catch (err) {
           problems.push({ app: app.name, code: err instanceof NanoError ? err.code : 'NANO_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) });

@@ -36,6 +36,17 @@ export const appSchema = z
     env: z.record(z.string().regex(ENV_NAME, 'a binding name like API_URL'), z.json()).default({}).describe('Bindings passed to the handler as `env` (strings or any JSON value), deeply frozen.'),
     secrets: z.record(z.string().regex(ENV_NAME, 'a binding name like API_KEY'), secretSchema).default({}).describe('Bindings whose values come from the host environment, a file or an encrypted value; never logged or shown.'),
     limits: limitsSchema.default({}).describe('Resource limits of this app; a field left out takes its value from `defaults`.'),
+    services: z
+      .array(
+        z
+          .object({
+            binding: z.string().regex(ENV_NAME, 'a binding name like AUTH').describe('The name in `env` (module syntax) or the global (service-worker syntax).'),
+            service: z.string().regex(APP_NAME, 'the name of an app in this config').describe('The app of this config that `env.BINDING.fetch(request)` calls.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Service bindings: `env.BINDING.fetch(request)` sends the request to another app of this process without a network hop, with the callee\'s own limits, and counts it among the caller\'s subrequests.'),
   })
   .strict();
 
@@ -106,6 +117,14 @@ export const configSchema = z
         const p = hosts.get(h);
         if (p !== undefined) ctx.addIssue({ code: 'custom', path: ['apps', i, 'hostnames', j], message: `hostname "${h}" is already routed to apps[${p}]; each hostname routes to one app` });
         hosts.set(h, i);
+      });
+      const bindings = new Set<string>();
+      app.services.forEach((b, j) => {
+        if (!cfg.apps.some((a) => a.name === b.service)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'services', j, 'service'], message: `no app named "${b.service}" in this config; name one of its apps` });
+        if (Object.hasOwn(app.env, b.binding) || Object.hasOwn(app.secrets, b.binding) || bindings.has(b.binding)) {
+          ctx.addIssue({ code: 'custom', path: ['apps', i, 'services', j, 'binding'], message: `"${b.binding}" is already a binding of this app (env, secrets or another service); give each binding its own name` });
+        }
+        bindings.add(b.binding);
       });
       for (const name of Object.keys(app.secrets)) {
         if (Object.hasOwn(app.env, name)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'secrets', name], message: `"${name}" is also in env; a binding is either a plain env value or a secret, remove one` });

@@ -183,11 +183,13 @@ export class AppInstance {
       ...(s.fetch !== undefined ? { opState: [[FETCH_POLICY, s.fetch] as const] } : {}),
     });
     try {
-      if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson);
+      // Service bindings, [[binding, app], …]: the guest makes each an object with fetch().
+      const services = s.fetch?.services === undefined ? '' : JSON.stringify(Object.entries(s.fetch.services));
+      if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson, services);
       const mod = await instantiateApp(iso.isolate, iso.context, this.code, s.cpuMs);
       let def;
       if (this.code.moduleSyntax) def = mod.namespace.getSync('default', { reference: true });
-      iso.initApp(def, s.envJson, s.cpuMs);
+      iso.initApp(def, s.envJson, s.cpuMs, services);
       def?.release();
     } catch (err) {
       iso.dispose();

@@ -300,15 +300,15 @@ export class RuntimeIsolate {
     }
   }
 
-  /** Service-worker syntax: installs the env bindings as globals before app code runs. */
-  installEnvGlobals(envJson: string): void {
-    this.#entry.applySync(undefined, [Entry.envGlobals, envJson, null, 0], { timeout: 1000 });
+  /** Service-worker syntax: installs the env bindings (service bindings too) as globals before app code runs. */
+  installEnvGlobals(envJson: string, servicesJson = ''): void {
+    this.#entry.applySync(undefined, [Entry.envGlobals, envJson, null, 0, servicesJson], { timeout: 1000 });
   }
 
   /** Entry.init with the app's default export (a Reference inside this isolate) or none. */
-  initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number): void {
+  initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number, servicesJson = ''): void {
     try {
-      this.#entry.applySync(undefined, [Entry.init, defaultExport?.derefInto(), envJson, 0], { timeout: timeoutMs });
+      this.#entry.applySync(undefined, [Entry.init, defaultExport?.derefInto(), envJson, 0, servicesJson], { timeout: timeoutMs });
     } catch (err) {
       throw this.#classify(err);
     }

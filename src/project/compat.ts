@@ -18,7 +18,7 @@ export const WRANGLER_FIELDS: Readonly<Record<string, CompatRow>> = {
   name: { support: 'supported', note: 'The app name with `nano serve --app`; in nano.json the app\'s own `name` wins.' },
   main: { support: 'supported', note: 'The entry module; TypeScript, TSX and JSX are built with esbuild.' },
   vars: { support: 'supported', note: 'Become `env` bindings; nano.json `env` and `secrets` of the same name win.' },
-  services: { support: 'not supported', note: 'Service bindings between apps are not available yet; call the other app over HTTP.' },
+  services: { support: 'partial', note: '`env.BINDING.fetch()` calls the named app of the NANO config in process; `entrypoint` and RPC methods are not supported.' },
   compatibility_date: { support: 'no effect', note: 'NANO has one behaviour, the current one.' },
   compatibility_flags: { support: 'not supported', note: 'Flags such as nodejs_compat are not honoured; node: modules cannot be imported.' },
   $schema: { support: 'no effect', note: 'Editor metadata.' },
@@ -64,6 +64,7 @@ export const WRANGLER_FIELDS: Readonly<Record<string, CompatRow>> = {
 export const WORKERS_APIS: Readonly<Record<string, CompatRow>> = {
   'export default { fetch }': { support: 'supported', note: 'Module syntax, with `env` and `ctx`.' },
   'addEventListener("fetch")': { support: 'supported', note: 'Service-worker syntax; env bindings are globals.' },
+  'Service bindings (env.X.fetch)': { support: 'partial', note: 'In process, with the callee\'s limits, counted in the caller\'s subrequests; from wrangler `services` or nano.json `services`. The callee sees the URL\'s host, path and query with the scheme http; no RPC.' },
   'ctx.waitUntil()': { support: 'supported', note: 'Work continues after the response, and a drain waits for it.' },
   'ctx.passThroughOnException()': { support: 'partial', note: 'NANO has no origin to fall through to: a handler that throws after calling it gets a 500 saying so (NANO_ERR_NO_ORIGIN).' },
   'cloudflare:workers WorkerEntrypoint': { support: 'partial', note: 'A class-based default export serves fetch() with `this.env` and `this.ctx`; RPC methods are not callable from other apps.' },

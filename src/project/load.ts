@@ -6,10 +6,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, posix, resolve } from 'node:path';
 import { readAppCode, type AppCode } from '../isolates/app-code.js';
+import type { AppConfig } from '../config/schema.js';
 import { NanoError } from '../errors/registry.js';
 import { buildProject } from './build.js';
 import { unhonouredFields } from './compat.js';
-import { readWrangler, type WranglerConfig } from './wrangler.js';
+import { readWrangler, type ServiceBinding, type WranglerConfig } from './wrangler.js';
 
 const BUILT_EXTS = new Set(['.ts', '.tsx', '.mts', '.cts', '.jsx']);
 const PROJECT_ENTRIES = [
@@ -23,6 +24,8 @@ export interface LoadedApp {
   readonly code: AppCode;
   /** The wrangler file's `vars`, to merge under the config's env. */
   readonly vars: Readonly<Record<string, unknown>>;
+  /** The wrangler file's service bindings, to add to the config's. */
+  readonly services: readonly ServiceBinding[];
   readonly wrangler: WranglerConfig | null;
   /** One line naming the wrangler fields NANO does not honour, or null. */
   readonly warning: string | null;
@@ -81,14 +84,32 @@ export async function loadApp(path: string, entryOverride?: string): Promise<Loa
   return built(abs, rel, wrangler);
 }
 
+/**
+ * The app with its project's wrangler `vars` under its env and wrangler `services` beside its own
+ * (the config's of the same name win); a wrangler service must name an app of the config.
+ */
+export function applyProject(app: AppConfig, loaded: LoadedApp, apps: readonly AppConfig[]): AppConfig {
+  const taken = (k: string): boolean => Object.hasOwn(app.env, k) || Object.hasOwn(app.secrets, k);
+  const vars = Object.entries(loaded.vars).filter(([k]) => !taken(k));
+  const own = new Set(app.services.map((b) => b.binding));
+  const services = loaded.services.filter((b) => !own.has(b.binding) && !taken(b.binding));
+  for (const b of services) {
+    if (!apps.some((a) => a.name === b.service)) {
+      throw new NanoError('NANO_ERR_CONFIG_INVALID', `service binding ${b.binding} in ${loaded.wrangler?.file ?? 'the wrangler file'} names app "${b.service}", which is not in the config; add that app or remove the binding`);
+    }
+  }
+  if (vars.length === 0 && services.length === 0) return app;
+  return { ...app, env: { ...Object.fromEntries(vars), ...app.env } as AppConfig['env'], services: [...app.services, ...services] };
+}
+
 async function built(root: string, entry: string, wrangler: WranglerConfig | null): Promise<LoadedApp> {
   const source = await readFile(join(root, entry), 'utf8');
   const b = await buildProject(root, entry, DEFAULT_EXPORT.test(source));
-  return { code: b.code, vars: wrangler?.vars ?? {}, wrangler, warning: wrangler === null ? null : fieldWarning(wrangler), watch: b.watch, build: { fromCache: b.fromCache, ms: b.ms } };
+  return { code: b.code, vars: wrangler?.vars ?? {}, services: wrangler?.services ?? [], wrangler, warning: wrangler === null ? null : fieldWarning(wrangler), watch: b.watch, build: { fromCache: b.fromCache, ms: b.ms } };
 }
 
 function plain(code: AppCode): LoadedApp {
-  return { code, vars: {}, wrangler: null, warning: null, watch: [], build: null };
+  return { code, vars: {}, services: [], wrangler: null, warning: null, watch: [], build: null };
 }
 
 /** The one warning about a wrangler file's fields, or null when NANO honours all of them. */

@@ -13,6 +13,11 @@ export const WRANGLER_FILES = ['wrangler.toml', 'wrangler.json', 'wrangler.jsonc
 
 const BINDING = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+export interface ServiceBinding {
+  readonly binding: string;
+  readonly service: string;
+}
+
 export interface WranglerConfig {
   /** Absolute path of the file read. */
   readonly file: string;
@@ -21,6 +26,8 @@ export interface WranglerConfig {
   readonly main?: string;
   /** `vars`, as env bindings (strings or JSON values). */
   readonly vars: Readonly<Record<string, unknown>>;
+  /** `services`: service bindings to other apps of the NANO config. */
+  readonly services: readonly ServiceBinding[];
   /** Every top-level field present, for the unhonoured-field warning. */
   readonly fields: readonly string[];
 }
@@ -90,8 +97,20 @@ function interpret(file: string, raw: unknown): WranglerConfig {
       }
     }
   }
+  const services: ServiceBinding[] = [];
+  if (r.services !== undefined) {
+    if (!Array.isArray(r.services)) problems.push({ file, path: 'services', message: 'expected an array of { binding, service }' });
+    else {
+      r.services.forEach((b: unknown, i) => {
+        const o = typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};
+        if (typeof o.binding !== 'string' || !BINDING.test(o.binding)) problems.push({ file, path: `services[${i}].binding`, message: 'expected a binding name like AUTH' });
+        else if (typeof o.service !== 'string' || o.service === '') problems.push({ file, path: `services[${i}].service`, message: 'expected the name of an app in the NANO config' });
+        else services.push({ binding: o.binding, service: o.service });
+      });
+    }
+  }
   if (problems.length > 0) throw new ConfigError('NANO_ERR_CONFIG_INVALID', problems);
-  return { file, ...(name !== undefined ? { name } : {}), ...(main !== undefined ? { main } : {}), vars, fields: Object.keys(r) };
+  return { file, ...(name !== undefined ? { name } : {}), ...(main !== undefined ? { main } : {}), vars, services, fields: Object.keys(r) };
 }
 
 /** TOML dates and other non-JSON values become their JSON form, as the env carries JSON. */

@@ -22,6 +22,7 @@ const fetchEventUnit = lazyUnit<typeof import('./fetch-event.js')>('fetch-event'
 const abortUnit = lazyUnit<typeof import('./abort.js')>('abort');
 const consoleUnit = lazyUnit<typeof import('./console.js')>('console');
 const domException = lazyUnit<typeof import('./dom-exception.js')>('dom-exception');
+const fetchUnit = lazyUnit<typeof import('./fetch.js')>('fetch');
 /** The AbortError an incoming request's signal or body gets when the client goes away. */
 const abortError = (reason: string): DOMException => new (domException().DOMException)(reason, 'AbortError');
 
@@ -31,8 +32,8 @@ let moduleThis: unknown = undefined;
 let env: unknown = Object.freeze({});
 
 /** Entry.init: the app's default export (module syntax) or undefined; the frozen env. */
-export function initApp(defaultExport: unknown, envJson: string): void {
-  env = deepFreeze(JSON.parse(envJson) as unknown);
+export function initApp(defaultExport: unknown, envJson: string, servicesJson?: unknown): void {
+  env = deepFreeze(withServices(JSON.parse(envJson) as Record<string, unknown>, servicesJson));
   if (defaultExport !== undefined && defaultExport !== null && typeof (defaultExport as { fetch?: unknown }).fetch === 'function') {
     moduleHandler = (defaultExport as { fetch: Handler }).fetch;
     moduleThis = defaultExport;
@@ -40,11 +41,27 @@ export function initApp(defaultExport: unknown, envJson: string): void {
 }
 
 /** For service-worker syntax apps the env bindings are globals, as in Workers. */
-export function installEnvGlobals(envJson: string): void {
-  const values = JSON.parse(envJson) as Record<string, unknown>;
+export function installEnvGlobals(envJson: string, servicesJson?: unknown): void {
+  const values = withServices(JSON.parse(envJson) as Record<string, unknown>, servicesJson);
   for (const [k, v] of Object.entries(values)) {
     Object.defineProperty(globalThis, k, { value: deepFreeze(v), writable: false, configurable: false, enumerable: true });
   }
+}
+
+/**
+ * Service bindings (`[[binding, app], …]` as JSON from the host): each binding becomes an object
+ * whose fetch() sends the request to that app of the same NANO process (src/host-calls/fetch.ts).
+ */
+function withServices(values: Record<string, unknown>, servicesJson: unknown): Record<string, unknown> {
+  if (typeof servicesJson !== 'string' || servicesJson === '') return values;
+  for (const [binding, service] of JSON.parse(servicesJson) as [string, string][]) {
+    values[binding] = {
+      fetch(input: unknown, init?: unknown): Promise<unknown> {
+        return fetchUnit().fetchService(service, input, init);
+      },
+    };
+  }
+  return values;
 }
 
 function deepFreeze<T>(v: T): T {

@@ -8,7 +8,7 @@ import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
 import { sendError } from '../isolates/http-reply.js';
 import { noteIsolatesCompacted } from '../isolates/memory-release.js';
-import { loadApp, type LoadedApp } from '../project/load.js';
+import { loadApp, applyProject, type LoadedApp } from '../project/load.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
@@ -16,7 +16,8 @@ import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
-import { protectEndpoint, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
+import { protectEndpoint, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
+import { ServiceExchange } from './service-exchange.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -109,6 +110,9 @@ export class Server {
   /** A compaction pass was asked for while one ran: run another when it ends. */
   #compactAgain = false;
 
+  readonly #services = new ServiceExchange((name, req, res) => this.#onServiceRequest(name, req, res));
+  readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
+
   constructor(opts: ServerOptions) {
     this.#log = opts.logger;
     this.#hooks = opts.hooks ?? noopHooks;
@@ -174,7 +178,7 @@ export class Server {
           const loaded = await loadApp(app.path, app.entry);
           this.#noteProject(app.name, loaded);
           code = loaded.code;
-          settings = await this.#settings(withVars(app, loaded.vars), config);
+          settings = await this.#settings(applyProject(app, loaded, config.apps), config);
         } catch (err) {
           problems.push(problemOf(app.name, err));
           continue;
@@ -268,6 +272,7 @@ export class Server {
         maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
         allow: config.fetch.allow,
+        ...(app.services.length > 0 ? { services: Object.fromEntries(app.services.map((b) => [b.binding, b.service])), dispatchService: this.#dispatchService } : {}),
       },
     };
   }
@@ -401,6 +406,11 @@ export class Server {
       req.resume();
       return;
     }
+    this.#serve(app, req, res);
+  }
+
+  /** Counts and hands one request to an app: from the listener or from a service binding. */
+  #serve(app: AppInstance, req: IncomingMessage, res: ServerResponse): void {
     const name = app.settings.name;
     this.#hooks.requestReceived(name);
     this.#tracker.track(name, req, res, (status, ms) => {
@@ -408,6 +418,21 @@ export class Server {
       if (app.awaitsCompaction) this.#armCompaction();
     });
     app.handle(req, res);
+  }
+
+  /** A service binding's request (src/server/service-exchange.ts), for the app named `name`. */
+  #onServiceRequest(name: string, req: IncomingMessage, res: ServerResponse): void {
+    if (this.#draining) {
+      sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
+      return;
+    }
+    const app = this.#apps.get(name);
+    if (app === undefined) {
+      sendError(res, 'NANO_ERR_NO_APP', `no app named "${name}"`, false);
+      req.resume();
+      return;
+    }
+    this.#serve(app, req, res);
   }
 
   /** The app named `name` as the admin API shows it, or undefined. */
@@ -490,12 +515,6 @@ export function listenError(err: NodeJS.ErrnoException, section: 'server' | 'adm
 
 function isDefault(a: AppConfig, count: number): boolean {
   return a.default || (count === 1 && a.hostnames.length === 0);
-}
-
-/** The app with a project's wrangler `vars` under its env: config env and secrets of a name win. */
-function withVars(app: AppConfig, vars: Readonly<Record<string, unknown>>): AppConfig {
-  const extra = Object.entries(vars).filter(([k]) => !Object.hasOwn(app.env, k) && !Object.hasOwn(app.secrets, k));
-  return extra.length === 0 ? app : { ...app, env: { ...Object.fromEntries(extra), ...app.env } as AppConfig['env'] };
 }
 
 function problemOf(app: string, err: unknown): AppProblem {

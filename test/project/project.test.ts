@@ -16,7 +16,7 @@ process.env.NANO_CACHE_DIR = tempTree({});
 
 t.test('wrangler.toml, wrangler.json and wrangler.jsonc give name, main and vars', async (t) => {
   const toml = tempTree({ 'wrangler.toml': 'name = "a"\nmain = "src/x.ts"\nkv_namespaces = []\n[vars]\nA = "1"\nB = 2\n' });
-  t.same(await readWrangler(toml), { file: join(toml, 'wrangler.toml'), name: 'a', main: 'src/x.ts', vars: { A: '1', B: 2 }, fields: ['name', 'main', 'kv_namespaces', 'vars'] });
+  t.same(await readWrangler(toml), { file: join(toml, 'wrangler.toml'), name: 'a', main: 'src/x.ts', vars: { A: '1', B: 2 }, services: [], fields: ['name', 'main', 'kv_namespaces', 'vars'] });
   const json = tempTree({ 'wrangler.json': '{"name":"b","vars":{"X":{"y":[1]}}}' });
   t.same((await readWrangler(json))?.vars, { X: { y: [1] } });
   const jsonc = tempTree({ 'wrangler.jsonc': '// comment\n{ "main": "w.ts", /* inline */ "vars": { "K": "v", }, }' });
@@ -40,9 +40,9 @@ t.test('a broken wrangler file names the file, the place and the fix', async (t)
 });
 
 t.test('the unhonoured-field warning groups fields and stays quiet when all are honoured', async (t) => {
-  t.equal(fieldWarning({ file: '/p/wrangler.toml', vars: {}, fields: ['name', 'main', 'vars'] }), null);
+  t.equal(fieldWarning({ file: '/p/wrangler.toml', vars: {}, services: [], fields: ['name', 'main', 'vars'] }), null);
   t.equal(
-    fieldWarning({ file: '/p/wrangler.toml', vars: {}, fields: ['name', 'd1_databases', 'compatibility_date', 'mystery'] }),
+    fieldWarning({ file: '/p/wrangler.toml', vars: {}, services: [], fields: ['name', 'd1_databases', 'compatibility_date', 'mystery'] }),
     'wrangler.toml: NANO ignores fields it cannot honour (not supported: d1_databases; no effect here: compatibility_date; unknown: mystery); see the "Coming from Cloudflare Workers" guide',
   );
 });
