@@ -39,28 +39,48 @@ export class ServiceExchange {
       server.destroy();
     };
     return new Promise<Response>((resolve, reject) => {
+      const fail = (err: unknown): void => {
+        close();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      };
       const headers: Record<string, string | string[]> = {};
       for (const [k, v] of r.headers) {
         const prev = headers[k];
         headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }
       headers.host = r.url.host;
-      const req = httpRequest({ createConnection: () => client, method: r.method, path: `${r.url.pathname}${r.url.search}`, headers, signal: r.signal }, (res) => {
-        const out = new Headers();
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) out.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
-        const status = res.statusCode ?? 502;
-        res.once('close', close);
-        const empty = NULL_BODY.has(status) || r.method === 'HEAD';
-        if (empty) res.resume();
-        resolve(new Response(empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers: out }));
-      });
-      req.once('error', (err) => {
-        close();
-        reject(err);
-      });
+      const options = { createConnection: () => client, method: r.method, path: `${r.url.pathname}${r.url.search}`, headers, signal: r.signal };
+      let req;
+      try {
+        req = httpRequest(options, (res) => {
+          res.once('close', close);
+          try {
+            resolve(toResponse(res, r.method));
+          } catch (err) {
+            // A status a web Response cannot carry (1xx): the subrequest fails, never the host.
+            res.destroy();
+            fail(err);
+          }
+        });
+      } catch (err) {
+        // A method or header node:http refuses throws here; the socket pair must not stay open.
+        fail(err);
+        return;
+      }
+      req.once('error', fail);
       if (r.body === null) req.end();
       else if (r.body instanceof Uint8Array) req.end(r.body);
       else Readable.fromWeb(r.body as import('node:stream/web').ReadableStream<Uint8Array>).once('error', (err) => req.destroy(err)).pipe(req);
     });
   }
+}
+
+/** The callee's answer as a web Response whose body streams from the in-memory connection. */
+function toResponse(res: IncomingMessage, method: string): Response {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
+  const status = res.statusCode ?? 502;
+  const empty = NULL_BODY.has(status) || method === 'HEAD';
+  if (empty) res.resume();
+  return new Response(empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers });
 }
