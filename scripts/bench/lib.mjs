@@ -58,7 +58,8 @@ export function startServer(args, { cpu = SERVER_CPU, env = {}, drainCpu } = {})
           await stopChild(child, killAfterMs);
           if (drain !== null) await stopChild(drain, 1000);
         };
-        resolve({ child, port, pid: child.pid, stop, stderr: () => err });
+        // startupLog: every line printed up to "listening" (build and load events included).
+        resolve({ child, port, pid: child.pid, stop, stderr: () => err, startupLog: out });
       }
     };
     stdout.on('data', onData);

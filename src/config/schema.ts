@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const allowList = z
@@ -43,8 +43,8 @@ export const secretSchema = z.union([
 export const appSchema = z
   .object({
     name: z.string().regex(APP_NAME, 'lowercase letters, digits, "-" or "_", starting with a letter or digit').describe('Unique app name, used in logs, metrics and the admin API.'),
-    path: z.string().min(1).describe('App directory (its entry is index.js, worker.js, main.js or the "main" of its package.json) or a single .js/.mjs file; relative to the config file.'),
-    entry: z.string().min(1).optional().describe('Entry module inside the app directory, when it is not one of the defaults.'),
+    path: z.string().min(1).describe('App directory (its entry is index.js, worker.js, main.js or the "main" of its package.json), a Workers project (wrangler.toml/json/jsonc, TypeScript, npm packages: built with esbuild, see "Coming from Cloudflare Workers"), or a single .js/.mjs/.ts file; relative to the config file.'),
+    entry: z.string().min(1).optional().describe('Entry module inside the app directory, when it is not one of the defaults (for a Workers project: instead of wrangler\'s `main`).'),
     hostnames: z
       .array(z.string().transform((h) => h.toLowerCase()).pipe(z.string().regex(HOSTNAME, 'a hostname like "api.example.com" or a wildcard like "*.example.com" (no port, no scheme)')))
       .default([])
@@ -58,6 +58,17 @@ export const appSchema = z
       .strict()
       .default({ allow: [] })
       .describe('Outbound fetch() of this app.'),
+    services: z
+      .array(
+        z
+          .object({
+            binding: z.string().regex(ENV_NAME, 'a binding name like AUTH').describe('The name in `env` (module syntax) or the global (service-worker syntax).'),
+            service: z.string().regex(APP_NAME, 'the name of an app in this config').describe('The app of this config that `env.BINDING.fetch(request)` calls.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Service bindings: `env.BINDING.fetch(request)` sends the request to another app of this process without a network hop, with the callee\'s own limits, and counts it among the caller\'s subrequests.'),
   })
   .strict();
 
@@ -143,6 +154,14 @@ export const configSchema = z
         const p = hosts.get(h);
         if (p !== undefined) ctx.addIssue({ code: 'custom', path: ['apps', i, 'hostnames', j], message: `hostname "${h}" is already routed to apps[${p}]; each hostname routes to one app` });
         hosts.set(h, i);
+      });
+      const bindings = new Set<string>();
+      app.services.forEach((b, j) => {
+        if (!cfg.apps.some((a) => a.name === b.service)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'services', j, 'service'], message: `no app named "${b.service}" in this config; name one of its apps` });
+        if (Object.hasOwn(app.env, b.binding) || Object.hasOwn(app.secrets, b.binding) || bindings.has(b.binding)) {
+          ctx.addIssue({ code: 'custom', path: ['apps', i, 'services', j, 'binding'], message: `"${b.binding}" is already a binding of this app (env, secrets or another service); give each binding its own name` });
+        }
+        bindings.add(b.binding);
       });
       for (const name of Object.keys(app.secrets)) {
         if (Object.hasOwn(app.env, name)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'secrets', name], message: `"${name}" is also in env; a binding is either a plain env value or a secret, remove one` });

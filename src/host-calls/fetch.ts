@@ -23,7 +23,21 @@ export interface FetchPolicy {
   readonly allow: readonly string[];
   /** The name this server adds to each subrequest's CDN-Loop header (`server.loopName`). */
   readonly loopName: string;
+  /** Service bindings: binding name → the NANO app it calls. */
+  readonly services?: Readonly<Record<string, string>>;
+  /** Serves a service binding's request with the named app of this process (no network). */
+  readonly dispatchService?: ServiceDispatch;
 }
+
+/** A request for another app of this process; the body is bytes, a stream, or absent. */
+export interface ServiceRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: readonly [string, string][];
+  readonly body: Uint8Array | ReadableStream<Uint8Array> | null;
+  readonly signal: AbortSignal;
+}
+export type ServiceDispatch = (app: string, request: ServiceRequest) => Promise<Response>;
 /** The isolateState key under which an app's FetchPolicy is seeded (see RuntimeIsolateOptions). */
 export const FETCH_POLICY = Symbol('fetch policy');
 /**
@@ -249,6 +263,8 @@ interface WireFetch {
   stream: boolean;
   /** A streamed body's length when the guest knows it, else null (checked by undici as it sends). */
   length?: number | null;
+  /** The app a service binding calls, or '' for a network fetch. */
+  service: string;
 }
 function validWire(w: unknown): w is WireFetch {
   if (typeof w !== 'object' || w === null) return false;
@@ -263,8 +279,17 @@ function validWire(w: unknown): w is WireFetch {
     typeof o.integrity === 'string' &&
     (o.body === null || o.body instanceof Uint8Array) &&
     typeof o.stream === 'boolean' &&
-    (o.length === undefined || o.length === null || (typeof o.length === 'number' && Number.isSafeInteger(o.length) && o.length >= 0))
+    (o.length === undefined || o.length === null || (typeof o.length === 'number' && Number.isSafeInteger(o.length) && o.length >= 0)) &&
+    typeof o.service === 'string'
   );
+}
+
+/** A service binding's subrequest goes only to an app the caller is bound to, answered in process. */
+function serviceFor(policy: FetchPolicy, app: string): (request: ServiceRequest) => Promise<Response> {
+  const dispatch = policy.dispatchService;
+  const bound = policy.services !== undefined && Object.values(policy.services).includes(app);
+  if (!bound || dispatch === undefined) throw new OpError('TypeError', `fetch: this app has no service binding to "${app}"`);
+  return (request) => dispatch(app, request);
 }
 
 /** What the guest gets once the response headers are in. */
@@ -291,6 +316,7 @@ registerOp('fetch', async (args, ctx) => {
   if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'data:') {
     throw new OpError('TypeError', `fetch: the URL scheme "${url.protocol.slice(0, -1)}" is not supported (use http, https or data)`);
   }
+  const service = wire.service === '' ? null : serviceFor(policy, wire.service);
   // Registered before the first await: fetchWrite/fetchCancel for this id may come right after.
   const sub: Subrequest = { abort: new AbortController(), upload: wire.stream ? new Upload() : null, download: null };
   t.live.set(id, sub);
@@ -327,7 +353,7 @@ registerOp('fetch', async (args, ctx) => {
       dispatcher: subrequestDispatcher(await dispatcherFor(policy.allow), appSet, cdnLoop, streamLength),
       ...(body !== null ? { body, duplex: 'half' } : {}),
     };
-    res = await fetch(url, init as unknown as RequestInit);
+    res = service === null ? await fetch(url, init as unknown as RequestInit) : await service({ method: wire.method, url, headers, body, signal: sub.abort.signal });
   } catch (err) {
     t.live.delete(id);
     sub.upload?.fail(new Error('failed'));
@@ -342,7 +368,7 @@ registerOp('fetch', async (args, ctx) => {
   const flat: string[] = [];
   for (const [k, v] of res.headers) if (k !== 'set-cookie') flat.push(k, v);
   for (const c of res.headers.getSetCookie()) flat.push('set-cookie', c);
-  const head: WireFetchResponse = { status: res.status, statusText: res.statusText, headers: flat, url: res.url, redirected: res.redirected, hasBody: res.body !== null };
+  const head: WireFetchResponse = { status: res.status, statusText: res.statusText, headers: flat, url: res.url === '' ? url.href : res.url, redirected: res.redirected, hasBody: res.body !== null };
   if (res.body === null) {
     t.live.delete(id);
     sub.upload?.end();

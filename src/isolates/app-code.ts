@@ -24,6 +24,8 @@ export interface AppCode {
   readonly moduleSyntax: boolean;
   /** Content hash, so a reload can tell whether the code changed. */
   readonly version: string;
+  /** Set for a built project (src/project/): rewrites bundle positions in a stack to source lines. */
+  readonly mapStack?: (stack: string) => string;
 }
 
 /**

@@ -218,7 +218,7 @@ export class AppInstance {
           if (r === null) return this.#violation(typeof id === 'number' ? id : 0, 'a response that is not a (status, headers, body) triple');
           this.#onRespond(r.id, r.status, r.statusText, r.headers, r.body, r.bodyStream);
         },
-        respondError: (id, message, stack) => this.#onRespondError(Number(id), guestText(message), guestText(stack)),
+        respondError: (id, message, stack, passThrough) => this.#onRespondError(Number(id), guestText(message), guestText(stack), passThrough === 1),
         passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
         limits: () => guestLimits(this.#logLimiter.wire(), this.settings.memoryMb),
       },
@@ -234,11 +234,13 @@ export class AppInstance {
     const onMain = this.#execution === 'main-thread';
     const timeoutMs = this.#sliced ? Math.min(s.cpuMs, MAIN_THREAD_SLICE_MS) : s.cpuMs;
     try {
-      if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson);
+      // Service bindings, [[binding, app], …]: the guest makes each an object with fetch().
+      const services = s.fetch?.services === undefined ? '' : JSON.stringify(Object.entries(s.fetch.services));
+      if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson, services);
       const mod = await instantiateApp(iso.isolate, iso.context, this.code, timeoutMs, onMain);
       let def;
       if (this.code.moduleSyntax) def = mod.namespace.getSync('default', { reference: true });
-      await iso.initApp(def, s.envJson, timeoutMs, onMain);
+      await iso.initApp(def, s.envJson, timeoutMs, onMain, services);
       def?.release();
     } catch (err) {
       const outOfMemory = iso.isolate.isDisposed;
@@ -269,7 +271,7 @@ export class AppInstance {
   #appLog(level: string, text: string): void {
     const lvl = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
     const line = this.#logLimiter.admit(level, text);
-    if (line !== null) this.#log[lvl]({ src: 'console' }, line);
+    if (line !== null) this.#log[lvl]({ src: 'console' }, this.code.mapStack?.(line) ?? line);
   }
 
   /**
@@ -623,12 +625,14 @@ export class AppInstance {
     };
   }
 
-  #onRespondError(id: number, message: string, stack: string): void {
+  #onRespondError(id: number, message: string, stack: string, passThrough: boolean): void {
     const f = this.#inflight.get(id);
     if (f === undefined) return;
     this.lastError = message;
-    this.#log.error({ reqId: id, stack }, `uncaught exception in handler: ${message}`);
-    this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
+    this.#log.error({ reqId: id, stack: this.code.mapStack?.(stack) ?? stack }, `uncaught exception in handler: ${message}`);
+    // NANO has no origin server behind an app, so passThroughOnException() cannot fall through.
+    if (passThrough) this.#finishWithError(f, 'NANO_ERR_NO_ORIGIN', 'the app called passThroughOnException() and then failed, but no origin is configured to pass the request to');
+    else this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
   }
 
   #onSignal(name: string, origin: number, args: unknown[]): void {
@@ -656,7 +660,7 @@ export class AppInstance {
         return;
       case Signal.uncaught:
         // args: request id (0: none), message, stack (src/protocol/bridge.ts).
-        this.#log.error({ reqId: Number(args[0]) || origin, stack: guestText(args[2]) }, `uncaught error: ${guestText(args[1])}`);
+        this.#log.error({ reqId: Number(args[0]) || origin, stack: this.code.mapStack?.(guestText(args[2])) ?? guestText(args[2]) }, `uncaught error: ${guestText(args[1])}`);
         return;
       case 'entryFailed':
         this.#entryFailed(origin, args[0]);

@@ -327,17 +327,18 @@ export class RuntimeIsolate {
     }
   }
 
-  /** Service-worker syntax: installs the env bindings as globals before app code runs. */
-  installEnvGlobals(envJson: string): void {
-    this.#entry.applySync(undefined, [Entry.envGlobals, envJson, null, 0], { timeout: 1000 });
+  /** Service-worker syntax: installs the env bindings (service bindings too) as globals before app code runs. */
+  installEnvGlobals(envJson: string, servicesJson = ''): void {
+    this.#entry.applySync(undefined, [Entry.envGlobals, envJson, null, 0, servicesJson], { timeout: 1000 });
   }
 
   /**
-   * Entry.init with the app's default export (a Reference inside this isolate) or none. It may
-   * run app code (getters on the export), so it runs where the app's other code runs.
+   * Entry.init with the app's default export (a Reference inside this isolate) or none, and its
+   * service bindings. It may run app code (getters on the export), so it runs where the app's
+   * other code runs.
    */
-  async initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number, sync: boolean): Promise<void> {
-    const args = [Entry.init, defaultExport?.derefInto(), envJson, 0] as never[];
+  async initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number, sync: boolean, servicesJson = ''): Promise<void> {
+    const args = [Entry.init, defaultExport?.derefInto(), envJson, 0, servicesJson] as never[];
     try {
       if (sync) this.#entry.applySync(undefined, args, { timeout: timeoutMs });
       else await this.#entry.apply(undefined, args, { timeout: timeoutMs });

@@ -7,7 +7,8 @@ export const Entry = {
    * a = request id, b = method, c = url, d = headers joined (see HEADER_SEP), e = body stream id
    * (0: no body). Primitives only: copying an object across costs ~2.5 µs a request. The guest
    * answers with `call('respond', id, status, statusText, headers, body, bodyStream)` (or queues
-   * the response for Entry.collect, see OUTBOX) or `call('respondError', id, message, stack)`.
+   * the response for Entry.collect, see OUTBOX) or `call('respondError', id, message, stack,
+   * passThrough)` (passThrough 1: the handler called ctx.passThroughOnException()).
    */
   dispatch: 1,
   /** a = op id, b = [ok, value]. Completes an async host op started with `send('op', …)`. */

@@ -244,6 +244,7 @@ export class Reloader {
     const paths = new Set<string>();
     if (this.#source.file !== null) paths.add(this.#source.file);
     for (const a of this.#server.config?.apps ?? []) paths.add(a.path);
+    for (const p of this.#server.projectWatchPaths()) paths.add(p);
     return [...paths];
   }
 }

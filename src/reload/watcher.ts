@@ -1,7 +1,8 @@
 // Watches the config file and every app's directory (chokidar) and asks for one reload once a
 // burst of changes has been quiet for `debounceMs`. What it watches follows the applied config:
 // after each reload the caller syncs the paths. node_modules and dot-files are ignored, as the
-// app loader ignores them; symbolic links are not followed.
+// app loader ignores them, except paths given on purpose (the node_modules files a project's
+// build read, so an edit there rebuilds it); symbolic links are not followed.
 import { watch, type FSWatcher } from 'chokidar';
 import { basename, sep } from 'node:path';
 import type { Logger } from '../observability/logger.js';

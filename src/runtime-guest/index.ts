@@ -160,10 +160,10 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
       cancelBody(a as number, String(b));
       return undefined;
     case Entry.init:
-      initApp(a, b as string);
+      initApp(a, b as string, c);
       return undefined;
     case Entry.envGlobals:
-      installEnvGlobals(a as string);
+      installEnvGlobals(a as string, c);
       return undefined;
     case Entry.collect:
       return takeOutbox();

@@ -9,7 +9,7 @@ import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } f
 import { sendError, setRequestScheme } from '../isolates/http-reply.js';
 import { readEdge, trustList, CLIENT_IP_HEADER } from './edge.js';
 import { noteIsolatesCompacted } from '../isolates/memory-release.js';
-import { readAppCode } from '../isolates/app-code.js';
+import { loadApp, applyProject, type LoadedApp } from '../project/load.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
 import { capWasmMemory } from '../host-calls/guest-limits.js';
@@ -18,8 +18,9 @@ import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
-import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
+import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
 import { countLoopHops } from '../host-calls/cdn-loop.js';
+import { ServiceExchange } from './service-exchange.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -96,6 +97,9 @@ export class Server {
   /** Every replaced or removed version still draining. */
   readonly #retiring = new Set<AppInstance>();
   readonly #reloadErrors = new Map<string, { message: string; at: string }>();
+  /** Per app name: the last wrangler-field warning logged, and the build's files to watch. */
+  readonly #projectWarnings = new Map<string, string>();
+  readonly #projectWatch = new Map<string, readonly string[]>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
   #draining = false;
@@ -110,6 +114,9 @@ export class Server {
   #compactAgain = false;
   /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start). */
   #trust = trustList([]);
+
+  readonly #services = new ServiceExchange((name, req, res) => this.#onServiceRequest(name, req, res));
+  readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
 
   constructor(opts: ServerOptions) {
     this.#log = opts.logger;
@@ -180,8 +187,10 @@ export class Server {
         let settings: AppSettings;
         let code;
         try {
-          settings = await this.#settings(app, config);
-          code = await readAppCode(app.path, app.entry);
+          const loaded = await loadApp(app.path, app.entry);
+          this.#noteProject(app.name, loaded);
+          code = loaded.code;
+          settings = await this.#settings(applyProject(app, loaded, config.apps), config);
         } catch (err) {
           problems.push(problemOf(app.name, err));
           continue;
@@ -242,6 +251,24 @@ export class Server {
     });
   }
 
+  /** Logs a project's build and, once per distinct text, its wrangler-field warning; keeps its watch list. */
+  #noteProject(name: string, loaded: LoadedApp): void {
+    this.#projectWatch.set(name, loaded.watch);
+    if (loaded.build !== null && !loaded.build.fromCache) {
+      this.#log.info({ event: 'app_built', app: name, ms: Math.round(loaded.build.ms) }, `app "${name}": built ${loaded.code.root} in ${Math.round(loaded.build.ms)} ms`);
+    }
+    const warning = loaded.warning ?? '';
+    if (warning !== '' && this.#projectWarnings.get(name) !== warning) this.#log.warn({ event: 'project_fields_ignored', app: name }, `app "${name}": ${warning}`);
+    this.#projectWarnings.set(name, warning);
+  }
+
+  /** Files outside the apps' directories that their builds read (node_modules), for the watcher. */
+  projectWatchPaths(): string[] {
+    const out = new Set<string>();
+    for (const name of this.#apps.keys()) for (const p of this.#projectWatch.get(name) ?? []) out.add(p);
+    return [...out];
+  }
+
   async #settings(app: AppConfig, config: Config): Promise<AppSettings> {
     const d = config.defaults;
     const allow = [...config.fetch.allow, ...app.fetch.allow];
@@ -261,6 +288,7 @@ export class Server {
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
         allow,
         loopName: config.server.loopName,
+        ...(app.services.length > 0 ? { services: Object.fromEntries(app.services.map((b) => [b.binding, b.service])), dispatchService: this.#dispatchService } : {}),
       },
       log: {
         linesPerSec: app.limits.logLinesPerSec ?? d.logLinesPerSec,
@@ -417,6 +445,11 @@ export class Server {
       req.resume();
       return;
     }
+    this.#serve(app, req, res);
+  }
+
+  /** Counts and hands one request to an app: from the listener or from a service binding. */
+  #serve(app: AppInstance, req: IncomingMessage, res: ServerResponse): void {
     const name = app.settings.name;
     const cap = this.#appConfigs.get(name)?.limits.maxInflight ?? this.#config?.defaults.maxInflight ?? Infinity;
     if (this.#tracker.inflight(name) >= cap) {
@@ -449,6 +482,21 @@ export class Server {
       // Nobody reads the rest: it is discarded as it comes.
       req.resume();
     });
+  }
+
+  /** A service binding's request (src/server/service-exchange.ts), for the app named `name`. */
+  #onServiceRequest(name: string, req: IncomingMessage, res: ServerResponse): void {
+    if (this.#draining) {
+      sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
+      return;
+    }
+    const app = this.#apps.get(name);
+    if (app === undefined) {
+      sendError(res, 'NANO_ERR_NO_APP', `no app named "${name}"`, false);
+      req.resume();
+      return;
+    }
+    this.#serve(app, req, res);
   }
 
   /** The app named `name` as the admin API shows it, or undefined. */
