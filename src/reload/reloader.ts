@@ -65,6 +65,8 @@ export class Reloader {
   #last: ReloadRecord | null = null;
   #lastFailure: ReloadRecord | null = null;
   #watchQueued: Promise<ReloadRecord> | null = null;
+  /** Files a watch reported changed since the last reload started (read by the next watch reload). */
+  readonly #watchChanged = new Set<string>();
 
   constructor(opts: ReloaderOptions) {
     this.#server = opts.server;
@@ -92,11 +94,20 @@ export class Reloader {
    * Re-reads the config file and applies it with the admin overlays (or without them, when
    * `discardOverlays`). Never throws: the returned record says whether it applied.
    */
-  reload(trigger: string, opts: { discardOverlays?: boolean } = {}): Promise<ReloadRecord> {
+  reload(trigger: string, opts: { discardOverlays?: boolean; changedPaths?: readonly string[] } = {}): Promise<ReloadRecord> {
+    // A file watch names what changed: only the apps those files belong to are read again. Any
+    // other trigger (SIGHUP, the admin API) reads every app.
+    const watched = opts.changedPaths;
+    if (watched !== undefined) for (const path of watched) this.#watchChanged.add(path);
     // A burst of watch events needs one reload after the last of them, not one each.
     if (trigger === 'watch' && opts.discardOverlays !== true && this.#watchQueued !== null) return this.#watchQueued;
     const p = this.#mutex.run(async () => {
-      if (trigger === 'watch') this.#watchQueued = null;
+      let changedPaths: string[] | undefined;
+      if (trigger === 'watch') {
+        this.#watchQueued = null;
+        changedPaths = watched === undefined ? undefined : [...this.#watchChanged];
+      }
+      this.#watchChanged.clear();
       const start = performance.now();
       let raw: Record<string, unknown>;
       try {
@@ -106,7 +117,7 @@ export class Reloader {
       }
       const overlays = opts.discardOverlays === true ? new Map<string, Overlay>() : this.#overlays;
       const shadowed = ConfigSource.appNames(raw).filter((n) => overlays.has(n));
-      const result = await this.#apply(trigger, start, raw, overlays);
+      const result = await this.#apply(trigger, start, raw, overlays, changedPaths);
       if (result.record.ok) {
         this.#baseRaw = raw;
         if (opts.discardOverlays === true && this.#overlays.size > 0) {
@@ -192,13 +203,13 @@ export class Reloader {
     return result;
   }
 
-  async #apply(trigger: string, start: number, raw: Record<string, unknown>, overlays: ReadonlyMap<string, Overlay>): Promise<AppliedChange> {
+  async #apply(trigger: string, start: number, raw: Record<string, unknown>, overlays: ReadonlyMap<string, Overlay>, changedPaths?: readonly string[]): Promise<AppliedChange> {
     let cfg: Config;
     let report: ReconfigureReport;
     try {
       cfg = this.#source.compose(raw, overlays);
       this.#warnRestartOnly(cfg);
-      report = await this.#server.reconfigure(cfg);
+      report = await this.#server.reconfigure(cfg, changedPaths);
     } catch (err) {
       return { record: this.#failed(trigger, start, err), retired: Promise.resolve([]) };
     }

@@ -3,6 +3,7 @@
 // config change, and `drain` the one shutdown routine (the CLI, the reloader and tests call them).
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
+import { sep } from 'node:path';
 import type { Config, AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
@@ -100,6 +101,8 @@ export class Server {
   /** Per app name: the last wrangler-field warning logged, and the build's files to watch. */
   readonly #projectWarnings = new Map<string, string>();
   readonly #projectWatch = new Map<string, readonly string[]>();
+  /** What each app loaded last, with the path and entry it was loaded from (#unchangedLoad). */
+  readonly #loaded = new Map<string, { path: string; entry: string | undefined; loaded: LoadedApp }>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
   #draining = false;
@@ -168,9 +171,10 @@ export class Server {
    * (a syntax error or top-level throw is found here, not by the first request); only when every
    * app is good does it swap the routing table, at once. Replaced versions then drain and are
    * disposed; removed apps drain while their new requests get 503. On any problem it throws a
-   * ReloadError listing all of them and changes nothing.
+   * ReloadError listing all of them and changes nothing. `changedPaths` (a file watch's) limits
+   * the re-reading of code to the apps those paths belong to; without it every app is read.
    */
-  reconfigure(config: Config): Promise<ReconfigureReport> {
+  reconfigure(config: Config, changedPaths?: readonly string[]): Promise<ReconfigureReport> {
     return this.#mutex.run(async () => {
       if (this.#draining) throw new NanoError('NANO_ERR_APP_DRAINING', 'the server is shutting down; the new config is not applied');
       capWasmMemory(Math.max(...config.apps.map((a) => a.limits.memoryMb ?? config.defaults.memoryMb)));
@@ -187,7 +191,9 @@ export class Server {
         let settings: AppSettings;
         let code;
         try {
-          const loaded = await loadApp(app.path, app.entry);
+          const kept = changedPaths === undefined ? undefined : this.#unchangedLoad(app, changedPaths);
+          const loaded = kept ?? (await loadApp(app.path, app.entry));
+          this.#loaded.set(app.name, { path: app.path, entry: app.entry, loaded });
           this.#noteProject(app.name, loaded);
           code = loaded.code;
           settings = await this.#settings(applyProject(app, loaded, config.apps), config);
@@ -252,6 +258,19 @@ export class Server {
   }
 
   /** Logs a project's build and, once per distinct text, its wrangler-field warning; keeps its watch list. */
+  /**
+   * What the app loaded last time, if the same path and entry are configured and no changed file
+   * is under its path or among the files its build read: its code need not be read again.
+   */
+  #unchangedLoad(app: AppConfig, changedPaths: readonly string[]): LoadedApp | undefined {
+    const last = this.#loaded.get(app.name);
+    if (last === undefined || last.path !== app.path || last.entry !== app.entry) return undefined;
+    const root = app.path.endsWith(sep) ? app.path : app.path + sep;
+    const watched = this.#projectWatch.get(app.name) ?? [];
+    const touched = changedPaths.some((p) => p === app.path || p.startsWith(root) || watched.includes(p));
+    return touched ? undefined : last.loaded;
+  }
+
   #noteProject(name: string, loaded: LoadedApp): void {
     this.#projectWatch.set(name, loaded.watch);
     if (loaded.build !== null && !loaded.build.fromCache) {
