@@ -8,7 +8,7 @@ import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy } from './execution-policy.js';
-import { BACKGROUND_WINDOW_MS, LimitEnforcer, MAIN_THREAD_SLICE_MS, WAIT_UNTIL_MS } from './limit-enforcer.js';
+import { BACKGROUND_WINDOW_MS, LimitEnforcer, mainThreadSliceMs, WAIT_UNTIL_MS } from './limit-enforcer.js';
 import { cutAfterFlush, sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
@@ -193,7 +193,7 @@ export class AppInstance {
       return await this.#buildIsolate();
     } catch (err) {
       if (!(err instanceof EntryError && err.failure === 'timeout' && this.#sliced)) throw err;
-      this.#moveToPool('app start-up takes more than the main thread\'s slice', { sliceMs: MAIN_THREAD_SLICE_MS });
+      this.#moveToPool('app start-up takes more than the main thread\'s slice', { sliceMs: mainThreadSliceMs() });
       return this.#buildIsolate();
     }
   }
@@ -226,7 +226,7 @@ export class AppInstance {
       ],
     });
     const onMain = this.#execution === 'main-thread';
-    const timeoutMs = this.#sliced ? Math.min(s.cpuMs, MAIN_THREAD_SLICE_MS) : s.cpuMs;
+    const timeoutMs = this.#sliced ? Math.min(s.cpuMs, mainThreadSliceMs()) : s.cpuMs;
     try {
       // Service bindings, [[binding, app], …]: the guest makes each an object with fetch().
       const services = s.fetch?.services === undefined ? '' : JSON.stringify(Object.entries(s.fetch.services));
@@ -362,7 +362,7 @@ export class AppInstance {
     this.#queued = [];
     // On the main thread one entry must fit the slice: as many requests as the app's average
     // turn allows go together (a cheap app: hundreds).
-    const size = this.#sliced ? Math.max(1, Math.floor(MAIN_THREAD_SLICE_MS / 2 / Math.max(this.#policy.averageMs, 0.25))) : ready.length;
+    const size = this.#sliced ? Math.max(1, Math.floor(mainThreadSliceMs() / 2 / Math.max(this.#policy.averageMs, 0.25))) : ready.length;
     for (let i = 0; i < ready.length; i += size) this.#dispatchBatch(ready.slice(i, i + size));
   }
 
@@ -435,8 +435,8 @@ export class AppInstance {
     switch (e.failure) {
       case 'timeout':
         if (e.mainThread && this.settings.execution === 'auto' && (f === undefined || this.#limits.isSlice(f.cpuMs))) {
-          this.#moveToPool('an entry held the main thread past its slice', { sliceMs: MAIN_THREAD_SLICE_MS });
-          this.#restart(iso, 'mainThreadSlice', f, 'NANO_ERR_ISOLATE_RESTARTED', `the app ran more than ${MAIN_THREAD_SLICE_MS} ms at once on the shared thread and now runs on the thread pool; retry`);
+          this.#moveToPool('an entry held the main thread past its slice', { sliceMs: mainThreadSliceMs() });
+          this.#restart(iso, 'mainThreadSlice', f, 'NANO_ERR_ISOLATE_RESTARTED', `the app ran more than ${mainThreadSliceMs()} ms at once on the shared thread and now runs on the thread pool; retry`);
         } else if (f !== undefined) this.#restart(iso, 'cpu', f, 'NANO_ERR_CPU_LIMIT', `request used more than ${this.settings.cpuMs} ms of CPU`);
         else this.#restart(iso, 'backgroundCpu', f, 'NANO_ERR_CPU_LIMIT', `background work used more than ${this.settings.cpuMs} ms of CPU`);
         return;

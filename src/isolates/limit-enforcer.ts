@@ -2,6 +2,7 @@
 // CPU, the main thread's slice, background work's budget per window), and the crash-loop backoff
 // that keeps an app which keeps failing from costing anything while it waits. AppInstance asks it;
 // the limits themselves come from the resolved config (src/config/schema.ts holds every default).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * Longest time one synchronous entry may hold the main thread, which every app shares. An entry
@@ -9,7 +10,30 @@
  * restarted, the request it served gets 503), so a looping app blocks its neighbours once, for
  * this long, instead of for its whole cpuMs on every request.
  */
-export const MAIN_THREAD_SLICE_MS = 100;
+export const MAIN_THREAD_SLICE_MS = 200;
+/** The slice never stretches past this, however starved the process is. */
+export const MAIN_THREAD_SLICE_MAX_MS = 1000;
+
+/**
+ * Entry timeouts are wall-clock: when the machine is so busy that the main thread waits for a
+ * core, a cheap entry can take longer than the slice without using the CPU, and stopping it would
+ * punish an innocent app. So the slice stretches by twice the event loop's recent p99 delay
+ * (which grows exactly when the thread is kept waiting), sampled every 10 ms and renewed every
+ * 5 s. An app that loops raises the delay once, for the slice it is given, and then runs on the
+ * pool.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let sliceMs = MAIN_THREAD_SLICE_MS;
+setInterval(() => {
+  sliceMs = Math.min(MAIN_THREAD_SLICE_MAX_MS, MAIN_THREAD_SLICE_MS + Math.round((2 * loopDelay.percentile(99)) / 1e6));
+  loopDelay.reset();
+}, 5000).unref();
+
+/** The main thread's slice now (MAIN_THREAD_SLICE_MS, stretched while the process is starved). */
+export function mainThreadSliceMs(): number {
+  return sliceMs;
+}
 /**
  * Background work (timers and `waitUntil` work running after its request ended) draws from a
  * budget of the app's cpuMs per window of this length; past it the isolate is restarted.
@@ -45,14 +69,14 @@ export class LimitEnforcer {
   /** Timeout of an entry for a request that used `usedMs` of CPU so far. */
   requestTimeout(usedMs: number, mainThread: boolean): number {
     const left = Math.max(1, this.limits.cpuMs - usedMs);
-    return mainThread ? Math.min(left, MAIN_THREAD_SLICE_MS) : left;
+    return mainThread ? Math.min(left, sliceMs) : left;
   }
 
   /** Timeout of an entry that serves no request in flight (a timer, an op completion, waitUntil work). */
   backgroundTimeout(now: number, mainThread: boolean): number {
     this.#roll(now);
     const left = Math.max(1, Math.min(this.limits.cpuMs, this.limits.cpuMs - this.#backgroundMs));
-    return mainThread ? Math.min(left, MAIN_THREAD_SLICE_MS) : left;
+    return mainThread ? Math.min(left, sliceMs) : left;
   }
 
   /** Charges background work; true once the window's budget is spent. */

@@ -44,7 +44,7 @@ t.test('health endpoints are not routed to apps', async (t) => {
 });
 
 t.test('synchronous infinite loop: 503 for that request, fresh isolate, neighbours unaffected', async (t) => {
-  // On the shared main thread the loop is stopped at the 100 ms slice and the app moves to the
+  // On the shared main thread the loop is stopped at the 200 ms slice and the app moves to the
   // thread pool (test/security/main-thread.test.ts), where the GET runs again and loops into the
   // app's own cpuMs.
   const [bad, good] = await Promise.all([get('loop.test', '/loop'), get('hello.test', '/n')]);
