@@ -25,6 +25,8 @@ const SourceSchema = z.strictObject({
 
 const PinSchema = z.strictObject({
   $comment: z.string().optional(),
+  /** WPT's top-level folders: a missing file below one that is not synced exists upstream only. */
+  wptTopLevel: z.strictObject({ $comment: z.string().optional(), names: z.array(z.string().min(1)) }).optional(),
   sources: z.record(z.string().regex(/^[a-z0-9-]+$/), SourceSchema),
 });
 

@@ -8,22 +8,53 @@ import type { FileResult } from './types.js';
 const Reason = z.string().trim().min(1, 'every skip or failure needs a reason');
 
 /**
- * Per test file: either skipped with a reason, or the subtests expected to fail (name → reason)
- * and/or `harness` (why the file as a whole is expected not to end OK: error, timeout, crash).
+ * What a failure reason starts with, so a reader can judge it: what the test needs that the runner
+ * lacks, a browser-only feature, a feature NANO does not implement, a NANO bug, a dependency's
+ * behaviour, a deliberate divergence, the runner's own limit; or `observed:`, a failure message recorded by
+ * --update-expectations that still waits for a human reason (committed data must have none).
  */
-const FileExpectationSchema = z.union([
+export const REASON_KINDS = ['needs ', 'browser-only: ', 'not implemented: ', 'bug: ', 'upstream: ', 'by design: ', 'runner: ', 'observed: '] as const;
+export const OBSERVED = 'observed: ';
+const FailureReason = Reason.refine((text) => REASON_KINDS.some((kind) => text.startsWith(kind)), {
+  message: `a failure reason starts with one of ${REASON_KINDS.map((kind) => JSON.stringify(kind.trim())).join(', ')}`,
+});
+
+/**
+ * Per test file: either skipped with a reason, or the subtests expected to fail and/or `harness`
+ * (why the file as a whole is expected not to end OK: error, timeout, crash). Failing subtests
+ * are listed in `fail` (name → reason) or, where one reason covers several, in `because`
+ * (reason → names); `saveExpectations` groups them that way by itself.
+ */
+const FileEntrySchema = z.union([
   z.strictObject({ skip: Reason }),
   z
-    .strictObject({ fail: z.record(z.string(), Reason).optional(), harness: Reason.optional() })
-    .refine((value) => value.fail !== undefined || value.harness !== undefined, {
-      message: 'an entry needs "skip", "fail" or "harness"; remove entries that expect everything to pass',
-    }),
+    .strictObject({ fail: z.record(z.string(), FailureReason).optional(), because: z.record(FailureReason, z.array(z.string()).min(1)).optional(), harness: FailureReason.optional() })
+    .refine((value) => value.fail !== undefined || value.because !== undefined || value.harness !== undefined, {
+      message: 'an entry needs "skip", "fail", "because" or "harness"; remove entries that expect everything to pass',
+    })
+    .refine((value) => {
+      const names = [...Object.keys(value.fail ?? {}), ...Object.values(value.because ?? {}).flat()];
+      return new Set(names).size === names.length;
+    }, { message: 'a subtest is listed twice (in "fail" and "because", or under two reasons)' }),
 ]);
 
-const AreaExpectationsSchema = z.record(z.string().min(1), FileExpectationSchema);
-
-export type FileExpectation = z.infer<typeof FileExpectationSchema>;
+/** A file's expectation as the runner uses it: every failing subtest with its reason. */
+export type FileExpectation = { skip: string } | { fail?: Record<string, string>; harness?: string };
 export type AreaExpectations = Record<string, FileExpectation>;
+
+/** Turns the grouped file form into one reason per subtest. */
+function flatten(entry: z.infer<typeof FileEntrySchema>): FileExpectation {
+  if ('skip' in entry) return { skip: entry.skip };
+  const fail: Record<string, string> = { ...(entry.fail ?? {}) };
+  for (const [reason, names] of Object.entries(entry.because ?? {})) for (const name of names) fail[name] = reason;
+  return { ...(Object.keys(fail).length > 0 ? { fail } : {}), ...(entry.harness === undefined ? {} : { harness: entry.harness }) };
+}
+
+const AreaExpectationsSchema = z.record(z.string().min(1), FileEntrySchema).transform((area) => {
+  const flat: AreaExpectations = {};
+  for (const [id, entry] of Object.entries(area)) flat[id] = flatten(entry);
+  return flat;
+});
 
 /** One way a result disagrees with its expectation. Any of these makes the run fail. */
 export interface Mismatch {
@@ -39,9 +70,12 @@ export function loadExpectations(file: string): AreaExpectations {
   return loadJson(file, AreaExpectationsSchema);
 }
 
-/** Writes expectations sorted by file and subtest, so regenerating gives small diffs. */
+/**
+ * Writes expectations sorted by file, reason and subtest, so regenerating gives small diffs. A
+ * reason shared by several subtests of a file is written once, in `because`, with their names.
+ */
 export function saveExpectations(file: string, expectations: AreaExpectations): void {
-  const sorted: Record<string, FileExpectation> = {};
+  const sorted: Record<string, unknown> = {};
   for (const key of Object.keys(expectations).sort()) {
     const entry = expectations[key];
     if (entry === undefined) continue;
@@ -49,12 +83,17 @@ export function saveExpectations(file: string, expectations: AreaExpectations): 
       sorted[key] = { skip: entry.skip };
       continue;
     }
-    const out: { fail?: Record<string, string>; harness?: string } = {};
+    const out: { harness?: string; because?: Record<string, string[]>; fail?: Record<string, string> } = {};
     if (entry.harness !== undefined) out.harness = entry.harness;
-    if (entry.fail !== undefined) {
-      out.fail = {};
-      for (const name of Object.keys(entry.fail).sort()) out.fail[name] = entry.fail[name] ?? '';
+    const byReason = new Map<string, string[]>();
+    for (const name of Object.keys(entry.fail ?? {}).sort()) {
+      const reason = entry.fail?.[name] ?? '';
+      byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
     }
+    const shared = [...byReason].filter(([, names]) => names.length > 1).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (shared.length > 0) out.because = Object.fromEntries(shared);
+    const single = [...byReason].filter(([, names]) => names.length === 1).map(([reason, names]) => [names[0] ?? '', reason] as const);
+    if (single.length > 0) out.fail = Object.fromEntries(single.sort(([a], [b]) => (a < b ? -1 : 1)));
     sorted[key] = out;
   }
   mkdirSync(dirname(file), { recursive: true });
@@ -98,17 +137,21 @@ export function matchResult(file: string, result: FileResult, expected: FileExpe
   return mismatches;
 }
 
-/** Shortens a failure message into a one-line reason for a newly recorded expectation. */
+/** Shortens a failure message into a one-line `observed:` reason for a newly recorded expectation. */
 function observedReason(status: string, message: string | undefined): string {
   const text = (message ?? '').replace(/\s+/g, ' ').trim();
-  const reason = text === '' ? status : `${status}: ${text}`;
+  const reason = `${OBSERVED}${text === '' ? status : `${status}: ${text}`}`;
   return reason.length > 200 ? `${reason.slice(0, 197)}...` : reason;
 }
 
+/** A reason written by a person; an `observed:` one is only the last failure message seen. */
+const human = (reason: string | undefined): string | undefined => (reason === undefined || reason.startsWith(OBSERVED) ? undefined : reason);
+
 /**
- * The expectation that makes `result` match, keeping the reasons already written for failures
- * that persist (a human's reason beats an observed message). Returns undefined when the file
- * passes completely. Skips are never produced here: they are human decisions and are kept.
+ * The expectation that makes `result` match, keeping the human reasons already written for
+ * failures that persist. An `observed:` reason is replaced by this run's message, so a failure
+ * whose cause changed never keeps an old message. Returns undefined when the file passes
+ * completely. Skips are never produced here: they are human decisions and are kept.
  */
 export function expectationFor(result: FileResult, previous: FileExpectation | undefined): FileExpectation | undefined {
   if (previous !== undefined && 'skip' in previous) return previous;
@@ -118,13 +161,13 @@ export function expectationFor(result: FileResult, previous: FileExpectation | u
   for (const subtest of result.subtests) {
     reported.add(subtest.name);
     if (subtest.status === 'PASS') continue;
-    fail[subtest.name] = oldFail[subtest.name] ?? observedReason(subtest.status, subtest.message);
+    fail[subtest.name] = human(oldFail[subtest.name]) ?? observedReason(subtest.status, subtest.message);
   }
   if (result.status !== 'OK') {
     // Subtests that did not report in an unfinished file keep their entries.
     for (const [name, reason] of Object.entries(oldFail)) if (!reported.has(name)) fail[name] = reason;
   }
-  const harness = result.status === 'OK' ? undefined : (previous?.harness ?? observedReason(result.status, result.message));
+  const harness = result.status === 'OK' ? undefined : (human(previous?.harness) ?? observedReason(result.status, result.message));
   const hasFail = Object.keys(fail).length > 0;
   if (!hasFail && harness === undefined) return undefined;
   return { ...(hasFail ? { fail } : {}), ...(harness === undefined ? {} : { harness }) };

@@ -1,4 +1,4 @@
-// Our TypeScript stand-ins for the few wptserve Python handlers the fetch/api tests call, by file name.
+// Our TypeScript stand-ins for the few wptserve Python handlers the fetch/api tests call, by path.
 //
 // Each follows the request/response contract the tests rely on (query parameters in, headers and
 // body out), written from what the tests expect; handlers not listed here answer 404.
@@ -215,17 +215,21 @@ const authentication: Handler = async (req, res, url) => {
   res.end("Please login with credentials 'user' and 'password'");
 };
 
-/** Handlers by the file name tests request (wherever the file sits). */
+/**
+ * Handlers by their path in the WPT tree. Only that path: a handler of the same name elsewhere
+ * (fetch/api/request/resources/cache.py, say) has other semantics, and answering it with these
+ * would hand its tests made-up data.
+ */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
-  'inspect-headers.py': inspectHeaders,
-  'echo-content.py': echoContent,
-  'method.py': method,
-  'status.py': status,
-  'trickle.py': trickle,
-  'stash-put.py': stashPut,
-  'stash-take.py': stashTake,
-  'infinite-slow-response.py': infiniteSlowResponse,
-  'redirect.py': redirect,
-  'cache.py': cache,
-  'authentication.py': authentication,
+  'fetch/api/resources/inspect-headers.py': inspectHeaders,
+  'fetch/api/resources/echo-content.py': echoContent,
+  'fetch/api/resources/method.py': method,
+  'fetch/api/resources/status.py': status,
+  'fetch/api/resources/trickle.py': trickle,
+  'fetch/api/resources/stash-put.py': stashPut,
+  'fetch/api/resources/stash-take.py': stashTake,
+  'fetch/api/resources/infinite-slow-response.py': infiniteSlowResponse,
+  'fetch/api/resources/redirect.py': redirect,
+  'fetch/api/resources/cache.py': cache,
+  'fetch/api/resources/authentication.py': authentication,
 };

@@ -79,7 +79,9 @@ export function controlName(nonce: string): string {
  * worker wrappers do, so the harness waits for the whole file), then prints every result and the
  * completion as `marker + JSON` through the console.log it captured before any test code ran.
  * Messages: {"r": [name, status, message]} per subtest; {"d": [harnessStatus, message, late]}
- * at completion, where `late` lists subtests that never went through the result callback.
+ * at completion, where `late` lists subtests that never went through the result callback. The
+ * host drives the harness through the control object: loaded() (fires "install" once every
+ * script ran), done() and timeout().
  */
 export function reporterScript(marker: string, nonce: string, selfContained: boolean): string {
   return `(function () {
@@ -89,6 +91,10 @@ export function reporterScript(marker: string, nonce: string, selfContained: boo
   var out = function (value) { log.call(console, ${JSON.stringify(marker)} + stringify(value)); };
   var text = function (value) { return value === undefined || value === null ? null : String(value).slice(0, 2000); };
   var reported = new Set();
+  // The global is a ServiceWorkerGlobalScope, so testharness.js waits for the "install" event a
+  // browser fires once the worker's scripts ran; the host asks for it through loaded().
+  var dispatch = globalThis.dispatchEvent;
+  var EventCtor = globalThis.Event;
   ${selfContained ? '' : 'setup({ explicit_done: true });'}
   add_result_callback(function (test) {
     reported.add(test);
@@ -103,7 +109,11 @@ export function reporterScript(marker: string, nonce: string, selfContained: boo
     out({ d: [status.status, text(status.message), late] });
   });
   Object.defineProperty(globalThis, ${JSON.stringify(controlName(nonce))}, {
-    value: Object.freeze({ done: done, timeout: timeout }),
+    value: Object.freeze({
+      done: done,
+      timeout: timeout,
+      loaded: function () { dispatch.call(globalThis, new EventCtor('install')); },
+    }),
     enumerable: false,
   });
 })();

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SurfaceResult } from './surface.js';
-import type { FileResult, FileStatus, SkippedJob, SubtestResult, TestJob } from './types.js';
+import type { FileResult, FileStatus, FixtureUse, SkippedJob, SubtestResult, TestJob } from './types.js';
 
 /** One file in the report: how it ended and its subtests, or why it was skipped. */
 export interface FileReport {
@@ -12,6 +12,10 @@ export interface FileReport {
   readonly passed: number;
   readonly total: number;
   readonly durationMs?: number;
+  /** Why its expected failures fail, from the expectations: reason → subtests (the file's own outcome counts as one). */
+  readonly reasons?: Readonly<Record<string, number>>;
+  /** What the file loaded from the runner's server; absent when it loaded nothing, so its result does not depend on it. */
+  readonly fixtures?: FixtureUse;
   readonly subtests?: readonly SubtestResult[];
 }
 
@@ -38,9 +42,17 @@ export interface SourceReport {
   readonly matchesPin: boolean;
 }
 
+/** The NANO commit a report measured; `modified` when runtime files had uncommitted changes. */
+export interface RuntimeVersion {
+  readonly commit: string;
+  readonly modified: boolean;
+}
+
 export interface Report {
   readonly generatedBy: string;
   readonly generatedAt: string;
+  /** Absent in reports written before the runner recorded it. */
+  readonly runtime?: RuntimeVersion;
   readonly isolate: string;
   readonly node: string;
   readonly wallTimeMs: number;
@@ -64,13 +76,24 @@ export function fileCounts(result: FileResult): { passed: number; total: number 
 const MESSAGE_LIMIT = 300;
 const cut = (text: string): string => (text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT - 3)}...` : text);
 
-export function fileReport(job: TestJob, result: FileResult): FileReport {
+/** Expected failures of one file grouped by reason, as `FileReport.reasons`; undefined when none. */
+export function reasonCounts(expected: { fail?: Readonly<Record<string, string>>; harness?: string } | undefined): Record<string, number> | undefined {
+  if (expected === undefined) return undefined;
+  const counts: Record<string, number> = {};
+  for (const reason of Object.values(expected.fail ?? {})) counts[reason] = (counts[reason] ?? 0) + 1;
+  if (expected.harness !== undefined) counts[expected.harness] = (counts[expected.harness] ?? 0) + 1;
+  return Object.keys(counts).length === 0 ? undefined : counts;
+}
+
+export function fileReport(job: TestJob, result: FileResult, reasons?: Record<string, number>): FileReport {
   return {
     area: job.area,
     status: result.status,
     ...(result.message === undefined ? {} : { message: cut(result.message) }),
     ...fileCounts(result),
     durationMs: result.durationMs,
+    ...(reasons === undefined ? {} : { reasons }),
+    ...(result.fixtures === undefined ? {} : { fixtures: result.fixtures }),
     subtests: result.subtests.map((subtest) => (subtest.message === undefined ? subtest : { ...subtest, message: cut(subtest.message) })),
   };
 }

@@ -109,7 +109,14 @@ export async function runFile(job: TestJob, options: RunFileOptions): Promise<Fi
 
   try {
     const source = readFileSync(join(job.root, job.path), 'utf8');
+    const remaining = (): number => Math.max(1, Math.round(deadline - performance.now()));
     isolate = await createTestIsolate({
+      entryTimeoutMs: remaining,
+      // A timer or completion stopped by its timeout loses the promise chain it was running:
+      // without this the file would only time out, with no word of why.
+      onEntryTimeout: (error) => {
+        loadError ??= `a callback the host started ran out of time: ${errorText(error)}`;
+      },
       name: `wpt:${job.id}`,
       ...(options.memoryLimitMb === undefined ? {} : { memoryLimitMb: options.memoryLimitMb }),
       onLog: (level, text) => {
@@ -119,7 +126,6 @@ export async function runFile(job: TestJob, options: RunFileOptions): Promise<Fi
       },
     });
     const live = isolate;
-    const remaining = (): number => Math.max(1, Math.round(deadline - performance.now()));
     const prelude = preludeScript({
       url: url.href,
       scope: job.scope,
@@ -156,7 +162,9 @@ export async function runFile(job: TestJob, options: RunFileOptions): Promise<Fi
     }
 
     const control = `globalThis[${JSON.stringify(controlName(nonce))}]`;
-    // done() itself is quick; it gets its own small budget even when a slow script used up the file's.
+    // loaded() and done() are quick; they get their own small budget even when a slow script used
+    // up the file's. The worker's "install" event marks the end of loading, as in a browser.
+    await live.runScript(`${control}.loaded();`, 'wpt:loaded.js', GRACE_MS);
     if (!job.selfContained || loadError !== undefined) await live.runScript(`${control}.done();`, 'wpt:done.js', GRACE_MS);
 
     const outcome = await waitFor(collector, live, deadline);

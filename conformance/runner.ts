@@ -1,19 +1,18 @@
 // The conformance run from start to end: surface check, discovery, the pool, expectations, outputs.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { badgeSvg } from './badge.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadAreas, loadComparison, loadPin } from './config.js';
 import { discoverArea } from './discover.js';
 import * as exp from './expectations.js';
 import { matchFiles } from './glob.js';
 import { ISOLATE_KIND } from './isolate-factory.js';
-import { writeMatrix } from './matrix.js';
+import { runtimeVersion, writeOutputs, type OutputPaths } from './outputs.js';
 import { runPool } from './pool.js';
 import * as rep from './report.js';
 import { runFile } from './run-file.js';
-import { startStaticServer, type StaticServer } from './static-server.js';
+import { startStaticServer, type ServedRequest } from './static-server.js';
 import { checkSurface, type SurfaceResult } from './surface.js';
-import type { FileResult, SkippedJob, TestJob } from './types.js';
+import type { FileResult, FixtureUse, SkippedJob, TestJob } from './types.js';
 import { locateWpt, testharnessPath, type WptLocation } from './wpt-location.js';
 
 export interface RunnerOptions {
@@ -30,8 +29,8 @@ export interface RunnerOptions {
   readonly jobs: number;
   readonly timeoutMs: number;
   readonly updateExpectations: boolean;
-  /** Where to write report, matrix and badge; only honoured on a full run (no areas/filter). */
-  readonly outputs?: { readonly report: string; readonly matrix: string; readonly badge: string } | undefined;
+  /** Where to write report, matrix, badge and README line; only honoured on a full run (no areas/filter). */
+  readonly outputs?: OutputPaths | undefined;
   readonly verbose: boolean;
   readonly log: (line: string) => void;
 }
@@ -104,40 +103,45 @@ export async function runConformance(options: RunnerOptions): Promise<RunnerResu
   // Long files first, so the slowest work does not end up alone at the tail of the run.
   jobs.sort((a, b) => Number(b.meta.timeout === 'long') - Number(a.meta.timeout === 'long'));
 
-  // 4. Run them, a static server and a testharness.js per WPT root.
-  const servers = new Map<string, StaticServer>();
+  // 4. Run them, each file with its own static server (so what it loaded is its own) and the
+  // testharness.js of its WPT root.
   const harnesses = new Map<string, string>();
+  const syncedPaths = new Map<string, readonly string[]>();
+  for (const [name, found] of Object.entries(location.sources)) syncedPaths.set(found.dir, pin.sources[name]?.paths ?? []);
   for (const job of jobs) {
-    if (!servers.has(job.root)) servers.set(job.root, await startStaticServer(job.root));
     if (!harnesses.has(job.root)) harnesses.set(job.root, readFileSync(testharnessPath(job.root, options.root), 'utf8'));
   }
   log(`Running ${jobs.length} test files (${skipped.length} skipped), ${options.jobs} at a time...`);
   const results = new Map<string, FileResult>();
-  try {
-    await runPool(jobs, options.jobs, async (job) => {
-      const server = servers.get(job.root);
-      const testharness = harnesses.get(job.root);
-      if (server === undefined || testharness === undefined) throw new Error('conformance: no server for this root');
-      return runFile(job, {
+  await runPool(jobs, options.jobs, async (job) => {
+    const testharness = harnesses.get(job.root);
+    if (testharness === undefined) throw new Error('conformance: no testharness.js for this root');
+    const paths = syncedPaths.get(job.root);
+    const upstream = pin.wptTopLevel?.names;
+    const server = await startStaticServer(job.root, { ...(paths === undefined ? {} : { paths }), ...(upstream === undefined ? {} : { upstream }) });
+    try {
+      const result = await runFile(job, {
         testharness,
         server: server.info,
         timeoutMs: options.timeoutMs,
         ...(options.verbose ? { onConsole: (level: string, text: string) => log(`  [${job.id}] console.${level}: ${text.slice(0, 300)}`) } : {}),
       });
-    }, (result, job) => {
-      results.set(job.id, result);
-      const found = exp.matchResult(job.id, result, expectations.get(job.area)?.[job.id]);
-      mismatches.push(...found);
-      if (options.verbose || found.length > 0) {
-        const counts = rep.fileCounts(result);
-        log(`${found.length > 0 ? '✗' : '✓'} ${job.id}: ${result.status} ${counts.passed}/${counts.total} (${result.durationMs} ms)`);
-        for (const mismatch of found.slice(0, 5)) log(`    ${mismatch.kind}: ${mismatch.subtest === undefined ? '' : `${mismatch.subtest}: `}${mismatch.detail.replace(/\s+/g, ' ').slice(0, 200)}`);
-        if (found.length > 5) log(`    … and ${found.length - 5} more`);
-      }
-    });
-  } finally {
-    await Promise.all([...servers.values()].map((server) => server.close()));
-  }
+      const fixtures = fixtureUse(server.requests);
+      return fixtures === undefined ? result : { ...result, fixtures };
+    } finally {
+      await server.close();
+    }
+  }, (result, job) => {
+    results.set(job.id, result);
+    const found = exp.matchResult(job.id, result, expectations.get(job.area)?.[job.id]);
+    mismatches.push(...found);
+    if (options.verbose || found.length > 0) {
+      const counts = rep.fileCounts(result);
+      log(`${found.length > 0 ? '✗' : '✓'} ${job.id}: ${result.status} ${counts.passed}/${counts.total} (${result.durationMs} ms)`);
+      for (const mismatch of found.slice(0, 5)) log(`    ${mismatch.kind}: ${mismatch.subtest === undefined ? '' : `${mismatch.subtest}: `}${mismatch.detail.replace(/\s+/g, ' ').slice(0, 200)}`);
+      if (found.length > 5) log(`    … and ${found.length - 5} more`);
+    }
+  });
 
   // 5. Expectation entries for files that no longer run (only a full, unfiltered area can tell).
   const fullRun = options.areas === undefined && options.filter === undefined;
@@ -158,12 +162,10 @@ export async function runConformance(options: RunnerOptions): Promise<RunnerResu
   log(`All: ${report.totals.passed}/${report.totals.total} subtests (${report.totals.percent}%) in ${(report.wallTimeMs / 1000).toFixed(1)} s; mean of area pass rates (the badge): ${rep.areaMeanPercent(report.areas)}%`);
   if (options.outputs !== undefined && comparison !== undefined && fullRun) {
     rep.writeReport(options.outputs.report, report);
-    writeMatrix(options.outputs.matrix, report, comparison);
-    mkdirSync(dirname(options.outputs.badge), { recursive: true });
-    writeFileSync(options.outputs.badge, badgeSvg('WinterCG', rep.areaMeanPercent(report.areas)));
-    log('Wrote the report, the docs matrix and the badge.');
+    writeOutputs(options.outputs, report, comparison);
+    log('Wrote the report, the docs matrix, the badge and the README badge line.');
   } else if (options.outputs !== undefined) {
-    log('Partial run (--area/--filter): report, matrix and badge were not written.');
+    log('Partial run (--area/--filter): report, matrix, badge and README were not written.');
   }
   return finish(options, mismatches, surface, results, true, report);
 }
@@ -187,6 +189,13 @@ function finish(
   }
   const exitCode = mismatches.length > 0 && !options.updateExpectations ? 1 : 0;
   return { exitCode, wptRan, mismatches, surface, results, ...(report === undefined ? {} : { report }) };
+}
+
+/** A file's requests to its server as sorted distinct paths per outcome; undefined when it made none. */
+function fixtureUse(requests: readonly ServedRequest[]): FixtureUse | undefined {
+  if (requests.length === 0) return undefined;
+  const of = (...kinds: ServedRequest['kind'][]): string[] => [...new Set(requests.filter((r) => kinds.includes(r.kind)).map((r) => r.path))].sort();
+  return { served: of('file', 'handler'), missing: of('missing'), unavailable: of('unavailable') };
 }
 
 /** Says when the files run are not the pinned commit, as the report records. */
@@ -240,7 +249,8 @@ function buildReport(
   const ordered = [...jobs].sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const job of ordered) {
     const result = results.get(job.id);
-    if (result !== undefined) files[job.id] = rep.fileReport(job, result);
+    const expected = expectations.get(job.area)?.[job.id];
+    if (result !== undefined) files[job.id] = rep.fileReport(job, result, expected === undefined || 'skip' in expected ? undefined : rep.reasonCounts(expected));
   }
   for (const skip of skipped) files[skip.id] = rep.skippedReport(skip);
   const sortedFiles = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -268,6 +278,7 @@ function buildReport(
   return {
     generatedBy: 'npm run conformance',
     generatedAt: new Date().toISOString(),
+    runtime: runtimeVersion(options.root),
     isolate: ISOLATE_KIND,
     node: process.version,
     wallTimeMs: Math.round(performance.now() - started),

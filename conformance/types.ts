@@ -18,8 +18,20 @@ export interface SubtestResult {
   readonly message?: string;
 }
 
+/**
+ * What a test file loaded from the runner's own server, as distinct sorted URL paths: files and
+ * handlers it got, files WPT does not have either (404), and what exists upstream only (reset).
+ */
+export interface FixtureUse {
+  readonly served: readonly string[];
+  readonly missing: readonly string[];
+  readonly unavailable: readonly string[];
+}
+
 /** The outcome of running one test file (one variant of it) in a fresh isolate. */
 export interface FileResult {
+  /** Absent when the file made no request to the runner's server. */
+  readonly fixtures?: FixtureUse;
   readonly status: FileStatus;
   /** Why the file did not end OK (harness message, uncaught error, crash text); absent when OK. */
   readonly message?: string;

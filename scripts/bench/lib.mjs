@@ -25,35 +25,57 @@ export function pinned(cpu, cmd, args) {
   return TASKSET ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
 }
 
-/** Starts a server that prints a JSON line with event "listening" and a port; resolves once it does. */
-export function startServer(args, { cpu = SERVER_CPU, env = {} } = {}) {
+/**
+ * Starts a server that prints a JSON line with event "listening" and a port; resolves once it does.
+ * With `drainCpu`, the server's stdout goes straight to a `grep` pinned to that core, which passes
+ * on only the "listening" line: a server that logs hundreds of MiB (the log-flood attack) is read
+ * at pipe speed without this process, or the server's core, doing the reading.
+ */
+export function startServer(args, { cpu = SERVER_CPU, env = {}, drainCpu } = {}) {
   const [cmd, argv] = pinned(cpu, NODE, ['--no-node-snapshot', ...args]);
-  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, NANO_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let drain = null;
+  if (drainCpu !== undefined) {
+    const [dcmd, dargv] = pinned(drainCpu, 'grep', ['--line-buffered', '-F', '"listening"']);
+    drain = spawn(dcmd, dargv, { stdio: ['pipe', 'pipe', 'ignore'] });
+  }
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, NANO_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', drain?.stdin ?? 'pipe', 'pipe'] });
+  // The server holds its own copy of the drain's input now; ours would keep grep from seeing EOF.
+  drain?.stdin.destroy();
+  const stdout = drain?.stdout ?? child.stdout;
   let out = '';
   let err = '';
-  child.stderr.on('data', (d) => (err += d));
+  // The last 64 KiB only: a server dying under attack may write a lot before it goes.
+  child.stderr.on('data', (d) => (err = (err + d).slice(-65536)));
   return new Promise((resolve, reject) => {
     const onData = (d) => {
       out += d;
       const line = out.split('\n').find((l) => l.includes('"listening"'));
       if (line !== undefined) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
+        stdout.off('data', onData);
+        stdout.resume();
         const port = JSON.parse(line).port;
-        resolve({ child, port, pid: child.pid, stop: () => stopChild(child) });
+        const stop = async (killAfterMs) => {
+          await stopChild(child, killAfterMs);
+          if (drain !== null) await stopChild(drain, 1000);
+        };
+        // startupLog: every line printed up to "listening" (build and load events included).
+        resolve({ child, port, pid: child.pid, stop, stderr: () => err, startupLog: out });
       }
     };
-    child.stdout.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
+    stdout.on('data', onData);
+    child.on('exit', (code) => {
+      if (drain !== null) stopChild(drain, 1000);
+      reject(new Error(`server exited (${code}) before listening: ${err}`));
+    });
   });
 }
 
-export function stopChild(child) {
+export function stopChild(child, killAfterMs = 10_000) {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    setTimeout(() => child.kill('SIGKILL'), killAfterMs).unref();
   });
 }
 
@@ -66,25 +88,65 @@ export function rssMiB(pid) {
   return read(pid);
 }
 
-/** Runs wrk against url with the Host header; returns { rps, p50, p99 } (ms). */
-export function load(url, { host = 'localhost', seconds = 5, connections = 64 } = {}) {
+/** The load generator's command for url with the Host header, and the parser of its output. */
+function loadCommand(url, { host = 'localhost', seconds = 5, connections = 64 } = {}) {
   if (hasCommand('wrk')) {
     const [cmd, argv] = pinned(LOAD_CPU, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, url]);
-    const text = execFileSync(cmd, argv, { encoding: 'utf8' });
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
-    const ms = (label) => {
-      const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
-      if (!m) return NaN;
-      const v = Number(m[1]);
-      return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-    };
-    const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text);
-    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-    return { rps, p50: ms('50'), p99: ms('99'), non2xx: errors ? Number(errors[1]) : 0, socketErrors: socketErrors ? socketErrors.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0, tool: 'wrk' };
+    return { cmd, argv, parse: parseWrk };
   }
   const [cmd, argv] = pinned(LOAD_CPU, NODE, [`${ROOT}node_modules/autocannon/autocannon.js`, '-j', '-c', String(connections), '-d', String(seconds), '-H', `Host=${host}`, url]);
-  const r = JSON.parse(execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, socketErrors: r.errors, tool: 'autocannon' };
+  return { cmd, argv, parse: parseAutocannon };
+}
+
+function parseWrk(text) {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
+  const ms = (label) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
+  // "Latency   635.91us  0.89ms  12.92ms  93.27%": average, stdev, max.
+  const maxMatch = /Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/.exec(text);
+  const max = maxMatch ? Number(maxMatch[1]) * (maxMatch[2] === 'us' ? 0.001 : maxMatch[2] === 's' ? 1000 : 1) : NaN;
+  return { rps, p50: ms('50'), p99: ms('99'), max, requests, non2xx: errors ? Number(errors[1]) : 0, socketErrors: socketErrors ? socketErrors.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0, tool: 'wrk' };
+}
+
+function parseAutocannon(text) {
+  const r = JSON.parse(text);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, non2xx: r.non2xx, socketErrors: r.errors, tool: 'autocannon' };
+}
+
+/** Runs wrk (or autocannon) against url with the Host header; returns { rps, p50, p99 } (ms). */
+export function load(url, opts = {}) {
+  const { cmd, argv, parse } = loadCommand(url, opts);
+  return parse(execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+}
+
+/**
+ * `load` without blocking this process, so another load generator can run beside it. The load
+ * generator is killed if it outlives its duration by `graceMs` (a server that stopped answering).
+ */
+export function loadAsync(url, opts = {}, { graceMs = 20_000 } = {}) {
+  const { cmd, argv, parse } = loadCommand(url, opts);
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    p.stdout.on('data', (d) => (text += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), (opts.seconds ?? 5) * 1000 + graceMs);
+    p.on('error', reject);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      try {
+        resolve(parse(text));
+      } catch {
+        reject(new Error(`load generator ended (${code ?? signal}) without figures`));
+      }
+    });
+  });
 }
 
 export const median = (xs) => {

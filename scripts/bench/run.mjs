@@ -1,11 +1,12 @@
 // `npm run bench`: NANO's speed and memory targets, each measured as a ratio against a baseline
 // taken in the same run. Prints a table and writes bench-results/<date>.json and latest.json.
 // Run it on a quiet machine: server on core 0, load generator on core 1, medians of several runs.
-import { mkdirSync, writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, mkdtempSync, readFileSync, cpSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, Agent } from 'node:http';
 import { ROOT, startServer, load, median, round, rssMiB, assertQuiet, LOAD_CPU, pinned } from './lib.mjs';
+import { benchNoisyNeighbour } from './noisy-neighbour.mjs';
 
 const only = new Set(process.argv.slice(2));
 const want = (name) => only.size === 0 || only.has(name);
@@ -63,10 +64,10 @@ async function benchHello() {
   };
 }
 
-async function benchColdStart() {
-  const n = 200;
-  const apps = Array.from({ length: n }, (_, i) => ({ name: `a${i}`, path: join(ROOT, 'scripts/bench/apps/hello'), hostnames: [`a${i}.bench`] }));
-  const s = await startServer([...NANO, '--config', writeConfig(apps)]);
+/** First-request (cold) and second-request (warm) times of `n` apps that share one app path. */
+async function coldStarts(path, env = {}, n = 200) {
+  const apps = Array.from({ length: n }, (_, i) => ({ name: `a${i}`, path, hostnames: [`a${i}.bench`] }));
+  const s = await startServer([...NANO, '--config', writeConfig(apps)], { env });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   await get(s.port, 'a0.bench', agent); // the first isolate also compiles the runtime's code cache
   const cold = [];
@@ -77,9 +78,49 @@ async function benchColdStart() {
   }
   agent.destroy();
   await s.stop();
+  return { n, cold, warm };
+}
+
+async function benchColdStart() {
+  const { n, cold, warm } = await coldStarts(join(ROOT, 'scripts/bench/apps/hello'));
   const c = median(cold);
   const w = median(warm);
   return { apps: n, coldMs: round(c), warmMs: round(w), ratioToWarm: round(c / w, 1), p90ColdMs: round(cold.sort((a, b) => a - b)[Math.floor(cold.length * 0.9)]), target: '< 5 ms', pass: c < 5 };
+}
+
+/**
+ * A Workers project whose bundle is cached against the plain JS hello app, in the same run (target:
+ * within 10%), and the time to first build of the Hono test fixture (a fresh cache each time).
+ */
+async function benchProjectColdStart() {
+  const env = { NANO_CACHE_DIR: mkdtempSync(join(tmpdir(), 'nano-bench-cache-')) };
+  const project = join(ROOT, 'scripts/bench/apps/hello-ts');
+  // One start builds the bundle and caches it; the measured start below loads it from the cache.
+  await (await startServer([...NANO, '--app', project], { env })).stop();
+  const plain = await coldStarts(join(ROOT, 'scripts/bench/apps/hello'));
+  const built = await coldStarts(project, env);
+  if (built.cold.length === 0) throw new Error('no cold starts measured');
+  const ratio = median(built.cold) / median(plain.cold);
+  const honoBuildMs = [];
+  for (let i = 0; i < 3; i++) {
+    const dir = join(mkdtempSync(join(tmpdir(), 'nano-bench-hono-')), 'hono-ts');
+    cpSync(join(ROOT, 'test/fixtures/projects/hono-ts'), dir, { recursive: true });
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(join(ROOT, 'node_modules/hono'), join(dir, 'node_modules/hono'), 'dir');
+    const s = await startServer([...NANO, '--app', dir], { env: { NANO_CACHE_DIR: mkdtempSync(join(tmpdir(), 'nano-bench-cache-')) } });
+    const line = s.startupLog.split('\n').find((l) => l.includes('"app_built"'));
+    await s.stop();
+    if (line === undefined) throw new Error('the Hono project was not built');
+    honoBuildMs.push(JSON.parse(line).ms);
+  }
+  return {
+    plainColdMs: round(median(plain.cold)),
+    projectColdMs: round(median(built.cold)),
+    ratio: round(ratio),
+    target: '<= 1.1',
+    pass: ratio <= 1.1,
+    honoFirstBuildMs: round(median(honoBuildMs)),
+  };
 }
 
 async function benchDensity() {
@@ -244,10 +285,12 @@ async function benchLifecycle() {
 const benches = [
   ['hello', benchHello],
   ['coldStart', benchColdStart],
+  ['projectColdStart', benchProjectColdStart],
   ['density', benchDensity],
   ['cpuParallel', benchCpuParallel],
   ['streaming', benchStreaming],
   ['lifecycle', benchLifecycle],
+  ['noisyNeighbour', () => benchNoisyNeighbour(NANO, writeConfig)],
 ];
 for (const [name, fn] of benches) {
   if (!want(name)) continue;

@@ -3,11 +3,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { NanoError } from '../errors/registry.js';
+import { takeCredential } from '../env/host-credentials.js';
 
-/** The admin token, or null when none is configured (the admin API is then off). */
-export function resolveAdminToken(config: Config, hostEnv: NodeJS.ProcessEnv = process.env): string | null {
+/**
+ * The admin token, or null when none is configured (the admin API is then off). From the
+ * environment it is taken once and removed from process.env (`hostEnv` replaces that in tests).
+ */
+export function resolveAdminToken(config: Config, hostEnv?: NodeJS.ProcessEnv): string | null {
+  const fromEnv = hostEnv !== undefined ? hostEnv[config.admin.tokenFromEnv] : takeCredential(config.admin.tokenFromEnv);
   if (config.admin.token !== undefined) return config.admin.token;
-  const fromEnv = hostEnv[config.admin.tokenFromEnv];
   if (fromEnv === undefined || fromEnv === '') return null;
   if (fromEnv.length < 16) {
     throw new NanoError('NANO_ERR_CONFIG_INVALID', `admin.tokenFromEnv: the token in ${config.admin.tokenFromEnv} is shorter than 16 characters; use a long random one (e.g. \`openssl rand -hex 32\`)`);

@@ -5,13 +5,20 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { ReloadError, formatAppProblem } from '../server/server.js';
+import { ReloadError, formatAppProblem, type AppProblem } from '../server/server.js';
 import { run, type Running } from '../server/run.js';
+import { installLastResort } from '../server/last-resort.js';
 import { ConfigSource } from '../reload/source.js';
-import { loadConfigFile, ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { encryptSecret, parseKey, SECRET_KEY_VAR } from '../env/secret-crypto.js';
 import { NanoError } from '../errors/registry.js';
+import { takeCredential } from '../env/host-credentials.js';
+
+// NANO's credentials leave process.env before anything else runs (see host-credentials.ts).
+takeCredential(SECRET_KEY_VAR);
+takeCredential('NANO_ADMIN_TOKEN');
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -62,6 +69,7 @@ program
         exitAfterFlush(log, code);
       });
     };
+    installLastResort(log);
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
@@ -71,14 +79,42 @@ program
 
 program
   .command('check')
-  .description('validate a config file and the apps it names; exit 1 with every problem')
-  .requiredOption('-c, --config <file>', 'config file (JSON)')
-  .action(async (opts: { config: string }) => {
+  .description('validate a config file (or one app directory) and build the apps it names; exit 1 with every problem')
+  .option('-c, --config <file>', 'config file (JSON)')
+  .option('-a, --app <path>', 'app directory or file to check instead of a config file')
+  .action(async (opts: { config?: string; app?: string }) => {
     try {
-      const cfg = await loadConfigFile(opts.config);
-      const { readAppCode } = await import('../isolates/app-code.js');
-      for (const app of cfg.apps) await readAppCode(app.path, app.entry);
-      process.stdout.write(`${opts.config}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n`);
+      if ((opts.config === undefined) === (opts.app === undefined)) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'pass either --config <file> or --app <dir>');
+      const source = new ConfigSource(opts.app !== undefined ? { appPath: opts.app } : { file: opts.config as string });
+      const cfg = source.compose(await source.readRaw(), new Map());
+      const { loadApp, applyProject } = await import('../project/load.js');
+      const problems: AppProblem[] = [];
+      for (const app of cfg.apps) {
+        try {
+          const loaded = await loadApp(app.path, app.entry);
+          applyProject(app, loaded, cfg.apps);
+          if (loaded.warning !== null) process.stderr.write(`warning: app "${app.name}": ${loaded.warning}\n`);
+        } catch (err) {
+          problems.push({ app: app.name, code: err instanceof NanoError ? err.code : 'NANO_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      if (problems.length > 0) throw new ReloadError(problems);
+      const allows = await explainAllowLists(cfg, opts.config ?? opts.app ?? '');
+      process.stdout.write(`${opts.config ?? opts.app}: ok (${cfg.apps.length} app${cfg.apps.length === 1 ? '' : 's'})\n${allows}`);
+    } catch (err) {
+      fail(err, 'check failed');
+    }
+  });
+
+program
+  .command('init')
+  .description('scaffold a TypeScript Workers project (wrangler.jsonc, src/index.ts) that `nano serve --app DIR` runs')
+  .argument('[dir]', 'directory to create the project in', '.')
+  .action(async (dir: string) => {
+    try {
+      const { initProject } = await import('../project/init.js');
+      const written = await initProject(dir);
+      process.stdout.write(`created ${written.join(', ')} in ${dir}\nnext: nano serve --app ${dir}\n`);
     } catch (err) {
       fail(err);
     }
@@ -95,15 +131,37 @@ secret
   .command('encrypt')
   .description(`encrypt a value (argument or stdin) with ${SECRET_KEY_VAR}; paste the output as {"encrypted": "…"}`)
   .argument('[value]', 'the secret value; read from stdin when omitted')
-  .action((value: string | undefined) => {
+  .requiredOption('--app <name>', 'the app the value is for (it decrypts for this app only)')
+  .requiredOption('--name <binding>', 'the secret\'s binding name (it decrypts for this binding only)')
+  .action((value: string | undefined, opts: { app: string; name: string }) => {
     try {
-      const key = parseKey(process.env[SECRET_KEY_VAR], 'nano secret encrypt');
+      const key = parseKey(takeCredential(SECRET_KEY_VAR), 'nano secret encrypt');
       const plain = value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-      process.stdout.write(`${encryptSecret(plain, key)}\n`);
+      process.stdout.write(`${encryptSecret(plain, key, { app: opts.app, name: opts.name })}\n`);
     } catch (err) {
       fail(err);
     }
   });
+
+/**
+ * What each `fetch.allow` entry (config-wide and per app) lets apps reach, one line each; throws a
+ * config error naming every entry the network policy cannot parse.
+ */
+async function explainAllowLists(cfg: Config, file: string): Promise<string> {
+  const { describeAllowEntry } = await import('../host-calls/fetch.js');
+  const lists: [string, readonly string[]][] = [['fetch.allow', cfg.fetch.allow], ...cfg.apps.map((a, i) => [`apps[${i}].fetch.allow`, a.fetch.allow] as [string, readonly string[]])];
+  const lines: string[] = [];
+  const problems: string[] = [];
+  for (const [path, list] of lists) {
+    list.forEach((entry, j) => {
+      const what = describeAllowEntry(entry);
+      if (what === null) problems.push(`${file}: ${path}[${j}]: "${entry}" is not a host, host:port, IP, [IPv6]:port or CIDR; fix or remove it`);
+      else lines.push(`  ${path}[${j}] "${entry}": permits ${what}\n`);
+    });
+  }
+  if (problems.length > 0) throw new NanoError('NANO_ERR_CONFIG_INVALID', problems.join('\n'));
+  return lines.length === 0 ? '' : `fetch allow-list (everything else private, loopback, link-local or metadata is refused):\n${lines.join('')}`;
+}
 
 interface ServeOptions {
   app?: string;
@@ -154,11 +212,12 @@ function exitAfterFlush(log: Logger, code: number): void {
   log.flush(() => void isolateTeardownGrace(100).then(exit));
 }
 
-function fail(err: unknown): never {
+/** Prints the error (every problem, each with its place and fix) and exits 1; `heading` says what failed. */
+function fail(err: unknown, heading = 'cannot start'): never {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.code}: invalid config\n${err.problems.map((p) => `  ${p.file}: ${p.path}: ${p.message}`).join('\n')}\n`);
   } else if (err instanceof ReloadError) {
-    process.stderr.write(`${err.code}: cannot start\n${err.problems.map((p) => `  ${formatAppProblem(p)}`).join('\n')}\n`);
+    process.stderr.write(`${err.code}: ${heading}\n${err.problems.map((p) => `  ${formatAppProblem(p)}`).join('\n')}\n`);
   } else if (err instanceof NanoError) {
     process.stderr.write(`${err.code}: ${err.message}\n`);
   } else {

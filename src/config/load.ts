@@ -36,6 +36,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Config fields that hold credentials: their values never appear in a message. */
+const CREDENTIAL_FIELD = /token|secret|key|encrypted|password/i;
+
 /** Turns zod issues into problems whose message says what is expected (the fix). */
 export function problemsFromIssues(file: string, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   return issues.map((issue) => {
@@ -48,7 +51,9 @@ export function problemsFromIssues(file: string, issues: readonly z.core.$ZodIss
     } else if (issue.code === 'invalid_key') {
       message = `invalid binding name: expected a name like API_URL (letters, digits and "_", not starting with a digit)`;
     } else if (issue.code === 'too_small' || issue.code === 'too_big') {
-      message = `${issue.message.replace(/^Too (small|big): /, '')}; got ${describe(issue.input)}`;
+      // A credential is never repeated, not even a too-short one.
+      const secret = CREDENTIAL_FIELD.test(String(issue.path[issue.path.length - 1] ?? ''));
+      message = `${issue.message.replace(/^Too (small|big): /, '')}${secret ? '' : `; got ${describe(issue.input)}`}`;
     } else if (issue.code === 'invalid_format' && 'pattern' in issue) {
       message = `expected ${issue.message.replace(/^Invalid string: /, '')}`;
     } else if (issue.code === 'invalid_union') {
@@ -72,6 +77,10 @@ export function validateConfig(raw: unknown, file: string): Config {
   if (!result.success) throw new ConfigError('NANO_ERR_CONFIG_INVALID', problemsFromIssues(file, result.error.issues));
   const cfg = result.data;
   const base = dirname(resolve(file));
+  // The admin API's roots, like app paths, are relative to the config file.
+  // (new objects: a default zod hands out may be shared, and is frozen below)
+  const { secretSources } = cfg.admin;
+  cfg.admin = { ...cfg.admin, appRoots: cfg.admin.appRoots.map((r) => resolve(base, r)), secretSources: { ...secretSources, files: secretSources.files.map((r) => resolve(base, r)) } };
   for (const app of cfg.apps) {
     if (!isAbsolute(app.path)) app.path = resolve(base, app.path);
     // Secret files, like app paths, are relative to the config file (not to nano's cwd).

@@ -3,9 +3,12 @@
 import { z } from 'zod';
 
 const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+const allowList = z
+  .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-:]+)(:\d{1,5})?(\/\d{1,3})?$/, 'a host ("api.internal"), host:port ("127.0.0.1:8788"), IP, "[ipv6]:port" or CIDR ("10.0.0.0/8")'))
+  .default([]);
 /** Console output limits every app gets unless its `limits` say otherwise. */
 export const LOG_DEFAULTS = { logLinesPerSec: 500, logBytesPerSec: 1024 * 1024, logLineBytes: 16 * 1024 } as const;
 const LOG_LINES = z.number().int().min(1).max(1_000_000);
@@ -22,7 +25,9 @@ export const limitsSchema = z
     wallMs: z.number().int().min(1).max(3_600_000).describe('Wall-clock time until the response starts, in ms.').optional(),
     maxBodyBytes: z.number().int().min(0).describe('Largest request body accepted, in bytes; larger gets 413.').optional(),
     subrequests: z.number().int().min(1).max(10_000).describe('Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default 32.').optional(),
+    execution: z.enum(['auto', 'main-thread', 'pool']).describe('Where this app\'s code runs (see defaults.execution): "pool" for an app known to need more than a few ms of CPU per request.').optional(),
     subrequestTimeoutMs: z.number().int().min(1).max(3_600_000).describe('Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.').optional(),
+    maxInflight: z.number().int().min(1).max(1_000_000).describe('Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.').optional(),
     logLinesPerSec: LOG_LINES.describe(LOG_LINES_DOC).optional(),
     logBytesPerSec: LOG_BYTES.describe(LOG_BYTES_DOC).optional(),
     logLineBytes: LOG_LINE.describe(LOG_LINE_DOC).optional(),
@@ -32,14 +37,14 @@ export const limitsSchema = z
 export const secretSchema = z.union([
   z.object({ fromEnv: z.string().regex(ENV_NAME, 'an environment variable name') }).strict(),
   z.object({ fromFile: z.string().min(1) }).strict(),
-  z.object({ encrypted: z.string().regex(/^nano:v1:/, 'a value made by `nano secret encrypt`') }).strict(),
+  z.object({ encrypted: z.string().regex(/^nano:v[12]:/, 'a value made by `nano secret encrypt`') }).strict(),
 ]);
 
 export const appSchema = z
   .object({
     name: z.string().regex(APP_NAME, 'lowercase letters, digits, "-" or "_", starting with a letter or digit').describe('Unique app name, used in logs, metrics and the admin API.'),
-    path: z.string().min(1).describe('App directory (its entry is index.js, worker.js, main.js or the "main" of its package.json) or a single .js/.mjs file; relative to the config file.'),
-    entry: z.string().min(1).optional().describe('Entry module inside the app directory, when it is not one of the defaults.'),
+    path: z.string().min(1).describe('App directory (its entry is index.js, worker.js, main.js or the "main" of its package.json), a Workers project (wrangler.toml/json/jsonc, TypeScript, npm packages: built with esbuild, see "Coming from Cloudflare Workers"), or a single .js/.mjs/.ts file; relative to the config file.'),
+    entry: z.string().min(1).optional().describe('Entry module inside the app directory, when it is not one of the defaults (for a Workers project: instead of wrangler\'s `main`).'),
     hostnames: z
       .array(z.string().transform((h) => h.toLowerCase()).pipe(z.string().regex(HOSTNAME, 'a hostname like "api.example.com" or a wildcard like "*.example.com" (no port, no scheme)')))
       .default([])
@@ -48,6 +53,22 @@ export const appSchema = z
     env: z.record(z.string().regex(ENV_NAME, 'a binding name like API_URL'), z.json()).default({}).describe('Bindings passed to the handler as `env` (strings or any JSON value), deeply frozen.'),
     secrets: z.record(z.string().regex(ENV_NAME, 'a binding name like API_KEY'), secretSchema).default({}).describe('Bindings whose values come from the host environment, a file or an encrypted value; never logged or shown.'),
     limits: limitsSchema.default({}).describe('Resource limits of this app; a field left out takes its value from `defaults`.'),
+    fetch: z
+      .object({ allow: allowList.describe('Destinations this app may fetch() although NANO refuses them by default, added to the config-wide `fetch.allow` (same entry shapes).') })
+      .strict()
+      .default({ allow: [] })
+      .describe('Outbound fetch() of this app.'),
+    services: z
+      .array(
+        z
+          .object({
+            binding: z.string().regex(ENV_NAME, 'a binding name like AUTH').describe('The name in `env` (module syntax) or the global (service-worker syntax).'),
+            service: z.string().regex(APP_NAME, 'the name of an app in this config').describe('The app of this config that `env.BINDING.fetch(request)` calls.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Service bindings: `env.BINDING.fetch(request)` sends the request to another app of this process without a network hop, with the callee\'s own limits, and counts it among the caller\'s subrequests.'),
   })
   .strict();
 
@@ -59,19 +80,35 @@ export const configSchema = z
         host: z.string().default('127.0.0.1').describe('Address the HTTP listener binds to. Changing it needs a restart.'),
         port: z.number().int().min(0).max(65535).default(8787).describe('HTTP port; 0 picks a free one (printed on start). Changing it needs a restart.'),
         drainTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a drain (SIGTERM/SIGINT, a replaced app version, a removed app) waits for in-flight requests and waitUntil work before cutting them. On shutdown, cutting makes nano exit 1.'),
+        loopName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a token like "nano" or "edge-1.example.com"').default('nano').describe('The name this server adds to the CDN-Loop header (RFC 8586) of every subrequest its apps make. Servers that pass requests to each other may share it: hops through any of them count together.'),
+        maxLoopHops: z.number().int().min(1).max(1000).default(16).describe('A request whose CDN-Loop header already lists `loopName` more than this many times gets 508 Loop Detected (an app fetching its own hostname, directly or through other servers).'),
+        headersTimeoutMs: z.number().int().min(1000).max(600_000).default(60_000).describe('Time a client has to send a request\'s headers, in ms; past it the connection is closed (408).'),
+        requestTimeoutMs: z.number().int().min(0).max(86_400_000).default(300_000).describe('Time a client has to send a whole request, body included, in ms (0: no limit); past it the connection is closed (408).'),
+        bodyIdleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000).describe('After NANO has answered a request, how long the rest of its body may keep the connection with no bytes arriving, in ms (a client trickling a body after a 413 or a time limit); then the connection is closed.'),
+        maxConnections: z.number().int().min(0).default(10_000).describe('Open client connections at most (0: no limit); connections past it are closed at once.'),
+        trustedProxies: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address or CIDR like "10.0.0.0/8"')).default([]).describe('Addresses (IPs or CIDRs) of reverse proxies in front of NANO. Only from these are Forwarded, X-Forwarded-For and X-Forwarded-Proto believed: `request.url` then has the client\'s scheme and CF-Connecting-IP the client\'s address. Default: none (the peer is the client).'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000 })
+      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: 'nano', maxLoopHops: 16, headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, bodyIdleTimeoutMs: 30_000, maxConnections: 10_000, trustedProxies: [] })
       .describe('The traffic listener. /healthz and /readyz are answered here, before routing to apps.'),
     admin: z
       .object({
         host: z.string().default('127.0.0.1').describe('Address the admin listener binds to. Keep it on loopback or a private network.'),
         port: z.number().int().min(0).max(65535).default(8788).describe('Admin listener port (admin API and /metrics); 0 picks a free one.'),
         token: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token for the admin API (at least 16 characters). Prefer tokenFromEnv, so the config holds no credential.'),
-        tokenFromEnv: z.string().regex(ENV_NAME, 'an environment variable name').default('NANO_ADMIN_TOKEN').describe('Environment variable holding the admin token, used when `token` is not set. With no token from either, the admin API is off.'),
+        tokenFromEnv: z.string().regex(ENV_NAME, 'an environment variable name').default('NANO_ADMIN_TOKEN').describe('Environment variable holding the admin token, used when `token` is not set (read once at start, then removed from the environment). With no token from either, the admin API is off.'),
+        appRoots: z.array(z.string().min(1)).default(['.']).describe('Directories (relative to the config file) that an app added or replaced through the admin API must lie in: its `path`, after resolving links, is inside one of them or the change is refused (403). Default: the config file\'s directory.'),
+        secretSources: z
+          .object({
+            env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in "*" like "APP_*"')).default([]).describe('Environment variables an admin-API app may name in `fromEnv`: exact names or prefixes ending in "*". NANO\'s own credentials are never allowed.'),
+            files: z.array(z.string().min(1)).default([]).describe('Directories (relative to the config file) an admin-API app\'s `fromFile` must lie in, after resolving links.'),
+          })
+          .strict()
+          .default({ env: [], files: [] })
+          .describe('Where secrets of apps added or replaced through the admin API may come from. Default: nowhere (`fromEnv` and `fromFile` are refused; `encrypted` values work). Apps in the config file are not restricted.'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8788, tokenFromEnv: 'NANO_ADMIN_TOKEN' })
+      .default({ host: '127.0.0.1', port: 8788, tokenFromEnv: 'NANO_ADMIN_TOKEN', appRoots: ['.'], secretSources: { env: [], files: [] } })
       .describe('The admin API and /metrics, on their own listener. Admin settings apply at start; changing them needs a restart.'),
     watch: z
       .object({
@@ -88,21 +125,17 @@ export const configSchema = z
         wallMs: z.number().int().min(1).max(3_600_000).default(30_000).describe('Default of limits.wallMs for apps that do not set it.'),
         maxBodyBytes: z.number().int().min(0).default(100 * 1024 * 1024).describe('Default of limits.maxBodyBytes for apps that do not set it.'),
         idleEvictMs: z.number().int().min(0).default(300_000).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
-        execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread and moves an app to the pool when its requests use more CPU.'),
+        maxInflight: z.number().int().min(1).max(1_000_000).default(1000).describe('Default of limits.maxInflight for apps that do not set it.'),
+        execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency, but an app\'s long turn stops every app for up to its cpuMs), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread with a 100 ms slice per entry and moves an app to the pool for good after one turn over 20 ms, a higher average, or a turn stopped at the slice (that request gets 503 with Retry-After: 0).'),
         logLinesPerSec: LOG_LINES.default(LOG_DEFAULTS.logLinesPerSec).describe(`Default of limits.logLinesPerSec. ${LOG_LINES_DOC}`),
         logBytesPerSec: LOG_BYTES.default(LOG_DEFAULTS.logBytesPerSec).describe(`Default of limits.logBytesPerSec. ${LOG_BYTES_DOC}`),
         logLineBytes: LOG_LINE.default(LOG_DEFAULTS.logLineBytes).describe(`Default of limits.logLineBytes. ${LOG_LINE_DOC}`),
       })
       .strict()
-      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, execution: 'auto', ...LOG_DEFAULTS })
+      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, maxInflight: 1000, execution: 'auto', ...LOG_DEFAULTS })
       .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
     fetch: z
-      .object({
-        allow: z
-          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-:]+)(:\d{1,5})?(\/\d{1,3})?$/, 'a host ("api.internal"), host:port ("127.0.0.1:8788"), IP, "[ipv6]:port" or CIDR ("10.0.0.0/8")'))
-          .default([])
-          .describe('Destinations apps may fetch() although NANO refuses them by default: link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal) and this server\'s own listeners (traffic and admin ports). Other addresses, loopback and private networks included, are allowed.'),
-      })
+      .object({ allow: allowList.describe('Destinations every app may fetch() although NANO refuses them by default. Refused by default: loopback (127.0.0.0/8, ::1), private networks (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT (100.64.0.0/10), link-local (169.254.0.0/16, fe80::/10) and cloud metadata addresses and names, multicast, unspecified and reserved addresses, IPv6 forms that embed such an IPv4 address (::ffff:, 64:ff9b::, 2002::), and this server\'s own listeners (which only an entry naming their port opens). `nano check` says what each entry permits.') })
       .strict()
       .default({ allow: [] })
       .describe('Outbound fetch() from apps.'),
@@ -121,6 +154,14 @@ export const configSchema = z
         const p = hosts.get(h);
         if (p !== undefined) ctx.addIssue({ code: 'custom', path: ['apps', i, 'hostnames', j], message: `hostname "${h}" is already routed to apps[${p}]; each hostname routes to one app` });
         hosts.set(h, i);
+      });
+      const bindings = new Set<string>();
+      app.services.forEach((b, j) => {
+        if (!cfg.apps.some((a) => a.name === b.service)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'services', j, 'service'], message: `no app named "${b.service}" in this config; name one of its apps` });
+        if (Object.hasOwn(app.env, b.binding) || Object.hasOwn(app.secrets, b.binding) || bindings.has(b.binding)) {
+          ctx.addIssue({ code: 'custom', path: ['apps', i, 'services', j, 'binding'], message: `"${b.binding}" is already a binding of this app (env, secrets or another service); give each binding its own name` });
+        }
+        bindings.add(b.binding);
       });
       for (const name of Object.keys(app.secrets)) {
         if (Object.hasOwn(app.env, name)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'secrets', name], message: `"${name}" is also in env; a binding is either a plain env value or a secret, remove one` });

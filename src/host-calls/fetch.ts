@@ -3,9 +3,10 @@
 // network policy after DNS resolution (no rebinding around it). Request bodies stream guest → host
 // and response bodies host → guest, each with a bounded buffer so a slow side slows the other.
 import { OpError, registerOp, type OpContext } from './ops.js';
-import { RefusedError, dispatcherFor } from './network-policy.js';
+import { RefusedError, dispatcherFor, type Dispatcher, type DispatchOptions } from './network-policy.js';
+import { countLoopHops } from './cdn-loop.js';
 
-export { protectEndpoint, parseAllowEntry } from './network-policy.js';
+export { protectEndpoint, parseAllowEntry, describeAllowEntry } from './network-policy.js';
 
 /** Concurrent subrequests per app when `limits.subrequests` is not set. */
 export const DEFAULT_SUBREQUESTS = 32;
@@ -18,13 +19,34 @@ export const BODY_BUFFER_BYTES = 1 << 20;
 export interface FetchPolicy {
   readonly maxConcurrent: number;
   readonly timeoutMs: number;
-  /** Entries of the config's `fetch.allow`: "host", "host:port", "ip", "[ipv6]:port", "cidr". */
+  /** Entries of the config's and the app's `fetch.allow`: "host", "host:port", "ip", "[ipv6]:port", "cidr". */
   readonly allow: readonly string[];
+  /** The name this server adds to each subrequest's CDN-Loop header (`server.loopName`). */
+  readonly loopName: string;
+  /** Service bindings: binding name → the NANO app it calls. */
+  readonly services?: Readonly<Record<string, string>>;
+  /** Serves a service binding's request with the named app of this process (no network). */
+  readonly dispatchService?: ServiceDispatch;
 }
+
+/** A request for another app of this process; the body is bytes, a stream, or absent. */
+export interface ServiceRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: readonly [string, string][];
+  readonly body: Uint8Array | ReadableStream<Uint8Array> | null;
+  readonly signal: AbortSignal;
+}
+export type ServiceDispatch = (app: string, request: ServiceRequest) => Promise<Response>;
 /** The isolateState key under which an app's FetchPolicy is seeded (see RuntimeIsolateOptions). */
 export const FETCH_POLICY = Symbol('fetch policy');
+/**
+ * The isolateState key of a function giving the CDN-Loop header of the incoming request an op
+ * works for (its origin), '' when there is none or the request has ended.
+ */
+export const INCOMING_CDN_LOOP = Symbol('incoming CDN-Loop');
 
-const DEFAULT_POLICY: FetchPolicy = { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: [] };
+const DEFAULT_POLICY: FetchPolicy = { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: [], loopName: 'nano' };
 
 // --- per-isolate subrequest state ---------------------------------------------------------------
 
@@ -197,7 +219,38 @@ function refusedIn(err: unknown): RefusedError | null {
 }
 
 /** Headers undici manages itself (or refuses); the rest pass through as the app set them. */
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host', 'expect']);
+const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host', 'expect', 'cdn-loop']);
+/**
+ * Headers undici's fetch adds to every request (Fetch's "append a default"); a subrequest carries
+ * them only when the app set them itself, as under workerd.
+ */
+const FETCH_DEFAULTS = ['accept', 'accept-language', 'accept-encoding', 'sec-fetch-mode', 'user-agent'];
+
+/**
+ * The dispatcher of one subrequest: for the request and every redirect it sends, drops the headers
+ * undici added that the app did not set, sets CDN-Loop, and gives a streamed body of known length
+ * a Content-Length (undici then frames it by length and fails the request if the body differs).
+ */
+function subrequestDispatcher(agent: Dispatcher, appSet: ReadonlySet<string>, cdnLoop: string, length: number | null): Dispatcher {
+  return {
+    dispatch(opts: DispatchOptions, handler: object): boolean {
+      const headers: Record<string, string | string[]> = {};
+      const given = opts.headers;
+      if (Array.isArray(given)) for (let i = 0; i + 1 < given.length; i += 2) headers[(given[i] as string).toLowerCase()] = given[i + 1] as string;
+      else if (given !== null && given !== undefined) for (const [k, v] of Object.entries(given)) headers[k.toLowerCase()] = v;
+      for (const name of FETCH_DEFAULTS) if (!appSet.has(name)) delete headers[name];
+      headers['cdn-loop'] = cdnLoop;
+      if (length !== null && opts.body !== null && opts.body !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(length);
+      return agent.dispatch({ ...opts, headers }, handler);
+    },
+  };
+}
+
+/** The CDN-Loop value of a subrequest: the longer of the app's and the incoming request's, plus us. */
+function nextCdnLoop(appValue: string | null, incoming: string, name: string): string {
+  const base = appValue !== null && countLoopHops(appValue, name) >= countLoopHops(incoming, name) ? appValue : incoming;
+  return base.trim() === '' ? name : `${base}, ${name}`;
+}
 
 interface WireFetch {
   method: string;
@@ -208,6 +261,10 @@ interface WireFetch {
   integrity: string;
   body: Uint8Array | null;
   stream: boolean;
+  /** A streamed body's length when the guest knows it, else null (checked by undici as it sends). */
+  length?: number | null;
+  /** The app a service binding calls, or '' for a network fetch. */
+  service: string;
 }
 function validWire(w: unknown): w is WireFetch {
   if (typeof w !== 'object' || w === null) return false;
@@ -221,8 +278,18 @@ function validWire(w: unknown): w is WireFetch {
     (o.redirect === 'follow' || o.redirect === 'error' || o.redirect === 'manual') &&
     typeof o.integrity === 'string' &&
     (o.body === null || o.body instanceof Uint8Array) &&
-    typeof o.stream === 'boolean'
+    typeof o.stream === 'boolean' &&
+    (o.length === undefined || o.length === null || (typeof o.length === 'number' && Number.isSafeInteger(o.length) && o.length >= 0)) &&
+    typeof o.service === 'string'
   );
+}
+
+/** A service binding's subrequest goes only to an app the caller is bound to, answered in process. */
+function serviceFor(policy: FetchPolicy, app: string): (request: ServiceRequest) => Promise<Response> {
+  const dispatch = policy.dispatchService;
+  const bound = policy.services !== undefined && Object.values(policy.services).includes(app);
+  if (!bound || dispatch === undefined) throw new OpError('TypeError', `fetch: this app has no service binding to "${app}"`);
+  return (request) => dispatch(app, request);
 }
 
 /** What the guest gets once the response headers are in. */
@@ -249,15 +316,27 @@ registerOp('fetch', async (args, ctx) => {
   if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'data:') {
     throw new OpError('TypeError', `fetch: the URL scheme "${url.protocol.slice(0, -1)}" is not supported (use http, https or data)`);
   }
+  const service = wire.service === '' ? null : serviceFor(policy, wire.service);
   // Registered before the first await: fetchWrite/fetchCancel for this id may come right after.
   const sub: Subrequest = { abort: new AbortController(), upload: wire.stream ? new Upload() : null, download: null };
   t.live.set(id, sub);
   const headers: [string, string][] = [];
+  const appSet = new Set<string>();
+  let appLoop: string | null = null;
+  let declaredLength: number | null = null;
   for (let i = 0; i < wire.headers.length; i += 2) {
     const name = (wire.headers[i] as string).toLowerCase();
-    if (!HOP_HEADERS.has(name)) headers.push([name, wire.headers[i + 1] as string]);
+    const value = wire.headers[i + 1] as string;
+    appSet.add(name);
+    if (name === 'cdn-loop') appLoop = appLoop === null ? value : `${appLoop}, ${value}`;
+    if (name === 'content-length' && /^\d{1,15}$/.test(value.trim())) declaredLength = Number(value.trim());
+    if (!HOP_HEADERS.has(name)) headers.push([name, value]);
   }
   const body = sub.upload !== null ? sub.upload.stream : wire.body;
+  // A streamed body's length: the guest's when it knows it, else the Content-Length the app set.
+  const streamLength = sub.upload === null ? null : (wire.length ?? declaredLength);
+  const incoming = ctx.isolateState.get(INCOMING_CDN_LOOP) as ((origin: number) => string) | undefined;
+  const cdnLoop = nextCdnLoop(appLoop, incoming?.(ctx.origin) ?? '', policy.loopName);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -271,10 +350,10 @@ registerOp('fetch', async (args, ctx) => {
       redirect: wire.redirect,
       ...(wire.integrity !== '' ? { integrity: wire.integrity } : {}),
       signal: sub.abort.signal,
-      dispatcher: await dispatcherFor(policy.allow),
+      dispatcher: subrequestDispatcher(await dispatcherFor(policy.allow), appSet, cdnLoop, streamLength),
       ...(body !== null ? { body, duplex: 'half' } : {}),
     };
-    res = await fetch(url, init as RequestInit);
+    res = service === null ? await fetch(url, init as unknown as RequestInit) : await service({ method: wire.method, url, headers, body, signal: sub.abort.signal });
   } catch (err) {
     t.live.delete(id);
     sub.upload?.fail(new Error('failed'));
@@ -289,7 +368,7 @@ registerOp('fetch', async (args, ctx) => {
   const flat: string[] = [];
   for (const [k, v] of res.headers) if (k !== 'set-cookie') flat.push(k, v);
   for (const c of res.headers.getSetCookie()) flat.push('set-cookie', c);
-  const head: WireFetchResponse = { status: res.status, statusText: res.statusText, headers: flat, url: res.url, redirected: res.redirected, hasBody: res.body !== null };
+  const head: WireFetchResponse = { status: res.status, statusText: res.statusText, headers: flat, url: res.url === '' ? url.href : res.url, redirected: res.redirected, hasBody: res.body !== null };
   if (res.body === null) {
     t.live.delete(id);
     sub.upload?.end();

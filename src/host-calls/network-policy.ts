@@ -1,10 +1,13 @@
 // The network policy of apps' fetch(): which addresses a subrequest may connect to, checked in
 // our own undici connector after DNS resolution, for the first connection and every redirect (so
-// neither DNS rebinding nor a redirect gets around it). See README.md "Outbound fetch".
+// neither DNS rebinding nor a redirect gets around it). Refused unless allowed: the special
+// ranges of address-ranges.ts, metadata host names and this server's own listeners. See
+// README.md "Outbound fetch".
 import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
 import os from 'node:os';
+import { REFUSED_RANGES, refusedRange, unmapped } from './address-ranges.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -12,12 +15,6 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Host names of cloud metadata services, refused before any DNS lookup. */
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
-/** Link-local ranges (which hold the metadata services of AWS, GCP, Azure, …) and other metadata addresses. */
-const REFUSED = new net.BlockList();
-REFUSED.addSubnet('169.254.0.0', 16, 'ipv4');
-REFUSED.addSubnet('fe80::', 10, 'ipv6');
-REFUSED.addAddress('fd00:ec2::254', 'ipv6'); // AWS IMDS over IPv6
-REFUSED.addAddress('100.100.100.200', 'ipv4'); // Alibaba Cloud metadata
 
 /** Listeners of this NANO process (traffic, admin): apps may not call them (loops, admin access). */
 const protectedEndpoints = new Map<string, { host: string; port: number }>();
@@ -36,17 +33,6 @@ function stripBrackets(h: string): string {
   return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
-/** IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are judged as the IPv4 address they carry. */
-function unmapped(ip: string): string {
-  const dotted = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (dotted !== null) return dotted[1] as string;
-  // The URL parser writes them in hex: [::ffff:7f00:1] is 127.0.0.1.
-  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
-  if (hex === null) return ip;
-  const hi = parseInt(hex[1] as string, 16);
-  const lo = parseInt(hex[2] as string, 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-}
 function family(ip: string): 'ipv4' | 'ipv6' {
   return net.isIPv4(ip) ? 'ipv4' : 'ipv6';
 }
@@ -65,9 +51,13 @@ function isLocalAddress(ip: string): boolean {
   return isLoopbackOrUnspecified(ip) || localAddresses.set.has(ip);
 }
 
-interface AllowRule {
+export interface AllowRule {
+  /** A host name or IP address the entry names, or null for a CIDR. */
   readonly host: string | null;
   readonly net: net.BlockList | null;
+  /** The CIDR as written (normalised), for descriptions. */
+  readonly cidr: string | null;
+  /** Only this port, or null for every port. */
   readonly port: number | null;
 }
 /** Parses one `fetch.allow` entry; null when it is not one of the accepted shapes. */
@@ -87,41 +77,80 @@ export function parseAllowEntry(entry: string): AllowRule | null {
   const slash = hostPart.indexOf('/');
   if (slash >= 0) {
     const ip = hostPart.slice(0, slash);
-    const prefix = Number(hostPart.slice(slash + 1));
-    if (net.isIP(ip) === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (net.isIPv4(ip) ? 32 : 128)) return null;
+    const prefixText = hostPart.slice(slash + 1);
+    const prefix = Number(prefixText);
+    if (net.isIP(ip) === 0 || !/^\d{1,3}$/.test(prefixText) || prefix > (net.isIPv4(ip) ? 32 : 128)) return null;
     const list = new net.BlockList();
     list.addSubnet(ip, prefix, family(ip));
-    return { host: null, net: list, port };
+    return { host: null, net: list, cidr: `${ip}/${prefix}`, port };
   }
   if (hostPart === '' || !/^[a-z0-9.\-:]+$/.test(hostPart)) return null;
-  return { host: unmapped(hostPart), net: null, port };
+  if (hostPart.includes(':') && net.isIPv6(hostPart) === false) return null;
+  return { host: unmapped(hostPart), net: null, cidr: null, port };
 }
 
-function allowed(rules: readonly AllowRule[], hostname: string, ip: string | null, port: number): boolean {
-  for (const r of rules) {
-    if (r.port !== null && r.port !== port) continue;
-    if (r.host !== null && (r.host === hostname || r.host === ip)) return true;
-    if (r.net !== null && ip !== null && r.net.check(ip, family(ip))) return true;
+/** What a `fetch.allow` entry lets apps reach, in words (for `nano check`); null when invalid. */
+export function describeAllowEntry(entry: string): string | null {
+  const r = parseAllowEntry(entry);
+  if (r === null) return null;
+  const ports = r.port === null ? 'any port' : `port ${r.port} only`;
+  const listeners = r.port === null ? '; NANO\'s own listeners stay refused (name their port to permit one)' : '';
+  if (r.cidr !== null) {
+    const [ip, prefix] = r.cidr.split('/') as [string, string];
+    const size = family(ip) === 'ipv4' ? 2 ** (32 - Number(prefix)) : null;
+    const inside = REFUSED_RANGES.filter((x) => overlaps(r, x.cidr)).map((x) => x.cidr);
+    const opens = inside.length > 0 ? `; it opens refused ranges: ${inside.join(', ')}` : '';
+    return `every address in ${r.cidr}${size !== null ? ` (${size.toLocaleString('en-US')} address${size === 1 ? '' : 'es'})` : ''}, ${ports}${opens}${listeners}`;
   }
-  return false;
+  const host = r.host as string;
+  if (net.isIP(host) !== 0) {
+    const why = refusedRange(host);
+    return `the address ${host}, ${ports}${why !== null ? ` (refused by default: ${why})` : ' (a public address, allowed anyway)'}${listeners}`;
+  }
+  return `the host name ${host}, whatever addresses it resolves to (private ones included), ${ports}${listeners}`;
 }
 
-/** Why NANO refuses to connect to `ip:port` for `hostname`, or null when it may. */
-function refusal(rules: readonly AllowRule[], hostname: string, ip: string | null, port: number): string | null {
-  if (allowed(rules, hostname, ip, port)) return null;
-  const fix = 'add it to "fetch.allow" in the NANO config to permit it';
-  if (METADATA_HOSTS.has(hostname)) return `${hostname} is a cloud metadata service, refused by default; ${fix}`;
-  if (ip === null) return null;
-  if (REFUSED.check(ip, family(ip))) return `${ip} is a link-local or cloud metadata address, refused by default; ${fix}`;
+/** Whether the entry's CIDR and `cidr` share an address (one contains the other's first address). */
+function overlaps(r: AllowRule, cidr: string): boolean {
+  const [ip, prefix] = cidr.split('/') as [string, string];
+  if (r.net === null || r.cidr === null || family(ip) !== family(r.cidr.split('/')[0] as string)) return false;
+  if (r.net.check(ip, family(ip))) return true;
+  const other = new net.BlockList();
+  other.addSubnet(ip, Number(prefix), family(ip));
+  return other.check(r.cidr.split('/')[0] as string, family(ip));
+}
+
+function matches(r: AllowRule, hostname: string, ip: string | null, port: number): boolean {
+  if (r.port !== null && r.port !== port) return false;
+  if (r.host !== null && (r.host === hostname || r.host === ip)) return true;
+  return r.net !== null && ip !== null && r.net.check(ip, family(ip));
+}
+
+function isOwnListener(ip: string, port: number): boolean {
   for (const p of protectedEndpoints.values()) {
     if (p.port !== port) continue;
     const host = unmapped(p.host);
     const unspecified = host === '0.0.0.0' || host === '::' || host === '';
-    if (ip === host || (isLoopbackOrUnspecified(ip) && (unspecified || isLoopbackOrUnspecified(host))) || (unspecified && isLocalAddress(ip))) {
-      return `${hostname}:${port} is a listener of this NANO server (apps may not call its admin API or loop back into it); ${fix}`;
-    }
+    if (ip === host || (isLoopbackOrUnspecified(ip) && (unspecified || isLoopbackOrUnspecified(host))) || (unspecified && isLocalAddress(ip))) return true;
   }
-  return null;
+  return false;
+}
+
+/**
+ * Why NANO refuses to connect to `ip:port` for `hostname`, or null when it may. A listener of
+ * this server is opened only by an entry that names its port; other refusals by any matching entry.
+ */
+function refusal(rules: readonly AllowRule[], hostname: string, ip: string | null, port: number): string | null {
+  const fix = 'add it to "fetch.allow" (of the app or of the whole config) to permit it';
+  if (METADATA_HOSTS.has(hostname) && !rules.some((r) => matches(r, hostname, ip, port))) return `${hostname} is a cloud metadata service, refused by default; ${fix}`;
+  if (ip === null) return null;
+  if (isOwnListener(ip, port)) {
+    if (rules.some((r) => r.port === port && matches(r, hostname, ip, port))) return null;
+    return `${hostname}:${port} is a listener of this NANO server (apps may not call its admin API or loop back into it); add "${hostname}:${port}" to "fetch.allow" to permit it`;
+  }
+  const why = refusedRange(ip);
+  if (why === null || rules.some((r) => matches(r, hostname, ip, port))) return null;
+  return `${ip} is ${why}, refused by default; ${fix}`;
 }
 
 /** A refusal by the policy; its message reaches the app as the TypeError's message. */
@@ -159,7 +188,7 @@ function makeConnector(rules: readonly AllowRule[]): Connector {
     const early = refusal(rules, hostname, null, port);
     if (early !== null) return finish(new RefusedError(early));
     const resolving = net.isIP(hostname) !== 0 ? Promise.resolve([hostname]) : lookupAll(hostname);
-    // (each address is judged unmapped, so ::ffff:127.0.0.1 counts as loopback)
+    // (an IPv4-mapped address is judged as its IPv4 address, so ::ffff:127.0.0.1 counts as loopback)
     resolving.then(
       (addrs) => {
         let first: string | null = null;
@@ -189,7 +218,15 @@ function makeConnector(rules: readonly AllowRule[]): Connector {
   };
 }
 
-export type Dispatcher = object;
+/** The part of undici's Dispatcher that fetch() uses: one call per connection attempt's request. */
+export interface Dispatcher {
+  dispatch(opts: DispatchOptions, handler: object): boolean;
+}
+/** What fetch() hands its dispatcher; `headers` is an object of lowercase names in Node 24. */
+export interface DispatchOptions {
+  headers?: Record<string, string | string[]> | string[] | null;
+  [key: string]: unknown;
+}
 const dispatchers = new Map<string, Dispatcher>();
 
 /**

@@ -9,6 +9,8 @@ export interface OpContext {
    * under its own symbol. Cleared when the isolate is disposed.
    */
   readonly isolateState: Map<symbol, unknown>;
+  /** The request the isolate turn that started the op worked for (0: none). */
+  readonly origin: number;
 }
 
 export type AsyncOp = (args: unknown[], ctx: OpContext) => Promise<unknown>;

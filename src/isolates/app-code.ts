@@ -1,6 +1,9 @@
 // An app's code as one immutable version: every module file under the app directory read once,
-// the entry resolved, and a loader that links relative imports inside the directory only.
-import { readFile, readdir, stat } from 'node:fs/promises';
+// the entry resolved, and a loader that links relative imports inside the directory only. The
+// directory is the tenant's: a symbolic link anywhere in it is refused, and each file is opened
+// without following links and checked to be the very file the directory walk saw (readAppFile).
+import { readdir, stat, lstat, open, readlink, realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { join, resolve, relative, dirname, extname, sep, posix } from 'node:path';
 import ivm from 'isolated-vm';
 import { NanoError } from '../errors/registry.js';
@@ -21,16 +24,57 @@ export interface AppCode {
   readonly moduleSyntax: boolean;
   /** Content hash, so a reload can tell whether the code changed. */
   readonly version: string;
+  /** Set for a built project (src/project/): rewrites bundle positions in a stack to source lines. */
+  readonly mapStack?: (stack: string) => string;
+}
+
+/**
+ * Reads the app file at `full` (an absolute path below a root without links) as text, refusing a
+ * symbolic link: lstat says what the path is, the open does not follow a final link (O_NOFOLLOW),
+ * fstat of the open file must be the inode lstat saw, and the kernel's name of the open file
+ * (/proc/self/fd) must be `full` itself, so a directory swapped for a link between the walk and
+ * the open is caught too. `maxBytes` bounds what is read.
+ */
+async function readAppFile(root: string, full: string, maxBytes: number): Promise<string> {
+  const name = relative(root, full).split(sep).join('/');
+  const seen = await lstat(full);
+  if (seen.isSymbolicLink()) throw symlinkError(root, name);
+  if (!seen.isFile()) throw new NanoError('NANO_ERR_APP_LOAD', `app file ${name} in ${root} is not a regular file`);
+  let fh;
+  try {
+    fh = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkError(root, name);
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    let opened = full;
+    if (process.platform === 'linux') opened = await readlink(`/proc/self/fd/${fh.fd}`);
+    else opened = await realpath(full);
+    if (!st.isFile() || st.ino !== seen.ino || st.dev !== seen.dev || opened !== full) {
+      throw new NanoError('NANO_ERR_APP_LOAD', `app file ${name} in ${root} changed into another file while it was read (a link or a swapped directory); NANO reads only the app directory's own files`);
+    }
+    if (st.size > maxBytes) throw new NanoError('NANO_ERR_APP_LOAD', `app directory ${root} holds more than ${MAX_BYTES} bytes of modules`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+function symlinkError(root: string, name: string): NanoError {
+  return new NanoError('NANO_ERR_APP_LOAD', `app file ${name} in ${root} is a symbolic link; NANO does not follow links in an app directory: replace it with the file (or directory) itself`);
 }
 
 async function walk(root: string, dir: string, out: Map<string, string>, budget: { files: number; bytes: number }): Promise<void> {
   for (const ent of await readdir(dir, { withFileTypes: true })) {
     if (ent.name === 'node_modules' || ent.name.startsWith('.')) continue;
     const full = join(dir, ent.name);
+    if (ent.isSymbolicLink()) throw symlinkError(root, relative(root, full).split(sep).join('/'));
     if (ent.isDirectory()) await walk(root, full, out, budget);
     else if (ent.isFile() && MODULE_EXTS.has(extname(ent.name))) {
       if (--budget.files < 0) throw new NanoError('NANO_ERR_APP_LOAD', `app directory ${root} has more than ${MAX_FILES} module files`);
-      const text = await readFile(full, 'utf8');
+      const text = await readAppFile(root, full, budget.bytes);
       budget.bytes -= text.length;
       if (budget.bytes < 0) throw new NanoError('NANO_ERR_APP_LOAD', `app directory ${root} holds more than ${MAX_BYTES} bytes of modules`);
       out.set(relative(root, full).split(sep).join('/'), text);
@@ -39,12 +83,14 @@ async function walk(root: string, dir: string, out: Map<string, string>, budget:
 }
 
 export async function readAppCode(path: string, entryOverride?: string): Promise<AppCode> {
-  const abs = resolve(path);
+  let abs: string;
   let st;
   try {
+    // The configured path itself is the operator's: a link there (a release directory) is resolved once.
+    abs = await realpath(resolve(path));
     st = await stat(abs);
   } catch {
-    throw new NanoError('NANO_ERR_APP_LOAD', `app path ${abs} does not exist`);
+    throw new NanoError('NANO_ERR_APP_LOAD', `app path ${resolve(path)} does not exist`);
   }
   const files = new Map<string, string>();
   let root: string;
@@ -52,18 +98,19 @@ export async function readAppCode(path: string, entryOverride?: string): Promise
   if (st.isFile()) {
     root = dirname(abs);
     entry = relative(root, abs).split(sep).join('/');
-    files.set(entry, await readFile(abs, 'utf8'));
+    files.set(entry, await readAppFile(root, abs, MAX_BYTES));
   } else {
     root = abs;
     await walk(root, root, files, { files: MAX_FILES, bytes: MAX_BYTES });
     let main: string | undefined = entryOverride;
     if (main === undefined) {
       try {
-        const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { main?: unknown; module?: unknown };
+        const pkg = JSON.parse(await readAppFile(root, join(root, 'package.json'), 1 << 20)) as { main?: unknown; module?: unknown };
         const m = typeof pkg.module === 'string' ? pkg.module : typeof pkg.main === 'string' ? pkg.main : undefined;
         if (m !== undefined) main = posix.normalize(m.replace(/^\.\//, ''));
-      } catch {
-        // no package.json: use the default entry names
+      } catch (err) {
+        // A linked package.json is refused like any link; a missing or invalid one means the default entry names.
+        if (err instanceof NanoError) throw err;
       }
     }
     main ??= DEFAULT_ENTRIES.find((e) => files.has(e));
@@ -97,7 +144,12 @@ export function resolveSpecifier(code: AppCode, specifier: string, referrer: str
 }
 
 /** Per-isolate module instances, compiled from the app's sources. */
-export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context, code: AppCode, timeoutMs: number): Promise<ivm.Module> {
+/**
+ * Compiles, links and evaluates the app's modules. `sync`: the top level runs on the calling
+ * (main) thread, which saves a hop to isolated-vm's thread and back on a cold start; otherwise it
+ * runs on the pool, for apps whose start-up is known to take longer than the main thread's slice.
+ */
+export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context, code: AppCode, timeoutMs: number, sync: boolean): Promise<ivm.Module> {
   const modules = new Map<string, ivm.Module>();
   const compile = (path: string): ivm.Module => {
     let m = modules.get(path);
@@ -121,8 +173,8 @@ export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context,
     paths.set(m, target);
     return m;
   });
-  // Synchronous: an async evaluate hops to isolated-vm's thread and back (~1-2 ms of a cold start
-  // on a busy core). Top-level await still works: its continuation runs in the isolate's next turns.
-  entry.evaluateSync({ timeout: timeoutMs });
+  // Top-level await works either way: its continuation runs in the isolate's next turns.
+  if (sync) entry.evaluateSync({ timeout: timeoutMs });
+  else await entry.evaluate({ timeout: timeoutMs });
   return entry;
 }

@@ -2,19 +2,21 @@
 // isolate, and the requests in flight in it. Turns Node's req/res into guest entries and back,
 // enforcing the app's CPU, memory, wall-clock and body limits.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP, type WireChunks } from '../protocol/bridge.js';
+import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP } from '../protocol/bridge.js';
+import { decodeRespond, decodeWindowTake, decodeWireChunks, MAX_GUEST_MESSAGE } from '../protocol/wire.js';
 import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy } from './execution-policy.js';
-import { cutAfterFlush, sendError, withoutHeader } from './http-reply.js';
+import { BACKGROUND_WINDOW_MS, LimitEnforcer, MAIN_THREAD_SLICE_MS, WAIT_UNTIL_MS } from './limit-enforcer.js';
+import { cutAfterFlush, sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
 import { consoleLimiter, type LogLimiter, type LogLimits } from '../observability/log-limiter.js';
 import { guestLimits } from '../host-calls/guest-limits.js';
-import { FETCH_POLICY, type FetchPolicy } from '../host-calls/fetch.js';
+import { FETCH_POLICY, INCOMING_CDN_LOOP, type FetchPolicy } from '../host-calls/fetch.js';
 import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
 /**
@@ -57,7 +59,6 @@ export interface AppSettings {
 
 
 
-let nextRequestId = 1;
 
 
 export class AppInstance {
@@ -70,6 +71,11 @@ export class AppInstance {
   #execution: Execution;
   /** Entries seen by the current isolate and their moving average duration (ms). */
   readonly #policy = new ExecutionPolicy();
+  /** Every limit of this app: entry timeouts, background CPU budget, crash-loop backoff. */
+  readonly #limits: LimitEnforcer;
+  /** Outstanding ctx.waitUntil promises per request id, and since when the oldest is pending. */
+  readonly #waitUntils = new Map<number, { count: number; since: number }>();
+  #waitUntilSweep: NodeJS.Timeout | undefined;
   /** Dispatches waiting for this turn's flush, and batch origins → their request ids. */
   #queued: QueuedDispatch[] = [];
   #wallSweep: NodeJS.Timeout | undefined;
@@ -93,6 +99,8 @@ export class AppInstance {
   #idleWaiters: (() => void)[] = [];
   lastError: string | null = null;
   restarts = 0;
+  /** Request ids count per app version: a process-wide counter would tell tenants of each other's traffic. */
+  #nextRequestId = 1;
 
   constructor(settings: AppSettings, code: AppCode, log: Logger, hooks: Hooks) {
     this.settings = settings;
@@ -101,6 +109,7 @@ export class AppInstance {
     this.#hooks = hooks;
     this.#logLimiter = consoleLimiter(settings.name, settings.log, this.#log, hooks);
     this.#execution = settings.execution === 'pool' ? 'pool' : 'main-thread';
+    this.#limits = new LimitEnforcer(settings);
   }
 
   /** Requests this version is serving, including those waiting for its isolate. */
@@ -168,7 +177,34 @@ export class AppInstance {
     return this.#creating;
   }
 
+  /** Entries of an "auto" app on the main thread get only the main thread's slice (limit-enforcer.ts). */
+  get #sliced(): boolean {
+    return this.settings.execution === 'auto' && this.#execution === 'main-thread';
+  }
+
+  /** Moves an "auto" app to the isolate thread pool for good (this version of it). */
+  #moveToPool(why: string, detail: Record<string, unknown>): void {
+    if (this.#execution === 'pool') return;
+    this.#execution = 'pool';
+    this.#isolate?.setExecution('pool');
+    this.#log.info(detail, `${why}: running it on the isolate thread pool`);
+  }
+
+  /**
+   * Builds the app's isolate. Module evaluation on the main thread gets the slice only; an app
+   * whose start-up needs more moves to the pool and is built again there, with its full cpuMs.
+   */
   async #createIsolate(): Promise<RuntimeIsolate> {
+    try {
+      return await this.#buildIsolate();
+    } catch (err) {
+      if (!(err instanceof EntryError && err.failure === 'timeout' && this.#sliced)) throw err;
+      this.#moveToPool('app start-up takes more than the main thread\'s slice', { sliceMs: MAIN_THREAD_SLICE_MS });
+      return this.#buildIsolate();
+    }
+  }
+
+  async #buildIsolate(): Promise<RuntimeIsolate> {
     const s = this.settings;
     const start = performance.now();
     const iso = await RuntimeIsolate.create({
@@ -177,30 +213,46 @@ export class AppInstance {
       execution: this.#execution,
       onLog: (level, text) => this.#appLog(level, text),
       calls: {
-        respond: (id, status, statusText, headers, body, bodyStream) =>
-          this.#onRespond(Number(id), Number(status), String(statusText), String(headers), body as string | Uint8Array | null, Number(bodyStream)),
-        respondError: (id, message, stack) => this.#onRespondError(Number(id), String(message), String(stack)),
+        respond: (id, status, statusText, headers, body, bodyStream) => {
+          const r = decodeRespond(id, status, statusText, headers, body, bodyStream);
+          if (r === null) return this.#violation(typeof id === 'number' ? id : 0, 'a response that is not a (status, headers, body) triple');
+          this.#onRespond(r.id, r.status, r.statusText, r.headers, r.body, r.bodyStream);
+        },
+        respondError: (id, message, stack, passThrough) => this.#onRespondError(Number(id), guestText(message), guestText(stack), passThrough === 1),
         passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
         limits: () => guestLimits(this.#logLimiter.wire(), this.settings.memoryMb),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
-      onEntry: (origin, ms) => this.#charge(origin, ms),
-      entryTimeout: (origin) => this.#remainingCpu(origin),
-      ...(s.fetch !== undefined ? { opState: [[FETCH_POLICY, s.fetch] as const] } : {}),
+      onEntry: (origin, ms, hostStarted) => this.#charge(origin, ms, hostStarted),
+      entryTimeout: (origin) => this.#entryTimeout(origin),
+      onRefused: (what) => this.#log.warn({ limit: 'timers' }, what),
+      opState: [
+        ...(s.fetch !== undefined ? [[FETCH_POLICY, s.fetch] as const] : []),
+        [INCOMING_CDN_LOOP, (origin: number) => String(this.#inflight.get(origin)?.req.headers['cdn-loop'] ?? '')] as const,
+      ],
     });
+    const onMain = this.#execution === 'main-thread';
+    const timeoutMs = this.#sliced ? Math.min(s.cpuMs, MAIN_THREAD_SLICE_MS) : s.cpuMs;
     try {
-      if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson);
-      const mod = await instantiateApp(iso.isolate, iso.context, this.code, s.cpuMs);
+      // Service bindings, [[binding, app], …]: the guest makes each an object with fetch().
+      const services = s.fetch?.services === undefined ? '' : JSON.stringify(Object.entries(s.fetch.services));
+      if (!this.code.moduleSyntax) iso.installEnvGlobals(s.envJson, services);
+      const mod = await instantiateApp(iso.isolate, iso.context, this.code, timeoutMs, onMain);
       let def;
       if (this.code.moduleSyntax) def = mod.namespace.getSync('default', { reference: true });
-      iso.initApp(def, s.envJson, s.cpuMs);
+      await iso.initApp(def, s.envJson, timeoutMs, onMain, services);
       def?.release();
     } catch (err) {
+      const outOfMemory = iso.isolate.isDisposed;
       iso.dispose();
       const message = err instanceof Error ? err.message : String(err);
-      this.lastError = message;
-      if (!this.#silentLoad) this.#log.error({ err: message }, 'app failed to load');
-      throw new EntryError('error', message);
+      const timedOut = /Script execution timed out/.test(message);
+      if (timedOut && this.#sliced) throw new EntryError('timeout', message);
+      const why = outOfMemory ? `start-up exceeded ${s.memoryMb} MiB` : timedOut ? `start-up used more than ${s.cpuMs} ms of CPU` : message;
+      this.lastError = why;
+      this.#limits.failed(Date.now());
+      if (!this.#silentLoad) this.#log.error({ err: why, retryInMs: this.#limits.backoffMs(Date.now()) }, 'app failed to load');
+      throw new EntryError('error', why);
     }
     if (this.#disposed) {
       iso.dispose();
@@ -219,7 +271,7 @@ export class AppInstance {
   #appLog(level: string, text: string): void {
     const lvl = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
     const line = this.#logLimiter.admit(level, text);
-    if (line !== null) this.#log[lvl]({ src: 'console' }, line);
+    if (line !== null) this.#log[lvl]({ src: 'console' }, this.code.mapStack?.(line) ?? line);
   }
 
   /**
@@ -241,11 +293,18 @@ export class AppInstance {
       req.resume();
       return;
     }
-    const id = nextRequestId++;
+    const id = this.#nextRequestId++;
     // Hot path: a live isolate takes the request in this tick, without a promise hop.
     const live = this.#isolate;
     if (live !== null && !live.disposed && this.#creating === null) {
       this.#dispatch(id, req, res, live);
+      return;
+    }
+    const waitMs = this.#creating === null ? this.#limits.backoffMs(Date.now()) : 0;
+    if (waitMs > 0) {
+      // A crash loop: no rebuild, no work, until the backoff ends.
+      sendError(res, 'NANO_ERR_APP_BACKOFF', 'the app keeps failing; retry later', false, Math.ceil(waitMs / 1000));
+      req.resume();
       return;
     }
     this.#starting++;
@@ -264,10 +323,10 @@ export class AppInstance {
     );
   }
 
-  #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate): void {
+  #dispatch(id: number, req: IncomingMessage, res: ServerResponse, isolate: RuntimeIsolate, retried = false): void {
     const hasBody = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
     const f: InFlight = {
-      id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, finished: false, streamId: 0, streamReady: false, taking: false,
+      id, req, res, isolate, started: performance.now(), cpuMs: 0, responded: false, retried, head: null, finished: false, streamId: 0, streamReady: false, taking: false,
       tookBytes: 0, window: null, bodyBytes: 0, bodyWaiting: false, bodyOpen: hasBody, bodyPiped: false, pipe: null,
     };
     this.#inflight.set(id, f);
@@ -275,7 +334,7 @@ export class AppInstance {
     this.#wallSweep ??= setInterval(() => this.#sweepWall(), Math.min(1000, Math.max(5, Math.floor(this.settings.wallMs / 20)))).unref();
     res.on('close', () => this.#clientGone(f));
     const host = req.headers.host ?? 'localhost';
-    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `http://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
+    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `${requestScheme(req)}://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
   }
 
   /**
@@ -305,15 +364,22 @@ export class AppInstance {
   }
 
   #flushDispatches(): void {
-    const batch = this.#queued.filter((d) => !d.f.finished && !d.f.isolate.disposed);
+    const ready = this.#queued.filter((d) => !d.f.finished && !d.f.isolate.disposed);
     this.#queued = [];
+    // On the main thread one entry must fit the slice: as many requests as the app's average
+    // turn allows go together (a cheap app: hundreds).
+    const size = this.#sliced ? Math.max(1, Math.floor(MAIN_THREAD_SLICE_MS / 2 / Math.max(this.#policy.averageMs, 0.25))) : ready.length;
+    for (let i = 0; i < ready.length; i += size) this.#dispatchBatch(ready.slice(i, i + size));
+  }
+
+  #dispatchBatch(batch: QueuedDispatch[]): void {
     if (batch.length === 0) return;
     const first = batch[0] as QueuedDispatch;
     const isolate = first.f.isolate;
     if (batch.length === 1 || batch.some((d) => d.f.isolate !== isolate)) {
       for (const d of batch) {
         d.f.isolate
-          .dispatch(d.f.id, d.method, d.url, d.headers, d.bodyStream, this.#remainingCpu(d.f.id))
+          .dispatch(d.f.id, d.method, d.url, d.headers, d.bodyStream, this.#entryTimeout(d.f.id))
           .catch((err: unknown) => this.#entryFailed(d.f.id, err));
       }
       return;
@@ -322,27 +388,33 @@ export class AppInstance {
     const origin = -first.f.id;
     this.#batches.set(origin, batch.map((d) => d.f.id));
     const text = encodeBatch(batch);
-    isolate.dispatchBatch(text, origin, this.settings.cpuMs).catch((err: unknown) => {
+    isolate.dispatchBatch(text, origin, this.#limits.requestTimeout(0, this.#sliced)).catch((err: unknown) => {
       this.#batches.delete(origin);
       // A limit hit by the batch restarts the isolate; the first request is named the culprit.
       this.#entryFailed(first.f.id, err);
     });
   }
 
-  #remainingCpu(origin: number): number {
+  /** The timeout of an entry for `origin`: its request's CPU left, or the background budget. */
+  #entryTimeout(origin: number): number {
     const f = this.#inflight.get(origin);
-    return f === undefined ? this.settings.cpuMs : Math.max(1, this.settings.cpuMs - f.cpuMs);
+    return f === undefined ? this.#limits.backgroundTimeout(performance.now(), this.#sliced) : this.#limits.requestTimeout(f.cpuMs, this.#sliced);
   }
 
-  #charge(origin: number, ms: number): void {
+  #charge(origin: number, ms: number, hostStarted: boolean): void {
     // A batch entry (negative origin) served several requests: each is charged its share.
     const ids = origin < 0 ? (this.#batches.get(origin) ?? []) : [origin];
     if (origin < 0) this.#batches.delete(origin);
     const share = ids.length > 0 ? ms / ids.length : ms;
-    if (this.settings.execution === 'auto' && this.#execution === 'main-thread' && this.#policy.record(share)) {
-      this.#execution = 'pool';
-      this.#isolate?.setExecution('pool');
-      this.#log.info({ entryMs: Math.round(share * 100) / 100, avgMs: Math.round(this.#policy.averageMs * 100) / 100 }, 'app uses more CPU per turn: running it on the isolate thread pool');
+    if (this.#sliced && this.#policy.record(share)) {
+      this.#moveToPool('app uses more CPU per turn', { entryMs: Math.round(share * 100) / 100, avgMs: Math.round(this.#policy.averageMs * 100) / 100 });
+    }
+    if (hostStarted && !ids.some((id) => this.#inflight.has(id)) && this.#limits.chargeBackground(ms, performance.now())) {
+      // Outside any request: timers and waitUntil work draw from the app's budget per window.
+      const iso = this.#isolate;
+      queueMicrotask(() => {
+        if (iso !== null && iso === this.#isolate) this.#restart(iso, 'backgroundCpu', undefined, 'NANO_ERR_CPU_LIMIT', `background work used more than ${this.settings.cpuMs} ms of CPU in ${BACKGROUND_WINDOW_MS / 1000} s`);
+      });
     }
     // Every entry counts for the app (the last one of a request ends after it left #inflight,
     // and timers or waitUntil work may have none); the request's budget only while it runs.
@@ -353,19 +425,63 @@ export class AppInstance {
     }
   }
 
+  /**
+   * An entry failed. The failure belongs to the isolate it ran in: one that was already replaced
+   * (its late entries fail as "disposed") never restarts its successor.
+   */
   #entryFailed(origin: number, err: unknown): void {
     const e = err instanceof EntryError ? err : new EntryError('error', String(err));
     const f = this.#inflight.get(origin);
-    const iso = f?.isolate ?? this.#isolate;
-    if (e.failure === 'timeout' || (f !== undefined && f.cpuMs >= this.settings.cpuMs)) {
-      this.#restart(iso, 'cpu', f, 'NANO_ERR_CPU_LIMIT', `request used more than ${this.settings.cpuMs} ms of CPU`);
-    } else if (e.failure === 'disposed') {
-      if (iso !== null && iso === this.#isolate) this.#restart(iso, 'memory', f, 'NANO_ERR_MEMORY_LIMIT', `isolate exceeded ${this.settings.memoryMb} MiB`);
-      else if (f !== undefined) this.#finishWithError(f, 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
-    } else {
-      this.#log.error({ err: e.message }, 'entry into isolate failed');
-      if (f !== undefined) this.#finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
+    const iso = e.source ?? f?.isolate ?? null;
+    const current = iso !== null && iso === this.#isolate;
+    if (!current && e.failure !== 'error') {
+      if (f !== undefined) this.#finishWithError(f, 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
+      return;
     }
+    switch (e.failure) {
+      case 'timeout':
+        if (e.mainThread && this.settings.execution === 'auto' && (f === undefined || this.#limits.isSlice(f.cpuMs))) {
+          this.#moveToPool('an entry held the main thread past its slice', { sliceMs: MAIN_THREAD_SLICE_MS });
+          this.#restart(iso, 'mainThreadSlice', f, 'NANO_ERR_ISOLATE_RESTARTED', `the app ran more than ${MAIN_THREAD_SLICE_MS} ms at once on the shared thread and now runs on the thread pool; retry`);
+        } else if (f !== undefined) this.#restart(iso, 'cpu', f, 'NANO_ERR_CPU_LIMIT', `request used more than ${this.settings.cpuMs} ms of CPU`);
+        else this.#restart(iso, 'backgroundCpu', f, 'NANO_ERR_CPU_LIMIT', `background work used more than ${this.settings.cpuMs} ms of CPU`);
+        return;
+      case 'memory':
+        this.#restart(iso, 'memory', f, 'NANO_ERR_MEMORY_LIMIT', `isolate exceeded ${this.settings.memoryMb} MiB`);
+        return;
+      case 'protocol':
+        this.#violation(origin, e.message);
+        return;
+      case 'disposed':
+        if (f !== undefined) this.#finishWithError(f, 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
+        return;
+      case 'error':
+        // The runtime's entries catch app errors themselves: one that escapes means the runtime in
+        // this isolate is broken (an app that replaced a built-in it relies on), so it restarts.
+        this.#log.error({ err: e.message.slice(0, MAX_GUEST_MESSAGE) }, 'entry into isolate failed');
+        if (current) this.#restart(iso, 'runtime', f, 'NANO_ERR_APP_PROTOCOL', 'the runtime in the app\'s isolate failed');
+        else if (f !== undefined) this.#finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
+    }
+  }
+
+  /**
+   * A host callback on this app's request path threw: a NANO bug, or a guest value no decoder
+   * caught. It fails this request (and restarts this app's isolate), never the process.
+   */
+  #hostFault(origin: number, err: unknown): void {
+    this.#log.error({ reqId: origin, err: err instanceof Error ? err.stack : String(err) }, 'host error while serving a request of this app');
+    const f = this.#inflight.get(origin);
+    this.#restart(f?.isolate ?? this.#isolate, 'internal', f, 'NANO_ERR_INTERNAL', 'internal error');
+  }
+
+  /**
+   * The guest broke the wire contract (a value of the wrong type or out of bounds: typically an
+   * app that patched a built-in the runtime relies on). Nothing of the value is used; the request
+   * fails with 502 and the app gets a fresh isolate, as for a limit.
+   */
+  #violation(origin: number, what: string): void {
+    const f = this.#inflight.get(origin);
+    this.#restart(f?.isolate ?? this.#isolate, 'protocol', f, 'NANO_ERR_APP_PROTOCOL', `the app's isolate returned ${what}`);
   }
 
   /** Disposes the app's isolate: the culprit request gets `code`, others in it get 503 too. */
@@ -376,39 +492,67 @@ export class AppInstance {
     if (this.#isolate === iso) this.#isolate = null;
     if (wasLive) {
       this.restarts++;
+      if (reason !== 'mainThreadSlice') this.#limits.failed(Date.now());
       this.lastError = `${reason} limit: ${message}`;
       this.#hooks.restart(this.settings.name, reason);
       this.#log.warn({ limit: reason, reqId: culprit?.id }, `limit exceeded (${message}); the app gets a fresh isolate`);
     }
-    if (culprit !== undefined) this.#finishWithError(culprit, code, message);
-    for (const f of [...this.#inflight.values()]) {
-      if (f.isolate === iso) this.#finishWithError(f, f === culprit ? code : 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
+    const slice = reason === 'mainThreadSlice';
+    if (culprit !== undefined) {
+      if (slice && this.#retriable(culprit)) this.#retry(culprit);
+      else this.#finishWithError(culprit, code, message, slice ? 0 : undefined);
     }
-    this.#waitUntil = 0;
+    for (const f of [...this.#inflight.values()]) {
+      if (f.isolate !== iso) continue;
+      if (slice && this.#retriable(f)) this.#retry(f);
+      else this.#finishWithError(f, f === culprit ? code : 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
+    }
+    this.#clearWaitUntil();
     this.#checkIdle();
+  }
+
+  /**
+   * Whether a request stopped with its isolate may run again: a GET or HEAD without a body, with
+   * nothing of its response sent, not retried before. Such requests are safe to repeat (RFC 9110
+   * 9.2.1), so a healthy app whose turn a busy machine stretched past the slice loses nothing.
+   */
+  #retriable(f: InFlight): boolean {
+    const m = f.req.method;
+    return (m === 'GET' || m === 'HEAD') && !f.retried && !f.responded && !f.res.headersSent && !f.bodyOpen && f.bodyBytes === 0 && f.pipe === null;
+  }
+
+  /** Dispatches `f`'s request again in the app's next isolate (on the pool by then). */
+  #retry(f: InFlight): void {
+    f.finished = true; // callbacks of the first dispatch, and its close listener, ignore it now
+    this.#inflight.delete(f.id);
+    this.#streams.delete(f.streamId);
+    this.#hooks.requestEnd(this.settings.name, f.cpuMs);
+    this.#starting++;
+    this.#ensureIsolate().then(
+      (isolate) => {
+        this.#starting--;
+        if (f.res.destroyed) return this.#checkIdle();
+        this.#dispatch(this.#nextRequestId++, f.req, f.res, isolate, true);
+      },
+      () => {
+        this.#starting--;
+        sendError(f.res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
+        this.#checkIdle();
+      },
+    );
   }
 
   #onRespond(id: number, status: number, statusText: string, joinedHeaders: string, body: string | Uint8Array | null, bodyStream: number): void {
     const f = this.#inflight.get(id);
     if (f === undefined || f.responded) return;
     f.responded = true;
+    this.#limits.succeeded();
     const res = f.res;
-    let headers = joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP);
-    let chunk: Buffer | string | null = null;
-    if (body !== null) {
-      // A body known in full gets its true length, whatever the app claimed.
-      chunk = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      headers = withoutHeader(headers, 'content-length');
-      headers.push('content-length', String(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength));
-    }
-    try {
-      res.writeHead(status, statusText === '' ? undefined : statusText, headers);
-    } catch (err) {
-      this.#log.warn({ err: (err as Error).message }, 'app returned headers Node cannot send');
-      f.responded = false;
-      this.#finishWithError(f, 'NANO_ERR_APP_BAD_RESPONSE', 'the response headers are invalid');
-      return;
-    }
+    const chunk = body === null ? null : typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const length = chunk === null ? (bodyStream === 0 ? null : 'stream') : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    const headers = frameResponseHeaders(joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP), status, f.req.method === 'HEAD', length);
+    f.head = { status, statusText, headers };
+    if (bodyStream <= 0 && !this.#sendHead(f)) return;
     this.#hooks.responseStart(this.settings.name, status);
     if (bodyStream === 0) {
       if (chunk !== null) res.end(chunk);
@@ -426,6 +570,21 @@ export class AppInstance {
     f.streamId = bodyStream;
     this.#streams.set(f.streamId, f);
     res.on('drain', () => this.#take(f));
+  }
+
+  /** Writes a streaming response's held head (before its first bytes); false when Node refused it. */
+  #sendHead(f: InFlight): boolean {
+    const head = f.head;
+    if (head === null) return true;
+    f.head = null;
+    try {
+      f.res.writeHead(head.status, head.statusText === '' ? undefined : head.statusText, head.headers);
+      return true;
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'app returned headers Node cannot send');
+      this.#finishWithError(f, 'NANO_ERR_APP_BAD_RESPONSE', 'the response headers are invalid');
+      return false;
+    }
   }
 
   /**
@@ -466,12 +625,14 @@ export class AppInstance {
     };
   }
 
-  #onRespondError(id: number, message: string, stack: string): void {
+  #onRespondError(id: number, message: string, stack: string, passThrough: boolean): void {
     const f = this.#inflight.get(id);
     if (f === undefined) return;
     this.lastError = message;
-    this.#log.error({ reqId: id, stack }, `uncaught exception in handler: ${message}`);
-    this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
+    this.#log.error({ reqId: id, stack: this.code.mapStack?.(stack) ?? stack }, `uncaught exception in handler: ${message}`);
+    // NANO has no origin server behind an app, so passThroughOnException() cannot fall through.
+    if (passThrough) this.#finishWithError(f, 'NANO_ERR_NO_ORIGIN', 'the app called passThroughOnException() and then failed, but no origin is configured to pass the request to');
+    else this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
   }
 
   #onSignal(name: string, origin: number, args: unknown[]): void {
@@ -495,13 +656,11 @@ export class AppInstance {
         return;
       }
       case Signal.waitUntil:
-        this.#waitUntil += Number(args[1]) > 0 ? 1 : -1;
-        if (this.#waitUntil < 0) this.#waitUntil = 0;
-        this.#checkIdle();
+        this.#countWaitUntil(Number(args[0]), Number(args[1]) > 0);
         return;
       case Signal.uncaught:
         // args: request id (0: none), message, stack (src/protocol/bridge.ts).
-        this.#log.error({ reqId: Number(args[0]) || origin, stack: String(args[2]) }, `uncaught error: ${String(args[1])}`);
+        this.#log.error({ reqId: Number(args[0]) || origin, stack: this.code.mapStack?.(guestText(args[2])) ?? guestText(args[2]) }, `uncaught error: ${guestText(args[1])}`);
         return;
       case 'entryFailed':
         this.#entryFailed(origin, args[0]);
@@ -526,15 +685,15 @@ export class AppInstance {
     }
     f.taking = true;
     f.streamReady = false;
-    f.isolate.enter(Entry.bodyTake, f.streamId, MAX_TAKE_BYTES, f.id, this.#remainingCpu(f.id)).then(
+    f.isolate.enter(Entry.bodyTake, f.streamId, MAX_TAKE_BYTES, f.id, this.#entryTimeout(f.id)).then(
       (result) => {
         f.taking = false;
-        const r = result as WireChunks;
         if (f.finished) return;
-        for (const c of r.chunks) {
-          f.res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-          f.tookBytes += c.byteLength;
-        }
+        const r = decodeWireChunks(result);
+        if (r === null) return this.#violation(f.id, 'a response body batch that is not a list of byte arrays');
+        if (!this.#sendHead(f)) return;
+        for (const c of r.chunks) f.res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+        f.tookBytes += r.bytes;
         if (r.error !== null || r.done) return this.#endStream(f, r.error);
         if (f.tookBytes >= WINDOW_AFTER_BYTES) {
           // A bulk stream: from now on its bytes cross through a shared window (entries into one
@@ -548,28 +707,20 @@ export class AppInstance {
         f.taking = false;
         this.#entryFailed(f.id, err);
       },
-    );
+    ).catch((err: unknown) => this.#hostFault(f.id, err));
   }
 
   #takeInto(f: InFlight, w: StreamWindow, offset: number, max: number): void {
     f.taking = true;
     f.streamReady = false;
-    f.isolate.takeInto(f.streamId, offset, max, f.id, this.#remainingCpu(f.id)).then(
+    f.isolate.takeInto(f.streamId, offset, max, f.id, this.#entryTimeout(f.id)).then(
       (r) => {
         f.taking = false;
         if (f.finished) return;
-        let n: number;
-        let error: string | null = null;
-        let ended = true;
-        if (typeof r === 'string') {
-          const nl = r.indexOf('\n');
-          n = Number(r.slice(0, nl));
-          error = r.slice(nl + 1);
-        } else if (r < 0) n = -r - 1;
-        else {
-          n = r;
-          ended = false;
-        }
+        const took = decodeWindowTake(r, max);
+        if (took === null) return this.#violation(f.id, `a window take of ${typeof r === 'number' ? r : typeof r} bytes (offered ${max})`);
+        const { n, ended, error } = took;
+        if (!this.#sendHead(f)) return;
         f.tookBytes += n;
         if (n > 0) {
           f.res.write(w.commit(offset, n), (err) => {
@@ -585,11 +736,12 @@ export class AppInstance {
         f.taking = false;
         this.#entryFailed(f.id, err);
       },
-    );
+    ).catch((err: unknown) => this.#hostFault(f.id, err));
   }
 
   /** The response body stream ended: cleanly (`error` null) or failed after what was written. */
   #endStream(f: InFlight, error: string | null): void {
+    if (!this.#sendHead(f)) return;
     if (error !== null) {
       this.#log.error({ reqId: f.id, err: error }, 'response body stream failed; closing the connection');
       cutAfterFlush(f.res);
@@ -609,7 +761,7 @@ export class AppInstance {
     }
     const push = (chunk: Buffer | null | string): void => {
       if (typeof chunk !== 'object' || chunk === null) f.bodyOpen = false;
-      const entered = typeof chunk === 'object' && chunk !== null ? f.isolate.pushBytes(id, chunk, id, this.#remainingCpu(id)) : f.isolate.enter(Entry.bodyPush, id, chunk, id, this.#remainingCpu(id));
+      const entered = typeof chunk === 'object' && chunk !== null ? f.isolate.pushBytes(id, chunk, id, this.#entryTimeout(id)) : f.isolate.enter(Entry.bodyPush, id, chunk, id, this.#entryTimeout(id));
       entered.catch((err: unknown) => this.#entryFailed(id, err));
     };
     const tryRead = (): void => {
@@ -659,13 +811,14 @@ export class AppInstance {
     }
   }
 
-  #finishWithError(f: InFlight, code: ErrorCode, message: string): void {
+  #finishWithError(f: InFlight, code: ErrorCode, message: string, retryAfterS?: number): void {
     if (f.finished) return;
     // The app's view: its request was aborted (request.signal), and the guest forgets it.
     if (!f.isolate.disposed) f.isolate.enter(Entry.requestAbort, f.id, message, f.id, 100).catch(() => {});
-    if (!f.responded && !f.res.headersSent) {
+    if (!f.res.headersSent) {
       f.responded = true;
-      sendError(f.res, code, message, false);
+      f.head = null;
+      sendError(f.res, code, message, false, retryAfterS);
       if (code === 'NANO_ERR_BODY_TOO_LARGE') f.req.resume();
       this.#hooks.responseStart(this.settings.name, ERRORS[code].status);
     } else {
@@ -698,6 +851,47 @@ export class AppInstance {
     this.#checkIdle();
   }
 
+  /**
+   * Counts ctx.waitUntil promises per request. Work still pending WAIT_UNTIL_MS after it began is
+   * no longer waited for: it stops holding drains and idle eviction (it may still run, charged
+   * to the background budget).
+   */
+  #countWaitUntil(requestId: number, started: boolean): void {
+    const id = Number.isSafeInteger(requestId) ? requestId : 0;
+    const w = this.#waitUntils.get(id);
+    if (started) {
+      if (w === undefined) this.#waitUntils.set(id, { count: 1, since: Date.now() });
+      else w.count++;
+      this.#waitUntil++;
+      this.#waitUntilSweep ??= setInterval(() => this.#sweepWaitUntil(), 1000).unref();
+      return;
+    }
+    if (w === undefined) return;
+    this.#waitUntil--;
+    if (--w.count === 0) this.#waitUntils.delete(id);
+    if (this.#waitUntils.size === 0) this.#clearWaitUntil();
+    this.#checkIdle();
+  }
+
+  #sweepWaitUntil(): void {
+    const deadline = Date.now() - WAIT_UNTIL_MS;
+    for (const [id, w] of this.#waitUntils) {
+      if (w.since > deadline) continue;
+      this.#waitUntils.delete(id);
+      this.#waitUntil -= w.count;
+      this.#log.warn({ limit: 'waitUntil', reqId: id, pending: w.count }, `waitUntil work still pending after ${WAIT_UNTIL_MS} ms; no longer waited for`);
+    }
+    if (this.#waitUntils.size === 0) this.#clearWaitUntil();
+    this.#checkIdle();
+  }
+
+  #clearWaitUntil(): void {
+    this.#waitUntils.clear();
+    this.#waitUntil = 0;
+    if (this.#waitUntilSweep !== undefined) clearInterval(this.#waitUntilSweep);
+    this.#waitUntilSweep = undefined;
+  }
+
   #checkIdle(): void {
     if (this.#inflight.size === 0 && this.#starting === 0 && this.#waitUntil === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
@@ -721,7 +915,7 @@ export class AppInstance {
   forceClose(): number {
     const n = this.#inflight.size;
     for (const f of [...this.#inflight.values()]) this.#finishWithError(f, 'NANO_ERR_APP_DRAINING', 'the server is shutting down');
-    this.#waitUntil = 0;
+    this.#clearWaitUntil();
     this.#checkIdle();
     return n;
   }
@@ -761,7 +955,13 @@ export class AppInstance {
 
   dispose(): void {
     this.#disposed = true;
+    this.#clearWaitUntil();
     this.#isolate?.dispose();
     this.#isolate = null;
   }
+}
+
+/** A guest string for the log: strings only, bounded (anything else is named by its type). */
+function guestText(v: unknown): string {
+  return typeof v === 'string' ? v.slice(0, MAX_GUEST_MESSAGE) : `(${typeof v})`;
 }

@@ -9,13 +9,15 @@ const WARMUP_TURNS = 8;
 const AVERAGE_WEIGHT = 0.05;
 /** Samples are clipped so one GC or JIT pause cannot move an app on its own. */
 const SAMPLE_CLIP_MS = 10;
-/** Two turns in a row over this (a real CPU hog) move an app at once. */
-const LONG_TURN_MS = 50;
+/**
+ * One turn over this moves an app at once, warm-up or not: every app shares the main thread, so
+ * an app that has shown it can hold it this long does not get to do it again.
+ */
+const LONG_TURN_MS = 20;
 
 export class ExecutionPolicy {
   #turns = 0;
   #average = 0;
-  #longTurns = 0;
 
   /** The moving average, for the log line that reports a move. */
   get averageMs(): number {
@@ -32,9 +34,9 @@ export class ExecutionPolicy {
    * hello-world request, so a sample may include preemption). True when the app should move.
    */
   record(ms: number): boolean {
+    if (ms > LONG_TURN_MS) return true;
     if (++this.#turns <= WARMUP_TURNS) return false;
     this.#average = this.#average * (1 - AVERAGE_WEIGHT) + Math.min(ms, SAMPLE_CLIP_MS) * AVERAGE_WEIGHT;
-    this.#longTurns = ms > LONG_TURN_MS ? this.#longTurns + 1 : 0;
-    return this.#average > POOL_AVERAGE_MS || this.#longTurns >= 2;
+    return this.#average > POOL_AVERAGE_MS;
   }
 }

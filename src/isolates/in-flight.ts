@@ -14,6 +14,13 @@ export interface InFlight {
   readonly started: number;
   cpuMs: number;
   responded: boolean;
+  /** Dispatched a second time, in a fresh isolate, after its first isolate was stopped at the main thread's slice. */
+  retried: boolean;
+  /**
+   * A streaming response's status line and headers, held until its first body bytes (or its end)
+   * are written, so a failure before then can still answer with an error status.
+   */
+  head: { readonly status: number; readonly statusText: string; readonly headers: string[] } | null;
   finished: boolean;
   streamId: number;
   streamReady: boolean;

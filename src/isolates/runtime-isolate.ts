@@ -3,7 +3,7 @@
 import ivm from 'isolated-vm';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Entry, HEADER_SEP, OUTBOX_ENABLED, OUTBOX_WAITING, Signal, UNITS, type EntryKind, type WindowTake } from '../protocol/bridge.js';
+import { Entry, HEADER_SEP, MAX_LIVE_TIMERS, OUTBOX_ENABLED, OUTBOX_WAITING, Signal, TIMER_BATCH, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL, UNITS, type EntryKind, type WindowTake } from '../protocol/bridge.js';
 import { noteIsolateDisposed } from './memory-release.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
@@ -25,9 +25,11 @@ export interface RuntimeIsolateOptions {
   /** Signals the caller handles: bodyReady, bodyPull, waitUntil, uncaught. */
   readonly onSignal?: (name: string, origin: number, args: unknown[]) => void;
   /** Called after every entry with its origin and duration (CPU accounting). */
-  readonly onEntry?: (origin: number, ms: number) => void;
+  readonly onEntry?: (origin: number, ms: number, hostStarted: boolean) => void;
   /** Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. */
   readonly entryTimeout?: (origin: number) => number;
+  /** A request of the guest's was refused for a cap (live timers); said once per isolate. */
+  readonly onRefused?: (what: string) => void;
   /** Initial OpContext.isolateState entries (e.g. the app's FetchPolicy under FETCH_POLICY). */
   readonly opState?: Iterable<readonly [symbol, unknown]>;
   /** How the runtime gets into the isolate (default: `defaultStartup()`). */
@@ -156,13 +158,24 @@ function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> {
 }
 
 /** Why an entry failed, in the terms the caller acts on. */
-export type EntryFailure = 'timeout' | 'disposed' | 'error';
+/**
+ * timeout: the entry ran past its timeout (stopped by isolated-vm); memory: V8 disposed the
+ * isolate at its memory limit; disposed: the host disposed it (restart, eviction, retirement);
+ * protocol: the guest sent something that breaks the wire contract; error: anything else.
+ */
+export type EntryFailure = 'timeout' | 'memory' | 'disposed' | 'protocol' | 'error';
 export class EntryError extends Error {
   readonly failure: EntryFailure;
-  constructor(failure: EntryFailure, message: string) {
+  /** The isolate the entry ran in, when known: a failure belongs to it, not to its successor. */
+  readonly source: RuntimeIsolate | null;
+  /** The entry ran synchronously on the main thread (so a timeout may be the main thread's slice). */
+  readonly mainThread: boolean;
+  constructor(failure: EntryFailure, message: string, source: RuntimeIsolate | null = null, mainThread = false) {
     super(message);
     this.name = 'EntryError';
     this.failure = failure;
+    this.source = source;
+    this.mainThread = mainThread;
   }
 }
 
@@ -175,13 +188,22 @@ export function isolateTeardownGrace(ms = 250): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The app whose isolate the host entered last (for the process's last-resort error log). */
+let lastEntered = '';
+export function lastEnteredApp(): string {
+  return lastEntered;
+}
+
 export class RuntimeIsolate {
   readonly name: string;
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
   readonly #entry: ivm.Reference<(...args: unknown[]) => unknown>;
   readonly #opts: RuntimeIsolateOptions;
-  readonly #timers = new Map<number, { handle: NodeJS.Timeout | NodeJS.Immediate; origin: number; repeat: boolean; immediate: boolean }>();
+  readonly #timers = new Map<number, { handle: NodeJS.Timeout | NodeJS.Immediate; origin: number; repeat: boolean; immediate: boolean; clamped: boolean }>();
+  #timersRefused = false;
+  /** Timers that fell due this turn, as [id, origin] pairs (#due). */
+  #dueTimers: number[] = [];
   #execution: Execution;
   /** Response outbox flags shared with the guest (src/protocol/bridge.ts, OUTBOX). */
   readonly #outbox: Int32Array;
@@ -258,6 +280,11 @@ export class RuntimeIsolate {
   get disposed(): boolean {
     return this.#disposed || this.isolate.isDisposed;
   }
+
+  /** The failure of an entry into a disposed isolate: by the host, or by V8 at the memory limit. */
+  #gone(message = 'isolate is disposed'): EntryError {
+    return new EntryError(this.#disposed ? 'disposed' : 'memory', message, this);
+  }
   get execution(): Execution {
     return this.#execution;
   }
@@ -300,15 +327,21 @@ export class RuntimeIsolate {
     }
   }
 
-  /** Service-worker syntax: installs the env bindings as globals before app code runs. */
-  installEnvGlobals(envJson: string): void {
-    this.#entry.applySync(undefined, [Entry.envGlobals, envJson, null, 0], { timeout: 1000 });
+  /** Service-worker syntax: installs the env bindings (service bindings too) as globals before app code runs. */
+  installEnvGlobals(envJson: string, servicesJson = ''): void {
+    this.#entry.applySync(undefined, [Entry.envGlobals, envJson, null, 0, servicesJson], { timeout: 1000 });
   }
 
-  /** Entry.init with the app's default export (a Reference inside this isolate) or none. */
-  initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number): void {
+  /**
+   * Entry.init with the app's default export (a Reference inside this isolate) or none, and its
+   * service bindings. It may run app code (getters on the export), so it runs where the app's
+   * other code runs.
+   */
+  async initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number, sync: boolean, servicesJson = ''): Promise<void> {
+    const args = [Entry.init, defaultExport?.derefInto(), envJson, 0, servicesJson] as never[];
     try {
-      this.#entry.applySync(undefined, [Entry.init, defaultExport?.derefInto(), envJson, 0], { timeout: timeoutMs });
+      if (sync) this.#entry.applySync(undefined, args, { timeout: timeoutMs });
+      else await this.#entry.apply(undefined, args, { timeout: timeoutMs });
     } catch (err) {
       throw this.#classify(err);
     }
@@ -338,7 +371,7 @@ export class RuntimeIsolate {
    * buffer).
    */
   pushBytes(streamId: number, bytes: Buffer, origin: number, timeoutMs: number): Promise<unknown> {
-    if (this.disposed) return Promise.reject(new EntryError('disposed', 'isolate is disposed'));
+    if (this.disposed) return Promise.reject(this.#gone());
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const copy = whole ? new ivm.ExternalCopy(bytes.buffer, { transferOut: true }) : new ivm.ExternalCopy(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     return this.#run([Entry.bodyPush, streamId, copy.copyInto({ release: true, transferIn: true }), origin], false, origin, timeoutMs);
@@ -347,7 +380,7 @@ export class RuntimeIsolate {
   /** Subrequest `id`'s response body for the host to pipe itself, if none of it reached the guest. */
   takeDownload(id: number): PipedDownload | null {
     if (this.disposed) return null;
-    return takeDownload({ appName: this.name, isolateState: this.#opState }, id);
+    return takeDownload({ appName: this.name, isolateState: this.#opState, origin: 0 }, id);
   }
 
   /** Entry.bodyTakeInto: primitives both ways (src/protocol/bridge.ts, WindowTake). */
@@ -361,7 +394,10 @@ export class RuntimeIsolate {
   }
 
   #run(args: unknown[], copy: boolean, origin: number, timeoutMs: number): Promise<unknown> {
-    if (this.disposed) return Promise.reject(new EntryError('disposed', 'isolate is disposed'));
+    if (this.disposed) return Promise.reject(this.#gone());
+    lastEntered = this.name;
+    // Timers and op completions: entries the host starts on its own, outside any request's turn.
+    const hostStarted = args[0] === Entry.timer || args[0] === Entry.complete;
     const opts = copy
       ? { arguments: { copy: true }, result: { copy: true }, timeout: Math.max(1, Math.ceil(timeoutMs)) }
       : { timeout: Math.max(1, Math.ceil(timeoutMs)) };
@@ -375,16 +411,16 @@ export class RuntimeIsolate {
       try {
         result = Promise.resolve(this.#entry.applySync(undefined, args as never[], opts as ivm.ReferenceApplyOptions));
       } catch (err) {
-        result = Promise.reject(this.#classify(err));
+        result = Promise.reject(this.#classify(err, true));
       } finally {
         this.#busy = false;
-        this.#opts.onEntry?.(origin, performance.now() - start);
+        this.#opts.onEntry?.(origin, performance.now() - start, hostStarted);
       }
       if (Atomics.load(this.#outbox, OUTBOX_WAITING) !== 0) this.#collect();
       this.#drainQueue();
       return result;
     }
-    return this.#serialize(() => this.#entry.apply(undefined, args as never[], opts as ivm.ReferenceApplyOptions), origin).catch((err: unknown) => {
+    return this.#serialize(() => this.#entry.apply(undefined, args as never[], opts as ivm.ReferenceApplyOptions), origin, hostStarted).catch((err: unknown) => {
       throw this.#classify(err);
     });
   }
@@ -441,13 +477,13 @@ export class RuntimeIsolate {
   }
 
   /** Pool entries are chained per isolate so each one's duration can be measured. */
-  #serialize<T>(fn: () => Promise<T>, origin: number): Promise<T> {
+  #serialize<T>(fn: () => Promise<T>, origin: number, hostStarted = false): Promise<T> {
     const run = async (): Promise<T> => {
       const start = performance.now();
       try {
         return await fn();
       } finally {
-        this.#opts.onEntry?.(origin, performance.now() - start);
+        this.#opts.onEntry?.(origin, performance.now() - start, hostStarted);
       }
     };
     const p = this.#tail.then(run, run);
@@ -455,12 +491,12 @@ export class RuntimeIsolate {
     return p;
   }
 
-  #classify(err: unknown): EntryError {
+  #classify(err: unknown, mainThread = false): EntryError {
     if (err instanceof EntryError) return err;
     const message = err instanceof Error ? err.message : String(err);
-    if (this.isolate.isDisposed) return new EntryError('disposed', message);
-    if (/Script execution timed out/.test(message)) return new EntryError('timeout', message);
-    const e = new EntryError('error', message);
+    if (this.isolate.isDisposed) return this.#gone(message);
+    if (/Script execution timed out/.test(message)) return new EntryError('timeout', message, this, mainThread);
+    const e = new EntryError('error', message, this);
     if (err instanceof Error && err.stack !== undefined) e.stack = err.stack;
     return e;
   }
@@ -477,6 +513,16 @@ export class RuntimeIsolate {
   #onSend(name: unknown, originArg: unknown, args: unknown[]): void {
     if (this.disposed || typeof name !== 'string') return;
     const origin = typeof originArg === 'number' ? originArg : 0;
+    // Signals arrive as asynchronous callbacks: an exception here would reach the process.
+    try {
+      this.#signal(name, origin, args);
+    } catch (err) {
+      this.#opts.onLog?.('error', `nano: signal ${name.slice(0, 40)} failed: ${err instanceof Error ? err.message : String(err)}`, origin);
+      this.#opts.onSignal?.('entryFailed', origin, [new EntryError('protocol', `signal ${name.slice(0, 40)} with unusable arguments`, this)]);
+    }
+  }
+
+  #signal(name: string, origin: number, args: unknown[]): void {
     switch (name) {
       case Signal.log:
         this.#opts.onLog?.(String(args[0]), String(args[1]), origin);
@@ -495,19 +541,69 @@ export class RuntimeIsolate {
     }
   }
 
+  /**
+   * A guest timer. At most MAX_LIVE_TIMERS live at once (the guest throws past it; a start past
+   * it here is ignored). A repeating timer under TIMER_CLAMP_MS is clamped to it after
+   * TIMER_NESTING_LEVEL firings, as browsers clamp nested timers (the guest clamps nested
+   * setTimeout chains), so `setInterval(f, 0)` cannot become a stream of immediate entries.
+   */
   #startTimer(id: number, delay: number, repeat: boolean, origin: number): void {
-    if (!Number.isInteger(id) || this.#timers.has(id)) return;
-    const ms = Number.isFinite(delay) && delay > 0 ? Math.min(delay, 2 ** 31 - 1) : 0;
+    if (!Number.isSafeInteger(id) || this.#timers.has(id)) return;
+    if (this.#timers.size >= MAX_LIVE_TIMERS) {
+      if (!this.#timersRefused) this.#opts.onRefused?.(`more than ${MAX_LIVE_TIMERS} live timers: further timers are refused`);
+      this.#timersRefused = true;
+      return;
+    }
+    const ms = typeof delay === 'number' && Number.isFinite(delay) && delay > 0 ? Math.min(delay, 2 ** 31 - 1) : 0;
+    let fired = 0;
     const fire = (): void => {
       const t = this.#timers.get(id);
       if (t === undefined) return;
       if (!t.repeat) this.#timers.delete(id);
-      else if (t.immediate) t.handle = setImmediate(fire);
-      this.enter(Entry.timer, id, null, origin, this.#timerTimeout(origin)).catch((err: unknown) => this.#opts.onSignal?.('entryFailed', origin, [err]));
+      else if (++fired >= TIMER_NESTING_LEVEL && ms < TIMER_CLAMP_MS && !t.clamped) {
+        if (t.immediate) clearImmediate(t.handle as NodeJS.Immediate);
+        else clearInterval(t.handle as NodeJS.Timeout);
+        t.handle = setInterval(fire, TIMER_CLAMP_MS);
+        t.immediate = false;
+        t.clamped = true;
+      } else if (t.immediate) t.handle = setImmediate(fire);
+      this.#due(id, origin);
     };
     const immediate = ms === 0;
     const handle = immediate ? setImmediate(fire) : repeat ? setInterval(fire, ms) : setTimeout(fire, ms);
-    this.#timers.set(id, { handle, origin, repeat, immediate });
+    this.#timers.set(id, { handle, origin, repeat, immediate, clamped: false });
+  }
+
+  /**
+   * Queues a timer that fell due; the queue is entered after this turn's timers ran, one entry
+   * per timer, or, past TIMER_BATCH of them, one entry per origin with the list (so ten thousand
+   * intervals cost a few entries per tick rather than ten thousand).
+   */
+  #due(id: number, origin: number): void {
+    this.#dueTimers.push(id, origin);
+    if (this.#dueTimers.length === 2) setImmediate(() => this.#enterDue());
+  }
+
+  #enterDue(): void {
+    const due = this.#dueTimers;
+    this.#dueTimers = [];
+    if (this.disposed) return;
+    const failed = (origin: number) => (err: unknown) => this.#opts.onSignal?.('entryFailed', origin, [err]);
+    if (due.length <= 2 * TIMER_BATCH) {
+      for (let i = 0; i < due.length; i += 2) {
+        const origin = due[i + 1] as number;
+        this.enter(Entry.timer, due[i], null, origin, this.#timerTimeout(origin)).catch(failed(origin));
+      }
+      return;
+    }
+    const byOrigin = new Map<number, number[]>();
+    for (let i = 0; i < due.length; i += 2) {
+      const origin = due[i + 1] as number;
+      const ids = byOrigin.get(origin);
+      if (ids === undefined) byOrigin.set(origin, [due[i] as number]);
+      else ids.push(due[i] as number);
+    }
+    for (const [origin, ids] of byOrigin) this.enter(Entry.timer, ids, null, origin, this.#timerTimeout(origin)).catch(failed(origin));
   }
 
   #timerTimeout(origin: number): number {
@@ -532,7 +628,7 @@ export class RuntimeIsolate {
     let result: [boolean, unknown];
     try {
       if (op === undefined) throw new OpError('TypeError', `${name} is not supported`);
-      result = [true, await op(Array.isArray(args) ? args : [], { appName: this.name, isolateState: this.#opState })];
+      result = [true, await op(Array.isArray(args) ? args : [], { appName: this.name, isolateState: this.#opState, origin })];
     } catch (err) {
       result = err instanceof OpError ? [false, [err.name, err.message]] : [false, ['TypeError', 'internal error']];
       if (!(err instanceof OpError)) this.#opts.onLog?.('error', `host op ${name} failed: ${err instanceof Error ? err.stack : String(err)}`, origin);

@@ -7,12 +7,16 @@ export const Entry = {
    * a = request id, b = method, c = url, d = headers joined (see HEADER_SEP), e = body stream id
    * (0: no body). Primitives only: copying an object across costs ~2.5 µs a request. The guest
    * answers with `call('respond', id, status, statusText, headers, body, bodyStream)` (or queues
-   * the response for Entry.collect, see OUTBOX) or `call('respondError', id, message, stack)`.
+   * the response for Entry.collect, see OUTBOX) or `call('respondError', id, message, stack,
+   * passThrough)` (passThrough 1: the handler called ctx.passThroughOnException()).
    */
   dispatch: 1,
   /** a = op id, b = [ok, value]. Completes an async host op started with `send('op', …)`. */
   complete: 2,
-  /** a = timer id. Fires a timer started with `send('timer', …)`. */
+  /**
+   * a = timer id, or a list of timer ids that fell due together (the host coalesces more than
+   * TIMER_BATCH of them into one entry). Fires timers started with `send('timerStart', …)`.
+   */
   timer: 3,
   /** a = stream id, b = chunk (an ArrayBuffer moved in, or a Uint8Array), null for end, or a string error message. */
   bodyPush: 4,
@@ -151,7 +155,18 @@ export const Signal = {
  */
 export type WindowTake = number | string;
 
-/** Upper bound of bytes one `bodyTake` batch returns (DESIGN.md: ~1 MiB batches stream fastest). */
+/** Live timers one isolate may have; setTimeout/setInterval past it throw (host-enforced too). */
+export const MAX_LIVE_TIMERS = 1_000;
+/**
+ * HTML's timer clamp: a timer nested deeper than TIMER_NESTING_LEVEL (a setTimeout set from a
+ * timer callback, or an interval's later firings) waits at least TIMER_CLAMP_MS.
+ */
+export const TIMER_NESTING_LEVEL = 5;
+export const TIMER_CLAMP_MS = 4;
+/** Timers of one isolate due in the same host turn past this many enter together, as a list. */
+export const TIMER_BATCH = 8;
+
+/** Upper bound of bytes one `bodyTake` batch returns (batches of about 1 MiB stream fastest: fewer crossings, each copy still cache-friendly). */
 export const MAX_TAKE_BYTES = 1 << 20;
 
 /**

@@ -2,6 +2,7 @@
 // compose the config (file + admin overlays + command-line overrides), hand it to
 // Server.reconfigure, and record the outcome. A failure changes nothing: the running version
 // keeps serving, one error line is logged, and the admin API shows it.
+import { adminScopeProblems } from './admin-scope.js';
 import type { Server, ReconfigureReport } from '../server/server.js';
 import { ReloadError, formatAppProblem } from '../server/server.js';
 import { Mutex } from '../server/mutex.js';
@@ -64,6 +65,8 @@ export class Reloader {
   #last: ReloadRecord | null = null;
   #lastFailure: ReloadRecord | null = null;
   #watchQueued: Promise<ReloadRecord> | null = null;
+  /** Files a watch reported changed since the last reload started (read by the next watch reload). */
+  readonly #watchChanged = new Set<string>();
 
   constructor(opts: ReloaderOptions) {
     this.#server = opts.server;
@@ -91,11 +94,20 @@ export class Reloader {
    * Re-reads the config file and applies it with the admin overlays (or without them, when
    * `discardOverlays`). Never throws: the returned record says whether it applied.
    */
-  reload(trigger: string, opts: { discardOverlays?: boolean } = {}): Promise<ReloadRecord> {
+  reload(trigger: string, opts: { discardOverlays?: boolean; changedPaths?: readonly string[] } = {}): Promise<ReloadRecord> {
+    // A file watch names what changed: only the apps those files belong to are read again. Any
+    // other trigger (SIGHUP, the admin API) reads every app.
+    const watched = opts.changedPaths;
+    if (watched !== undefined) for (const path of watched) this.#watchChanged.add(path);
     // A burst of watch events needs one reload after the last of them, not one each.
     if (trigger === 'watch' && opts.discardOverlays !== true && this.#watchQueued !== null) return this.#watchQueued;
     const p = this.#mutex.run(async () => {
-      if (trigger === 'watch') this.#watchQueued = null;
+      let changedPaths: string[] | undefined;
+      if (trigger === 'watch') {
+        this.#watchQueued = null;
+        changedPaths = watched === undefined ? undefined : [...this.#watchChanged];
+      }
+      this.#watchChanged.clear();
       const start = performance.now();
       let raw: Record<string, unknown>;
       try {
@@ -105,7 +117,7 @@ export class Reloader {
       }
       const overlays = opts.discardOverlays === true ? new Map<string, Overlay>() : this.#overlays;
       const shadowed = ConfigSource.appNames(raw).filter((n) => overlays.has(n));
-      const result = await this.#apply(trigger, start, raw, overlays);
+      const result = await this.#apply(trigger, start, raw, overlays, changedPaths);
       if (result.record.ok) {
         this.#baseRaw = raw;
         if (opts.discardOverlays === true && this.#overlays.size > 0) {
@@ -147,6 +159,7 @@ export class Reloader {
       if (mode === 'replace' && !exists) throw new AdminRequestError('NANO_ERR_ADMIN_NOT_FOUND', `no app "${name}"; POST /admin/apps adds one`);
       const next = new Map(this.#overlays);
       next.set(name, { op: 'put', app });
+      await this.#checkAdminScope(name, next);
       return this.#adminApply(`admin ${mode}`, start, next);
     });
   }
@@ -162,6 +175,25 @@ export class Reloader {
     });
   }
 
+  /**
+   * Refuses (403) an admin app that names host paths or variables outside the config's admin
+   * scope (admin-scope.ts), judged with its paths resolved as the composed config resolves them.
+   * A config that does not compose is left to #adminApply to report.
+   */
+  async #checkAdminScope(name: string, overlays: ReadonlyMap<string, Overlay>): Promise<void> {
+    const raw = this.#baseRaw ?? (await this.#source.readRaw());
+    let candidate: Config;
+    try {
+      candidate = this.#source.compose(raw, overlays);
+    } catch {
+      return;
+    }
+    const app = candidate.apps.find((a) => a.name === name);
+    if (app === undefined) return;
+    const problems = await adminScopeProblems(app, this.#server.config?.admin ?? candidate.admin);
+    if (problems.length > 0) throw new AdminRequestError('NANO_ERR_ADMIN_FORBIDDEN', `app "${name}" may not come from the admin API: ${problems.join('; ')}`, problems);
+  }
+
   async #adminApply(trigger: string, start: number, next: Map<string, Overlay>): Promise<AppliedChange> {
     const raw = this.#baseRaw ?? (await this.#source.readRaw());
     const result = await this.#apply(trigger, start, raw, next);
@@ -171,13 +203,13 @@ export class Reloader {
     return result;
   }
 
-  async #apply(trigger: string, start: number, raw: Record<string, unknown>, overlays: ReadonlyMap<string, Overlay>): Promise<AppliedChange> {
+  async #apply(trigger: string, start: number, raw: Record<string, unknown>, overlays: ReadonlyMap<string, Overlay>, changedPaths?: readonly string[]): Promise<AppliedChange> {
     let cfg: Config;
     let report: ReconfigureReport;
     try {
       cfg = this.#source.compose(raw, overlays);
       this.#warnRestartOnly(cfg);
-      report = await this.#server.reconfigure(cfg);
+      report = await this.#server.reconfigure(cfg, changedPaths);
     } catch (err) {
       return { record: this.#failed(trigger, start, err), retired: Promise.resolve([]) };
     }
@@ -223,6 +255,7 @@ export class Reloader {
     const paths = new Set<string>();
     if (this.#source.file !== null) paths.add(this.#source.file);
     for (const a of this.#server.config?.apps ?? []) paths.add(a.path);
+    for (const p of this.#server.projectWatchPaths()) paths.add(p);
     return [...paths];
   }
 }

@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { validateConfig, ConfigError } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { APP_NAME, type Config } from '../config/schema.js';
+import { projectName } from '../project/load.js';
 
 /** An admin change to one app, kept until restart or until discarded by a reload. */
 export type Overlay = { readonly op: 'put'; readonly app: Readonly<Record<string, unknown>> } | { readonly op: 'delete' };
@@ -47,7 +48,7 @@ export class ConfigSource {
 
   /** Reads the config file as parsed JSON (not yet validated). */
   async readRaw(): Promise<Raw> {
-    if (this.file === null) return { apps: [{ name: 'app', path: this.#appPath ?? '.', default: true }] };
+    if (this.file === null) return { apps: [{ name: await appNameOf(this.#appPath ?? '.'), path: this.#appPath ?? '.', default: true }] };
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -107,6 +108,12 @@ export function applyOverlays(apps: unknown, overlays: ReadonlyMap<string, Overl
   }
   for (const [name, o] of overlays) if (!seen.has(name) && o.op === 'put') out.push(o.app);
   return out;
+}
+
+/** The `--app` app's name: a Workers project's wrangler `name` when it is a valid app name, else "app". */
+async function appNameOf(path: string): Promise<string> {
+  const name = await projectName(path);
+  return name !== null && APP_NAME.test(name) ? name : 'app';
 }
 
 function nameOf(a: unknown): string | undefined {

@@ -1,7 +1,8 @@
-// Watches the config file and every app's directory (chokidar) and asks for one reload once a
-// burst of changes has been quiet for `debounceMs`. What it watches follows the applied config:
+// Watches the config file and every app's directory (chokidar) and asks for a reload once a
+// burst of changes under one of them has been quiet for `debounceMs`. What it watches follows the applied config:
 // after each reload the caller syncs the paths. node_modules and dot-files are ignored, as the
-// app loader ignores them.
+// app loader ignores them, except paths given on purpose (the node_modules files a project's
+// build read, so an edit there rebuilds it); symbolic links are not followed.
 import { watch, type FSWatcher } from 'chokidar';
 import { basename, sep } from 'node:path';
 import type { Logger } from '../observability/logger.js';
@@ -17,8 +18,8 @@ export class Watcher {
   readonly #opts: WatcherOptions;
   #fs: FSWatcher | null = null;
   #watched = new Set<string>();
-  #pending = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
+  /** Changes waiting for their root's quiet period, by watched root. */
+  readonly #bursts = new Map<string, { paths: Set<string>; timer: NodeJS.Timeout | undefined }>();
   /** Paths watched on purpose even though their name starts with a dot (e.g. a `.nano.json`). */
   #explicit = new Set<string>();
 
@@ -31,6 +32,8 @@ export class Watcher {
     this.#explicit = new Set(paths);
     const fs = watch([...paths], {
       ignoreInitial: true,
+      // An app directory is the tenant's: a link in it is not followed (the loader refuses it).
+      followSymlinks: false,
       ignored: (p: string) => !this.#explicit.has(p) && (basename(p).startsWith('.') || p.split(sep).includes('node_modules')),
     });
     this.#fs = fs;
@@ -53,18 +56,38 @@ export class Watcher {
     this.#watched = next;
   }
 
+  /**
+   * Each watched root (the config file, an app's directory) has its own quiet period, so an app
+   * whose files change again and again postpones only its own reload, never another app's.
+   */
   #changed(path: string): void {
-    this.#pending.add(path);
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      const paths = [...this.#pending];
-      this.#pending.clear();
-      this.#opts.onChange(paths);
+    const root = this.#rootOf(path);
+    let burst = this.#bursts.get(root);
+    if (burst === undefined) {
+      burst = { paths: new Set(), timer: undefined };
+      this.#bursts.set(root, burst);
+    }
+    const b = burst;
+    b.paths.add(path);
+    clearTimeout(b.timer);
+    b.timer = setTimeout(() => {
+      this.#bursts.delete(root);
+      this.#opts.onChange([...b.paths]);
     }, this.#opts.debounceMs);
   }
 
+  /** The longest watched path that contains `path` (itself when none does). */
+  #rootOf(path: string): string {
+    let best = '';
+    for (const w of this.#watched) {
+      if (w.length > best.length && (path === w || path.startsWith(w.endsWith(sep) ? w : w + sep))) best = w;
+    }
+    return best === '' ? path : best;
+  }
+
   async close(): Promise<void> {
-    clearTimeout(this.#timer);
+    for (const b of this.#bursts.values()) clearTimeout(b.timer);
+    this.#bursts.clear();
     const fs = this.#fs;
     this.#fs = null;
     await fs?.close();

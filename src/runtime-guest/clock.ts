@@ -1,7 +1,7 @@
 // The isolate's clock for performance.now(), Event.timeStamp and console.time: milliseconds since
 // the runtime started (the time origin), monotonic even when the wall clock steps back. Isolates
 // have no high-resolution timer of their own; millisecond resolution also keeps timing attacks on
-// neighbours coarse (DESIGN.md "Security rules").
+// neighbours coarse (docs: security guide, "Known limits").
 import { DateNow } from './primordials.js';
 
 export let timeOrigin: number = DateNow();

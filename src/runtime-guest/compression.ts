@@ -8,7 +8,7 @@ import { bare, strategy } from './stream-internals.js';
 import type { UnderlyingSource, UnderlyingSink } from 'web-streams-polyfill';
 import { streams, type ReadableStream, type WritableStream, type ReadableStreamDefaultController, type WritableStreamDefaultController } from './streams.js';
 
-const FORMATS = ['deflate', 'deflate-raw', 'gzip'] as const;
+const FORMATS = ['deflate', 'deflate-raw', 'gzip', 'brotli'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface Pair {

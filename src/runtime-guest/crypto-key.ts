@@ -49,7 +49,8 @@ export class CryptoKey {
     wireOf = (key) => key.#wire;
   }
 }
-defineInterface(CryptoKey, 'CryptoKey');
+// No constructor in the IDL: the interface object's length is 0 (the internal parameter does not count).
+defineInterface(CryptoKey, 'CryptoKey', { ctorLength: 0 });
 
 export function isCryptoKey(value: unknown): value is CryptoKey {
   return isKey(value);

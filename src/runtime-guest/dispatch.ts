@@ -22,6 +22,7 @@ const fetchEventUnit = lazyUnit<typeof import('./fetch-event.js')>('fetch-event'
 const abortUnit = lazyUnit<typeof import('./abort.js')>('abort');
 const consoleUnit = lazyUnit<typeof import('./console.js')>('console');
 const domException = lazyUnit<typeof import('./dom-exception.js')>('dom-exception');
+const fetchUnit = lazyUnit<typeof import('./fetch.js')>('fetch');
 /** The AbortError an incoming request's signal or body gets when the client goes away. */
 const abortError = (reason: string): DOMException => new (domException().DOMException)(reason, 'AbortError');
 
@@ -31,8 +32,8 @@ let moduleThis: unknown = undefined;
 let env: unknown = Object.freeze({});
 
 /** Entry.init: the app's default export (module syntax) or undefined; the frozen env. */
-export function initApp(defaultExport: unknown, envJson: string): void {
-  env = deepFreeze(JSON.parse(envJson) as unknown);
+export function initApp(defaultExport: unknown, envJson: string, servicesJson?: unknown): void {
+  env = deepFreeze(withServices(JSON.parse(envJson) as Record<string, unknown>, servicesJson));
   if (defaultExport !== undefined && defaultExport !== null && typeof (defaultExport as { fetch?: unknown }).fetch === 'function') {
     moduleHandler = (defaultExport as { fetch: Handler }).fetch;
     moduleThis = defaultExport;
@@ -40,11 +41,27 @@ export function initApp(defaultExport: unknown, envJson: string): void {
 }
 
 /** For service-worker syntax apps the env bindings are globals, as in Workers. */
-export function installEnvGlobals(envJson: string): void {
-  const values = JSON.parse(envJson) as Record<string, unknown>;
+export function installEnvGlobals(envJson: string, servicesJson?: unknown): void {
+  const values = withServices(JSON.parse(envJson) as Record<string, unknown>, servicesJson);
   for (const [k, v] of Object.entries(values)) {
     Object.defineProperty(globalThis, k, { value: deepFreeze(v), writable: false, configurable: false, enumerable: true });
   }
+}
+
+/**
+ * Service bindings (`[[binding, app], …]` as JSON from the host): each binding becomes an object
+ * whose fetch() sends the request to that app of the same NANO process (src/host-calls/fetch.ts).
+ */
+function withServices(values: Record<string, unknown>, servicesJson: unknown): Record<string, unknown> {
+  if (typeof servicesJson !== 'string' || servicesJson === '') return values;
+  for (const [binding, service] of JSON.parse(servicesJson) as [string, string][]) {
+    values[binding] = {
+      fetch(input: unknown, init?: unknown): Promise<unknown> {
+        return fetchUnit().fetchService(service, input, init);
+      },
+    };
+  }
+  return values;
 }
 
 function deepFreeze<T>(v: T): T {
@@ -312,6 +329,7 @@ function errorStack(err: unknown): string {
 }
 
 function succeed(id: number, r: unknown): void {
+  if (passThroughIds.size !== 0) passThroughIds.delete(id);
   let wire: RespondArgs;
   try {
     wire = toWire(id, r);
@@ -348,8 +366,13 @@ export function takeOutbox(): string {
 }
 function fail(id: number, err: unknown): void {
   requestSignals.delete(id);
-  hostCall('respondError', id, errorText(err), errorStack(err));
+  // 1 tells the host the app asked to fall through to an origin (ctx.passThroughOnException).
+  const passThrough = passThroughIds.size !== 0 && passThroughIds.delete(id) ? 1 : 0;
+  hostCall('respondError', id, errorText(err), errorStack(err), passThrough);
 }
+
+/** Requests whose handler called ctx.passThroughOnException(), until they respond or fail. */
+const passThroughIds = new Set<number>();
 
 function makeCtx(id: number): object {
   return Object.freeze({
@@ -363,7 +386,9 @@ function makeCtx(id: number): object {
         },
       );
     },
-    passThroughOnException(): void {},
+    passThroughOnException(): void {
+      passThroughIds.add(id);
+    },
   });
 }
 
@@ -420,7 +445,7 @@ export function dispatchRequest(id: number, method: string, url: string, headers
     if (moduleHandler !== null) {
       result = Reflect.apply(moduleHandler, moduleThis, [request, env, ctx]);
     } else {
-      result = fetchEventUnit().dispatchFetchEvent(request, (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p));
+      result = fetchEventUnit().dispatchFetchEvent(request, (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p), () => passThroughIds.add(id));
     }
   } catch (err) {
     fail(id, err);

@@ -7,13 +7,14 @@ interface FetchEventState {
   request: unknown;
   respond: ((r: unknown) => void) | null;
   waitUntil: (p: unknown) => void;
+  passThrough: () => void;
 }
 const fetchEvents = new WeakMap<object, FetchEventState>();
 
 export class FetchEvent extends Event {
   constructor(type: string, init: { request: unknown }) {
     super(type);
-    fetchEvents.set(this, { request: init.request, respond: null, waitUntil: () => {} });
+    fetchEvents.set(this, { request: init.request, respond: null, waitUntil: () => {}, passThrough: () => {} });
   }
   get request(): unknown {
     return fe(this).request;
@@ -28,7 +29,9 @@ export class FetchEvent extends Event {
   waitUntil(p: unknown): void {
     fe(this).waitUntil(p);
   }
-  passThroughOnException(): void {}
+  passThroughOnException(): void {
+    fe(this).passThrough();
+  }
 }
 function fe(self: unknown): FetchEventState {
   const s = fetchEvents.get(self as object);
@@ -40,7 +43,7 @@ function fe(self: unknown): FetchEventState {
  * Dispatches a trusted 'fetch' event for `request` on the global and returns what the listeners
  * passed to respondWith(), or throws when none did.
  */
-export function dispatchFetchEvent(request: unknown, waitUntil: (p: unknown) => void): unknown {
+export function dispatchFetchEvent(request: unknown, waitUntil: (p: unknown) => void, passThrough: () => void): unknown {
   let responded: unknown = undefined;
   let called = false;
   const event = new FetchEvent('fetch', { request });
@@ -50,6 +53,7 @@ export function dispatchFetchEvent(request: unknown, waitUntil: (p: unknown) => 
     responded = r;
   };
   s.waitUntil = waitUntil;
+  s.passThrough = passThrough;
   markTrusted(event);
   dispatch(globalThis as unknown as EventTarget, event);
   s.respond = null;

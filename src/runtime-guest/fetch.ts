@@ -93,18 +93,27 @@ export function fetch(input: unknown, init: unknown = undefined): Promise<Respon
     requiredArguments(arguments.length, 1, "Failed to execute 'fetch'");
     // Step 2: the Request constructor does the argument conversion and validation.
     const request = new Request(input, init as Record<string, unknown> | undefined);
-    return start(request);
+    return start(request, null);
   } catch (err) {
     return Promise.reject(err);
   }
 }
 
-function start(request: Request): Promise<Response> {
+/** A service binding's fetch(): the same request, sent to the NANO app `service` in process. */
+export function fetchService(service: string, input: unknown, init: unknown): Promise<Response> {
+  try {
+    return start(new Request(input, init as Record<string, unknown> | undefined), service);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function start(request: Request, service: string | null): Promise<Response> {
   const s = rs(request);
   const signal = s.signal;
   if (signal.aborted) return Promise.reject(signal.reason);
   // A blob: URL is this isolate's own (blob-url.ts): answered here, never sent to the host.
-  if (s.url.startsWith('blob:')) {
+  if (service === null && s.url.startsWith('blob:')) {
     try {
       return Promise.resolve(blobFetch(s));
     } catch (err) {
@@ -118,7 +127,7 @@ function start(request: Request): Promise<Response> {
     bytes = takeSourceBytes(s.body);
     if (bytes === null) streamBody = s.body;
   }
-  const wire = { method: s.method, url: s.url, headers: headersToFlat(s.headers), redirect: s.redirect, integrity: s.integrity, body: bytes, stream: streamBody !== null };
+  const wire = { method: s.method, url: s.url, headers: headersToFlat(s.headers), redirect: s.redirect, integrity: s.integrity, body: bytes, stream: streamBody !== null, length: streamBody !== null ? streamBody.length : null, service: service ?? '' };
   const stop = { aborted: false };
   return new Promise<Response>((resolve, reject) => {
     let settled = false;

@@ -5,8 +5,9 @@ import { bindHost, completeOp, setOrigin } from './host.js';
 import { startClock } from './clock.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
 import { captureBootPrimordials, exposeGlobals } from './primordials.js';
-import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer } from './timers.js';
+import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer, fireTimers } from './timers.js';
 import { installWebAssembly } from './webassembly.js';
+import { presentGlobalScope } from './global-scope.js';
 import { Headers } from './headers.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
@@ -139,7 +140,8 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
       completeOp(a as number, b);
       return undefined;
     case Entry.timer:
-      fireTimer(a as number);
+      if (typeof a === 'number') fireTimer(a);
+      else fireTimers(a);
       return undefined;
     case Entry.bodyPush:
       pushBody(a as number, b);
@@ -158,10 +160,10 @@ function entry(kind: EntryKind, a: unknown, b: unknown, origin: number, c?: unkn
       cancelBody(a as number, String(b));
       return undefined;
     case Entry.init:
-      initApp(a, b as string);
+      initApp(a, b as string, c);
       return undefined;
     case Entry.envGlobals:
-      installEnvGlobals(a as string);
+      installEnvGlobals(a as string, c);
       return undefined;
     case Entry.collect:
       return takeOutbox();
@@ -190,6 +192,7 @@ function boot(outboxFlags?: unknown, native?: { defineLazy?: unknown; compileUni
   captureBootPrimordials();
   setOutbox(outboxFlags);
   startClock();
+  presentGlobalScope();
   // A context made from a snapshot has a new global proxy, and V8 installs WebAssembly anew: both
   // the global's EventTarget state (when the events unit is bundled in and so already ran) and
   // the WebAssembly patch belong here, not in the top level.

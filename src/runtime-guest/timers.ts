@@ -1,24 +1,34 @@
 // setTimeout/setInterval/clearTimeout/clearInterval and queueMicrotask
 // (https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#timers). The guest keeps
-// id → callback; the host runs the real timer and enters with Entry.timer (DESIGN.md "Timers").
+// id → callback; the host runs the real timer and enters with Entry.timer.
 import { hostSend } from './host.js';
-import { Signal } from '../protocol/bridge.js';
+import { MAX_LIVE_TIMERS, Signal, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL } from '../protocol/bridge.js';
 import { reportException } from './report.js';
-import { PromisePrototypeThen, PromiseResolve, ReflectApply } from './primordials.js';
+import { ArrayIsArray, PromisePrototypeThen, PromiseResolve, ReflectApply } from './primordials.js';
 import { requiredArguments } from './webidl.js';
 
 interface Timer {
   fn: () => void;
   repeat: boolean;
+  /** The timer nesting level of its task (HTML "timer initialization steps"). */
+  nesting: number;
 }
 const timers = new Map<number, Timer>();
 let nextId = 1;
+/** Nesting level of the timer task running now; 0 outside timer callbacks. */
+let currentNesting = 0;
 
-/** Runtime-internal timer (not visible to apps' clearTimeout ids, but shares the id space). */
+/**
+ * Runtime-internal timer (not visible to apps' clearTimeout ids, but shares the id space). A timer
+ * set from a timer callback nested deeper than TIMER_NESTING_LEVEL waits at least TIMER_CLAMP_MS,
+ * as in browsers (the host clamps an interval's own later firings the same way).
+ */
 export function setHostTimer(fn: () => void, delay: number, repeat: boolean): number {
+  if (timers.size >= MAX_LIVE_TIMERS) throw new RangeError(`Too many live timers in this app (limit ${MAX_LIVE_TIMERS}); clear timers that are no longer needed.`);
   const id = nextId++;
-  timers.set(id, { fn, repeat });
-  hostSend(Signal.timerStart, id, delay, repeat);
+  const nesting = currentNesting + 1;
+  timers.set(id, { fn, repeat, nesting });
+  hostSend(Signal.timerStart, id, nesting > TIMER_NESTING_LEVEL && delay < TIMER_CLAMP_MS ? TIMER_CLAMP_MS : delay, repeat);
   return id;
 }
 
@@ -65,11 +75,35 @@ export function fireTimer(id: number): void {
   const t = timers.get(id);
   if (t === undefined) return;
   if (!t.repeat) timers.delete(id);
+  currentNesting = t.nesting;
   try {
     t.fn();
   } catch (err) {
     reportException(err);
+  } finally {
+    currentNesting = 0;
   }
+}
+
+/**
+ * Entry.timer with a list: timers that fell due together. Each runs as its own task: the
+ * microtasks a callback queued run before the next callback (the loop awaits between them, and
+ * the entry ends only when the microtask queue is empty).
+ */
+export function fireTimers(ids: unknown): void {
+  if (!ArrayIsArray(ids)) return;
+  const list = ids as unknown[];
+  let i = 0;
+  const next = (): void => {
+    while (i < list.length) {
+      const id = list[i++];
+      if (typeof id !== 'number') continue;
+      fireTimer(id);
+      PromisePrototypeThen(PromiseResolve(), next);
+      return;
+    }
+  };
+  next();
 }
 
 /** https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#dom-queuemicrotask */

@@ -75,7 +75,7 @@ export async function run(opts: RunOptions): Promise<Running> {
       log,
       onChange: (paths) => {
         log.debug({ event: 'files_changed', paths: paths.slice(0, 10) }, 'files changed; reloading');
-        void reloader.reload('watch').then(() => w.sync(reloader.watchedPaths()));
+        void reloader.reload('watch', { changedPaths: paths }).then(() => w.sync(reloader.watchedPaths()));
       },
     });
     await w.start(reloader.watchedPaths());

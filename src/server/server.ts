@@ -3,12 +3,14 @@
 // config change, and `drain` the one shutdown routine (the CLI, the reloader and tests call them).
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
+import { sep } from 'node:path';
 import type { Config, AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
-import { sendError } from '../isolates/http-reply.js';
+import { sendError, setRequestScheme } from '../isolates/http-reply.js';
+import { readEdge, trustList, CLIENT_IP_HEADER } from './edge.js';
 import { noteIsolatesCompacted } from '../isolates/memory-release.js';
-import { readAppCode } from '../isolates/app-code.js';
+import { loadApp, applyProject, type LoadedApp } from '../project/load.js';
 import { resolveEnv } from '../env/resolve.js';
 import type { Logger } from '../observability/logger.js';
 import { capWasmMemory } from '../host-calls/guest-limits.js';
@@ -17,7 +19,9 @@ import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
-import { protectEndpoint, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../host-calls/fetch.js';
+import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
+import { countLoopHops } from '../host-calls/cdn-loop.js';
+import { ServiceExchange } from './service-exchange.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -94,6 +98,11 @@ export class Server {
   /** Every replaced or removed version still draining. */
   readonly #retiring = new Set<AppInstance>();
   readonly #reloadErrors = new Map<string, { message: string; at: string }>();
+  /** Per app name: the last wrangler-field warning logged, and the build's files to watch. */
+  readonly #projectWarnings = new Map<string, string>();
+  readonly #projectWatch = new Map<string, readonly string[]>();
+  /** What each app loaded last, with the path and entry it was loaded from (#unchangedLoad). */
+  readonly #loaded = new Map<string, { path: string; entry: string | undefined; loaded: LoadedApp }>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
   #draining = false;
@@ -106,6 +115,11 @@ export class Server {
   #compacting: Promise<void> | null = null;
   /** A compaction pass was asked for while one ran: run another when it ends. */
   #compactAgain = false;
+  /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start). */
+  #trust = trustList([]);
+
+  readonly #services = new ServiceExchange((name, req, res) => this.#onServiceRequest(name, req, res));
+  readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
 
   constructor(opts: ServerOptions) {
     this.#log = opts.logger;
@@ -125,9 +139,15 @@ export class Server {
   /** Applies the config and starts listening. Resolves with the bound address. */
   async start(config: Config): Promise<AddressInfo> {
     await this.reconfigure(config);
-    const http = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => this.#onRequest(req, res));
-    http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    this.#trust = trustList(config.server.trustedProxies);
+    const edge = config.server;
+    const http = createServer({ keepAliveTimeout: 5000, headersTimeout: edge.headersTimeoutMs, requestTimeout: edge.requestTimeoutMs }, (req, res) => this.#onRequest(req, res));
+    if (edge.maxConnections > 0) http.maxConnections = edge.maxConnections;
+    http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return;
+      // Oversized headers are 431 (RFC 6585); a request that took too long, 408; the rest 400.
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.#http = http;
     await new Promise<void>((resolve, reject) => {
@@ -151,9 +171,10 @@ export class Server {
    * (a syntax error or top-level throw is found here, not by the first request); only when every
    * app is good does it swap the routing table, at once. Replaced versions then drain and are
    * disposed; removed apps drain while their new requests get 503. On any problem it throws a
-   * ReloadError listing all of them and changes nothing.
+   * ReloadError listing all of them and changes nothing. `changedPaths` (a file watch's) limits
+   * the re-reading of code to the apps those paths belong to; without it every app is read.
    */
-  reconfigure(config: Config): Promise<ReconfigureReport> {
+  reconfigure(config: Config, changedPaths?: readonly string[]): Promise<ReconfigureReport> {
     return this.#mutex.run(async () => {
       if (this.#draining) throw new NanoError('NANO_ERR_APP_DRAINING', 'the server is shutting down; the new config is not applied');
       capWasmMemory(Math.max(...config.apps.map((a) => a.limits.memoryMb ?? config.defaults.memoryMb)));
@@ -170,8 +191,12 @@ export class Server {
         let settings: AppSettings;
         let code;
         try {
-          settings = await this.#settings(app, config);
-          code = await readAppCode(app.path, app.entry);
+          const kept = changedPaths === undefined ? undefined : this.#unchangedLoad(app, changedPaths);
+          const loaded = kept ?? (await loadApp(app.path, app.entry));
+          this.#loaded.set(app.name, { path: app.path, entry: app.entry, loaded });
+          this.#noteProject(app.name, loaded);
+          code = loaded.code;
+          settings = await this.#settings(applyProject(app, loaded, config.apps), config);
         } catch (err) {
           problems.push(problemOf(app.name, err));
           continue;
@@ -232,8 +257,42 @@ export class Server {
     });
   }
 
+  /** Logs a project's build and, once per distinct text, its wrangler-field warning; keeps its watch list. */
+  /**
+   * What the app loaded last time, if the same path and entry are configured and no changed file
+   * is under its path or among the files its build read: its code need not be read again.
+   */
+  #unchangedLoad(app: AppConfig, changedPaths: readonly string[]): LoadedApp | undefined {
+    const last = this.#loaded.get(app.name);
+    if (last === undefined || last.path !== app.path || last.entry !== app.entry) return undefined;
+    const root = app.path.endsWith(sep) ? app.path : app.path + sep;
+    const watched = this.#projectWatch.get(app.name) ?? [];
+    const touched = changedPaths.some((p) => p === app.path || p.startsWith(root) || watched.includes(p));
+    return touched ? undefined : last.loaded;
+  }
+
+  #noteProject(name: string, loaded: LoadedApp): void {
+    this.#projectWatch.set(name, loaded.watch);
+    if (loaded.build !== null && !loaded.build.fromCache) {
+      this.#log.info({ event: 'app_built', app: name, ms: Math.round(loaded.build.ms) }, `app "${name}": built ${loaded.code.root} in ${Math.round(loaded.build.ms)} ms`);
+    }
+    const warning = loaded.warning ?? '';
+    if (warning !== '' && this.#projectWarnings.get(name) !== warning) this.#log.warn({ event: 'project_fields_ignored', app: name }, `app "${name}": ${warning}`);
+    this.#projectWarnings.set(name, warning);
+  }
+
+  /** Files outside the apps' directories that their builds read (node_modules), for the watcher. */
+  projectWatchPaths(): string[] {
+    const out = new Set<string>();
+    for (const name of this.#apps.keys()) for (const p of this.#projectWatch.get(name) ?? []) out.add(p);
+    return [...out];
+  }
+
   async #settings(app: AppConfig, config: Config): Promise<AppSettings> {
     const d = config.defaults;
+    const allow = [...config.fetch.allow, ...app.fetch.allow];
+    const bad = allow.filter((e) => parseAllowEntry(e) === null);
+    if (bad.length > 0) throw new NanoError('NANO_ERR_CONFIG_INVALID', `fetch.allow: ${bad.map((e) => `"${e}"`).join(', ')} is not a host, host:port, IP, [IPv6]:port or CIDR; fix or remove it`);
     return {
       name: app.name,
       memoryMb: app.limits.memoryMb ?? d.memoryMb,
@@ -241,12 +300,14 @@ export class Server {
       wallMs: app.limits.wallMs ?? d.wallMs,
       maxBodyBytes: app.limits.maxBodyBytes ?? d.maxBodyBytes,
       idleEvictMs: d.idleEvictMs,
-      execution: d.execution,
+      execution: app.limits.execution ?? d.execution,
       envJson: await resolveEnv(app),
       fetch: {
         maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
         timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
-        allow: config.fetch.allow,
+        allow,
+        loopName: config.server.loopName,
+        ...(app.services.length > 0 ? { services: Object.fromEntries(app.services.map((b) => [b.binding, b.service])), dispatchService: this.#dispatchService } : {}),
       },
       log: {
         linesPerSec: app.limits.logLinesPerSec ?? d.logLinesPerSec,
@@ -379,19 +440,82 @@ export class Server {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;
     }
+    const edge = readEdge(req, this.#trust);
+    if (edge === null) {
+      sendError(res, 'NANO_ERR_BAD_REQUEST', 'malformed Host header or request target', true);
+      req.resume();
+      return;
+    }
+    // Routing and the app's request.url use the same host, scheme and path.
+    req.headers.host = edge.host;
+    req.url = edge.path;
+    setRequestScheme(req, edge.scheme);
+    setClientIp(req, edge.clientIp);
+    this.#watchBodyAfterResponse(req, res);
+    const loop = this.#config?.server;
+    if (loop !== undefined && countLoopHops(req.headers['cdn-loop'], loop.loopName) > loop.maxLoopHops) {
+      sendError(res, 'NANO_ERR_LOOP_DETECTED', `this request passed through "${loop.loopName}" more than ${loop.maxLoopHops} times (CDN-Loop header; server.maxLoopHops)`, false);
+      req.resume();
+      return;
+    }
     const app = this.#vhosts.lookup(req.headers.host);
     if (app === undefined) {
       sendError(res, 'NANO_ERR_NO_APP', 'no app serves this host', false);
       req.resume();
       return;
     }
+    this.#serve(app, req, res);
+  }
+
+  /** Counts and hands one request to an app: from the listener or from a service binding. */
+  #serve(app: AppInstance, req: IncomingMessage, res: ServerResponse): void {
     const name = app.settings.name;
+    const cap = this.#appConfigs.get(name)?.limits.maxInflight ?? this.#config?.defaults.maxInflight ?? Infinity;
+    if (this.#tracker.inflight(name) >= cap) {
+      sendError(res, 'NANO_ERR_APP_OVERLOADED', `the app has ${cap} requests in flight (limits.maxInflight); retry later`, false);
+      req.resume();
+      return;
+    }
     this.#hooks.requestReceived(name);
     this.#tracker.track(name, req, res, (status, ms) => {
       this.#hooks.requestDone(name, status, ms);
       if (app.awaitsCompaction) this.#armCompaction();
     });
     app.handle(req, res);
+  }
+
+  /**
+   * Once the response is sent, the rest of an unread request body may keep arriving only while
+   * bytes keep coming: after server.bodyIdleTimeoutMs without any, the connection is closed (a
+   * client trickling a body after a 413 or a time limit would otherwise hold it forever).
+   */
+  #watchBodyAfterResponse(req: IncomingMessage, res: ServerResponse): void {
+    const idleMs = this.#config?.server.bodyIdleTimeoutMs ?? 30_000;
+    res.once('finish', () => {
+      if (req.complete || req.destroyed) return;
+      const timer = setTimeout(() => req.socket.destroy(), idleMs).unref();
+      const stop = (): void => clearTimeout(timer);
+      req.on('data', () => void timer.refresh());
+      req.once('end', stop);
+      req.once('close', stop);
+      // Nobody reads the rest: it is discarded as it comes.
+      req.resume();
+    });
+  }
+
+  /** A service binding's request (src/server/service-exchange.ts), for the app named `name`. */
+  #onServiceRequest(name: string, req: IncomingMessage, res: ServerResponse): void {
+    if (this.#draining) {
+      sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
+      return;
+    }
+    const app = this.#apps.get(name);
+    if (app === undefined) {
+      sendError(res, 'NANO_ERR_NO_APP', `no app named "${name}"`, false);
+      req.resume();
+      return;
+    }
+    this.#serve(app, req, res);
   }
 
   /** The app named `name` as the admin API shows it, or undefined. */
@@ -460,6 +584,14 @@ export class Server {
     for (const lift of this.#unprotect.splice(0)) lift();
     return { cut: outcome.cut, ms: performance.now() - start, ended: outcome.ended, apps: outcome.apps };
   }
+}
+
+/** Gives the app the client's address in CF-Connecting-IP, replacing any the client sent. */
+function setClientIp(req: IncomingMessage, ip: string): void {
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2) if ((raw[i] as string).toLowerCase() === CLIENT_IP_HEADER) raw.splice(i, 2);
+  raw.push(CLIENT_IP_HEADER, ip);
+  req.headers[CLIENT_IP_HEADER] = ip;
 }
 
 const netClose = NetServer.prototype.close as (this: HttpServer, cb: () => void) => HttpServer;

@@ -33,13 +33,16 @@ t.test('the token can come from an environment variable; a short one stops start
   await t.rejects(serve(['--config', join(dir, 'nano.json'), '--no-watch'], { MY_ADMIN_TOKEN: 'short' }), /admin\.tokenFromEnv: the token in MY_ADMIN_TOKEN is shorter than 16 characters/);
 });
 
+/** The admin section of the token tests: admin apps may read the test's secret variable. */
+const ADMIN_SECTION = { port: 0, token: ADMIN_TOKEN, secretSources: { env: ['ADMIN_TEST_*'] } };
+
 let dir: string;
 let s: Served;
 let admin: AdminClient;
 
 t.test('with a token', async (t) => {
   dir = workspace({ gate: 'gate', plain: 'plain' });
-  writeConfig(dir, { watch: { debounceMs: 50 }, admin: { port: 0, token: ADMIN_TOKEN }, apps: appsOf(dir) });
+  writeConfig(dir, { watch: { debounceMs: 50 }, admin: ADMIN_SECTION, apps: appsOf(dir) });
   s = await serve(['--config', join(dir, 'nano.json')], { ADMIN_TEST_SECRET: SECRET });
   t.teardown(() => s.stop().then(() => undefined));
   admin = adminClient(s);
@@ -113,8 +116,10 @@ t.test('with a token', async (t) => {
     const clash = await admin.call('POST', '/admin/apps', { name: 'other', path: join(dir, 'plain'), hostnames: ['gate.test'] });
     t.equal(clash.status, 422, 'a hostname another app has');
     t.match(clash.json.error.message, /hostname "gate\.test" is already routed/);
-    const broken = workspace({});
-    const { writeFileSync } = await import('node:fs');
+    // Inside the config's directory: admin apps must lie under admin.appRoots (default: there).
+    const broken = join(dir, 'broken');
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    mkdirSync(broken);
     writeFileSync(join(broken, 'index.js'), 'export default { fetch( };');
     const noLoad = await admin.call('POST', '/admin/apps', { name: 'broken', path: broken, hostnames: ['broken.test'] });
     t.equal(noLoad.status, 422, 'code that does not load is refused');
@@ -144,7 +149,7 @@ t.test('with a token', async (t) => {
 
   t.test('admin changes are overlays: they survive file reloads until discarded', async (t) => {
     let since = s.logs.length;
-    writeConfig(dir, { watch: { debounceMs: 50 }, admin: { port: 0, token: ADMIN_TOKEN }, apps: appsOf(dir).map((a) => (a.name === 'plain' ? { ...a, env: { NAME: 'p2' } } : a)) });
+    writeConfig(dir, { watch: { debounceMs: 50 }, admin: ADMIN_SECTION, apps: appsOf(dir).map((a) => (a.name === 'plain' ? { ...a, env: { NAME: 'p2' } } : a)) });
     const line = await nextReload(s, since);
     t.equal(line.event, 'reloaded');
     t.equal((await fetchRaw(s.port, '/', { host: 'plain.test' })).text, 'plain p2', 'the file change applies');

@@ -37,13 +37,15 @@ t.test('a listed subtest that is gone is stale, but only when the file finished'
 });
 
 t.test('expectationFor keeps human reasons and records new failures', async (t) => {
-  const next = expectationFor(result('OK', [['a', 'FAIL'], ['b', 'FAIL'], ['c', 'PASS']]), { fail: { a: 'bug 12', c: 'fixed now' } });
-  t.same(next, { fail: { a: 'bug 12', b: 'FAIL: b went wrong' } });
+  const next = expectationFor(result('OK', [['a', 'FAIL'], ['b', 'FAIL'], ['c', 'PASS']]), { fail: { a: 'bug: 12', c: 'bug: fixed now' } });
+  t.same(next, { fail: { a: 'bug: 12', b: 'observed: FAIL: b went wrong' } });
+  const refreshed = expectationFor(result('OK', [['a', 'FAIL']]), { fail: { a: 'observed: FAIL: fetch is not defined' } });
+  t.same(refreshed, { fail: { a: 'observed: FAIL: a went wrong' } }, 'an observed message is replaced by the current one, never kept');
   t.equal(expectationFor(result('OK', [['a', 'PASS']]), { fail: { a: 'fixed' } }), undefined, 'all passing: no entry');
   t.same(expectationFor(result('OK', [['a', 'FAIL']]), { skip: 'kept' }), { skip: 'kept' }, 'skips are never rewritten');
-  t.same(expectationFor(result('HANG', [], 'no completion'), undefined), { harness: 'HANG: no completion' });
-  const unfinished = expectationFor(result('TIMEOUT', []), { harness: 'slow', fail: { later: 'never reported' } });
-  t.same(unfinished, { fail: { later: 'never reported' }, harness: 'slow' }, 'unreported subtests of an unfinished file keep their entries');
+  t.same(expectationFor(result('HANG', [], 'no completion'), undefined), { harness: 'observed: HANG: no completion' });
+  const unfinished = expectationFor(result('TIMEOUT', []), { harness: 'runner: slow', fail: { later: 'runner: never reported' } });
+  t.same(unfinished, { fail: { later: 'runner: never reported' }, harness: 'runner: slow' }, 'unreported subtests of an unfinished file keep their entries');
 });
 
 t.test('files: every entry needs a reason; saving sorts', async (t) => {
@@ -53,12 +55,28 @@ t.test('files: every entry needs a reason; saving sorts', async (t) => {
   writeFileSync(file, JSON.stringify({ 'x.any.js': { fail: { a: '' } } }));
   t.throws(() => loadExpectations(file), /x\.any\.js.*reason/s);
   writeFileSync(file, JSON.stringify({ 'x.any.js': {} }));
-  t.throws(() => loadExpectations(file), /needs "skip", "fail" or "harness"/);
-  writeFileSync(file, JSON.stringify({ 'x.any.js': { skip: 'why', fail: { a: 'b' } } }));
+  t.throws(() => loadExpectations(file), /needs "skip", "fail", "because" or "harness"/);
+  writeFileSync(file, JSON.stringify({ 'x.any.js': { skip: 'why', fail: { a: 'bug: b' } } }));
   t.throws(() => loadExpectations(file));
-  saveExpectations(file, { 'z.any.js': { fail: { b: '2', a: '1' } }, 'a.any.js': { skip: 'why' } });
-  t.equal(readFileSync(file, 'utf8'), `${JSON.stringify({ 'a.any.js': { skip: 'why' }, 'z.any.js': { fail: { a: '1', b: '2' } } }, null, 2)}\n`);
+  writeFileSync(file, JSON.stringify({ 'x.any.js': { fail: { a: 'FAIL: assert_equals: expected 1 but got 2' } } }));
+  t.throws(() => loadExpectations(file), /starts with one of "needs", "browser-only:", "not implemented:"/, 'a bare failure message is not a reason');
+  writeFileSync(file, JSON.stringify({ 'x.any.js': { fail: { a: 'bug: one' }, because: { 'bug: two': ['a'] } } }));
+  t.throws(() => loadExpectations(file), /listed twice/);
+  saveExpectations(file, { 'z.any.js': { fail: { b: 'bug: 2', a: 'bug: 1' } }, 'a.any.js': { skip: 'why' } });
+  t.equal(readFileSync(file, 'utf8'), `${JSON.stringify({ 'a.any.js': { skip: 'why' }, 'z.any.js': { fail: { a: 'bug: 1', b: 'bug: 2' } } }, null, 2)}\n`);
   t.same(loadExpectations(join(dir, 'missing.json')), {}, 'no file: everything is expected to pass');
+});
+
+t.test('one reason for several subtests is written once, and read back per subtest', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nano-exp-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'area.json');
+  const flat = { 'f.any.js': { fail: { c: 'needs wptserve handler x.py', a: 'needs wptserve handler x.py', b: 'bug: own reason' }, harness: 'runner: times out' } };
+  saveExpectations(file, flat);
+  t.same(JSON.parse(readFileSync(file, 'utf8')), {
+    'f.any.js': { harness: 'runner: times out', because: { 'needs wptserve handler x.py': ['a', 'c'] }, fail: { b: 'bug: own reason' } },
+  });
+  t.same(loadExpectations(file), flat);
 });
 
 t.test('the API surface is matched both ways', async (t) => {

@@ -31,10 +31,48 @@ t.test('serves a WPT root like wptserve would for static files', async (t) => {
   t.equal(await sub.text(), `localhost:${server.info.port} hi`);
 
   t.equal(await (await fetch(`${base}/resources/WebIDLParser.js`)).text(), '// parser', 'aliases resolve');
-  t.equal((await fetch(`${base}/../../etc/passwd`)).status, 404, 'never leaves the root');
-  const missing = await fetch(`${base}/dir/unknown.py`);
-  t.equal(missing.status, 404);
-  t.match(await missing.text(), /no handler for unknown\.py/);
+  await t.rejects(fetch(`${base}/../../etc/passwd`), TypeError, 'never leaves the root');
+  t.same(server.requests.map((r) => r.kind), ['file', 'file', 'file', 'unavailable'], 'every request is recorded with its outcome');
+});
+
+t.test('what the tree lacks is a 404 below a synced path and a reset anywhere else', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'nano-wpt-root-'));
+  mkdirSync(join(root, 'dom', 'abort'), { recursive: true });
+  writeFileSync(join(root, 'dom', 'abort', 'handler.py'), 'def main(request, response): pass\n');
+  const server = await startStaticServer(root, { paths: ['dom/abort'] });
+  t.teardown(async () => {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const base = `http://127.0.0.1:${server.info.port}`;
+  const missing = await fetch(`${base}/dom/abort/gone.txt`);
+  t.equal(missing.status, 404, 'WPT has no such file either');
+  await missing.arrayBuffer();
+  await t.rejects(fetch(`${base}/dom/nodes/elsewhere.html`), TypeError, 'dom/nodes exists upstream but was not synced');
+  await t.rejects(fetch(`${base}/media/foo.vtt`), TypeError, 'not synced at all');
+  await t.rejects(fetch(`${base}/dom/abort/handler.py`), TypeError, 'a Python handler is never served as its source');
+  await t.rejects(fetch(`${base}/dom/abort/unknown.py`), TypeError, 'nor answered when absent');
+  t.same(server.requests, [
+    { path: '/dom/abort/gone.txt', kind: 'missing' },
+    { path: '/dom/nodes/elsewhere.html', kind: 'unavailable' },
+    { path: '/media/foo.vtt', kind: 'unavailable' },
+    { path: '/dom/abort/handler.py', kind: 'unavailable' },
+    { path: '/dom/abort/unknown.py', kind: 'unavailable' },
+  ]);
+});
+
+t.test('with the list of WPT folders, a path WPT lacks too is a 404', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'nano-wpt-root-'));
+  mkdirSync(join(root, 'dom', 'abort'), { recursive: true });
+  const server = await startStaticServer(root, { paths: ['dom/abort'], upstream: ['dom', 'media'] });
+  t.teardown(async () => {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const base = `http://127.0.0.1:${server.info.port}`;
+  t.equal((await fetch(`${base}/ada`)).status, 404, 'no WPT folder "ada": wptserve answers 404 too');
+  await t.rejects(fetch(`${base}/media/foo.vtt`), TypeError, 'media/ is in WPT, not here');
+  await t.rejects(fetch(`${base}/dom/nodes/x.html`), TypeError, 'dom/nodes is in WPT, not here');
 });
 
 t.test('handlers answer the way the fetch tests expect', async (t) => {

@@ -25,15 +25,15 @@ t.test('execution "auto": an app that turns busy moves to the pool without losin
   const s = await serve(['--config', join(dir, 'nano.json')]);
   t.teardown(() => s.stop().then(() => undefined));
   await check(t, s, 'auto.test', 0, 40);
-  // Turns of ~60 ms, several requests per turn: the policy moves the app after two such turns
-  // (past an isolate's first, uncounted turns), while responses of the turn that tipped it are
-  // still in the outbox. Rounds go on until the move is logged.
+  // Requests of ~8 ms, several per turn: the policy moves the app once their average passes its
+  // bound (past an isolate's first, uncounted turns), while responses of the turn that tipped it
+  // are still in the outbox. Rounds go on until the move is logged.
   const moved = (): Promise<boolean> => s.waitForLog((l) => l.app === 'auto' && /thread pool/.test(String(l.msg)), 100).then(() => true, () => false);
   let rounds = 0;
   do {
     rounds++;
-    await check(t, s, 'auto.test', 60, 4);
-  } while (!(await moved()) && rounds < 20);
+    await check(t, s, 'auto.test', 8, 4);
+  } while (!(await moved()) && rounds < 100);
   t.ok(await moved(), `the app moved to the pool after ${rounds} rounds of busy requests`);
   await check(t, s, 'auto.test', 0, 40);
 });

@@ -26,7 +26,7 @@ t.before(async () => {
       {
         name: 'a', path: 'envspy', hostnames: ['a.test'],
         env: { NAME: 'app-a', CONFIG: { nested: { level: 1 }, list: [1, 2, 3] } },
-        secrets: { SECRET_ENV: { fromEnv: 'ENV_TEST_A' }, SECRET_FILE: { fromFile: 'a.secret' }, SECRET_ENC: { encrypted: encryptSecret(SECRETS.encA, KEY) } },
+        secrets: { SECRET_ENV: { fromEnv: 'ENV_TEST_A' }, SECRET_FILE: { fromFile: 'a.secret' }, SECRET_ENC: { encrypted: encryptSecret(SECRETS.encA, KEY, { app: 'a', name: 'SECRET_ENC' }) } },
       },
       { name: 'b', path: 'envspy', hostnames: ['b.test'], env: { NAME: 'app-b', CONFIG: { nested: { level: 2 }, list: [] } }, secrets: { SECRET_ENV: { fromEnv: 'ENV_TEST_B' } } },
       { name: 'sw', path: 'envsw', hostnames: ['sw.test'], env: { NAME: 'app-sw', CONFIG: { nested: { level: 3 } } }, secrets: { SECRET_ENV: { fromEnv: 'ENV_TEST_SW' } } },
@@ -82,24 +82,27 @@ t.test('a reload with a wrong key is refused clearly; the running env stays', as
   writeConfig(dir, {
     watch: { debounceMs: 50 },
     admin: { port: 0, token: ADMIN_TOKEN },
-    apps: [{ name: 'a', path: 'envspy', hostnames: ['a.test'], env: { NAME: 'app-a2' }, secrets: { SECRET_ENC: { encrypted: encryptSecret('whatever', other) } } }],
+    apps: [{ name: 'a', path: 'envspy', hostnames: ['a.test'], env: { NAME: 'app-a2' }, secrets: { SECRET_ENC: { encrypted: encryptSecret('whatever', other, { app: 'a', name: 'SECRET_ENC' }) } } }],
   });
   const line = await nextReload(s, since);
   t.equal(line.event, 'reload_failed');
   t.equal(line.code, 'NANO_ERR_SECRET_UNAVAILABLE');
-  t.match((line.problems as string[])[0], /app "a": secrets\.SECRET_ENC: cannot decrypt: wrong NANO_SECRET_KEY or the value was altered/);
+  t.match((line.problems as string[])[0], /app "a": secrets\.SECRET_ENC: cannot decrypt: wrong NANO_SECRET_KEY, a value encrypted for another app or binding, or the value was altered/);
   t.equal((await json('a.test', '/env')).NAME, 'app-a', 'the running version keeps its env');
   t.equal((await json('b.test', '/env')).NAME, 'app-b', 'and its neighbours');
 });
 
 t.test('startup fails clearly on a missing or wrong key, naming the binding, not the value', async (t) => {
   const d = workspace({ envspy: 'envspy' });
-  const enc = encryptSecret('plain-text-never-shown', KEY);
+  const enc = encryptSecret('plain-text-never-shown', KEY, { app: 'a', name: 'TOKEN' });
   writeConfig(d, { apps: [{ name: 'a', path: 'envspy', secrets: { TOKEN: { encrypted: enc } } }] });
   const cfg = join(d, 'nano.json');
   await t.rejects(serve(['--config', cfg, '--no-watch'], { NANO_SECRET_KEY: '' }), /NANO_ERR_SECRET_UNAVAILABLE: cannot start\n {2}app "a": secrets\.TOKEN: the config holds an encrypted secret but NANO_SECRET_KEY is not set/);
   await t.rejects(serve(['--config', cfg, '--no-watch'], { NANO_SECRET_KEY: randomBytes(32).toString('hex') }), /app "a": secrets\.TOKEN: cannot decrypt: wrong NANO_SECRET_KEY/);
   await t.rejects(serve(['--config', cfg, '--no-watch'], { NANO_SECRET_KEY: 'too-short' }), /NANO_SECRET_KEY must be 32 bytes .*nano secret keygen/);
+  // The same value copied to another app's binding does not decrypt there (v2 binds app and name).
+  writeConfig(d, { apps: [{ name: 'b', path: 'envspy', secrets: { TOKEN: { encrypted: enc } } }] });
+  await t.rejects(serve(['--config', cfg, '--no-watch'], { NANO_SECRET_KEY: KEY.toString('base64') }), /app "b": secrets\.TOKEN: cannot decrypt: wrong NANO_SECRET_KEY, a value encrypted for another app/);
   writeConfig(d, { apps: [{ name: 'a', path: 'envspy', secrets: { TOKEN: { fromEnv: 'NOT_SET_ANYWHERE' }, FILE: { fromFile: 'missing.txt' } } }] });
   await t.rejects(serve(['--config', cfg, '--no-watch']), /secrets\.TOKEN: environment variable NOT_SET_ANYWHERE is not set[\s\S]*secrets\.FILE: cannot read .*missing\.txt \(no such file\)/, 'every problem in one pass');
 });

@@ -21,12 +21,14 @@ export interface Guest {
 
 let seq = 0;
 
-export async function createGuest(name = 'guest-test'): Promise<Guest> {
+/** `opState` seeds host op state, e.g. a FetchPolicy under FETCH_POLICY (default: NANO's defaults). */
+export async function createGuest(name = 'guest-test', opState?: Iterable<readonly [symbol, unknown]>): Promise<Guest> {
   const logs: string[] = [];
   const signals: { name: string; args: unknown[] }[] = [];
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const isolate = await RuntimeIsolate.create({
     name,
+    ...(opState !== undefined ? { opState } : {}),
     onSignal(signal, _origin, args) {
       signals.push({ name: signal, args });
     },

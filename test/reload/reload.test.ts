@@ -130,6 +130,39 @@ t.test('a burst of writes gives one reload', async (t) => {
   t.equal(await gate(), 'burst 4', 'with the last write');
 });
 
+t.test('an app whose files change again and again does not hold back another app\'s reload', async (t) => {
+  // gate.test is rewritten every 20 ms for 1.5 s, so its own quiet period (60 ms) never comes;
+  // plain.test is edited once meanwhile and must be served well before the storm ends.
+  const plainPath = join(dir, 'plain/index.js');
+  const original = readFileSync(plainPath, 'utf8');
+  let storming = true;
+  const storm = (async (): Promise<void> => {
+    for (let i = 0; storming; i++) {
+      writeFileSync(GATE_PATH(), `export default { fetch() { return new Response("storm ${i}") } };`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const stormEnds = Date.now() + 1500;
+  setTimeout(() => (storming = false), 1500);
+  await new Promise((r) => setTimeout(r, 200));
+  writeAtomic(plainPath, 'export default { fetch() { return new Response("plain edited") } };');
+  let servedAt = 0;
+  while (Date.now() < stormEnds + 3000) {
+    if ((await plain()) === 'plain edited') {
+      servedAt = Date.now();
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  storming = false;
+  await storm;
+  t.ok(servedAt > 0, 'the edit is applied');
+  t.ok(servedAt < stormEnds, `served ${stormEnds - servedAt} ms before the other app's edits stopped`);
+  writeAtomic(plainPath, original);
+  await until('plain restored', async () => (await plain()).startsWith('plain '));
+  await until('gate settled', async () => (await gate()).startsWith('storm'));
+});
+
 t.test('an app added by a reload is watched too', async (t) => {
   mkdirSync(join(dir, 'extra'));
   writeFileSync(join(dir, 'extra/index.js'), 'export default { fetch() { return new Response("extra 1") } };');

@@ -1,7 +1,7 @@
 // CompressionStream and DecompressionStream inside a real isolate (zlib on the host): round
 // trips in every format, interop with known bytes, errors as TypeErrors, bounded decompression.
 import t from 'tap';
-import { gzipSync, deflateSync, deflateRawSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gzipSync, deflateSync, deflateRawSync, gunzipSync } from 'node:zlib';
 import { createGuest, type Guest } from '../helpers/guest.js';
 
 let g: Guest;
@@ -16,12 +16,12 @@ const helpers = `
   const toHex = (b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 `;
 
-t.test('round trips in gzip, deflate and deflate-raw, chunk by chunk', async (t) => {
+t.test('round trips in gzip, deflate, deflate-raw and brotli, chunk by chunk', async (t) => {
   t.same(
     await g.run(`${helpers}
       const input = new TextEncoder().encode('NANO streams '.repeat(5000));
       const out = [];
-      for (const f of ['gzip', 'deflate', 'deflate-raw']) {
+      for (const f of ['gzip', 'deflate', 'deflate-raw', 'brotli']) {
         const cs = new CompressionStream(f);
         const w = cs.writable.getWriter();
         for (let i = 0; i < input.length; i += 1000) w.write(input.subarray(i, i + 1000));
@@ -36,22 +36,51 @@ t.test('round trips in gzip, deflate and deflate-raw, chunk by chunk', async (t)
       ['gzip', true, true],
       ['deflate', true, true],
       ['deflate-raw', true, true],
+      ['brotli', true, true],
     ],
   );
 });
 
 t.test('interoperates with Node zlib in both directions', async (t) => {
   const text = 'interop ✓ '.repeat(100);
-  const inputs = { gzip: gzipSync(text), deflate: deflateSync(text), 'deflate-raw': deflateRawSync(text) };
+  const inputs = { gzip: gzipSync(text), deflate: deflateSync(text), 'deflate-raw': deflateRawSync(text), brotli: brotliCompressSync(text) };
   const decoded = await g.run<string[]>(`${helpers}
     const inputs = ${JSON.stringify(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.toString('hex')])))};
     const out = [];
     for (const [f, hex] of Object.entries(inputs)) out.push(new TextDecoder().decode(await pipe(fromHex(hex), new DecompressionStream(f))));
     return out;
   `);
-  t.same(decoded, [text, text, text]);
+  t.same(decoded, [text, text, text, text]);
   const packed = await g.run<string>(`${helpers} return toHex(await pipe(new TextEncoder().encode(${JSON.stringify(text)}), new CompressionStream('gzip')));`);
   t.equal(gunzipSync(Buffer.from(packed, 'hex')).toString(), text);
+  const brotli = await g.run<string>(`${helpers} return toHex(await pipe(new TextEncoder().encode(${JSON.stringify(text)}), new CompressionStream('brotli')));`);
+  t.equal(brotliDecompressSync(Buffer.from(brotli, 'hex')).toString(), text);
+});
+
+t.test('bytes past the end of the compressed data: the output comes first, then the error', async (t) => {
+  const good = { gzip: gzipSync('hello'), deflate: deflateSync('hello'), 'deflate-raw': deflateRawSync('hello'), brotli: brotliCompressSync('hello') };
+  t.same(
+    await g.run(`${helpers}
+      const inputs = ${JSON.stringify(Object.fromEntries(Object.entries(good).map(([k, v]) => [k, v.toString('hex')])))};
+      const out = [];
+      for (const [f, hex] of Object.entries(inputs)) {
+        const ds = new DecompressionStream(f);
+        const reader = ds.readable.getReader();
+        const writer = ds.writable.getWriter();
+        const wrote = writer.write(new Uint8Array([...fromHex(hex), 0])).then(() => 'write ok', (e) => 'write ' + e.name);
+        const first = await reader.read();
+        const second = await reader.read().then(() => 'second read ok', (e) => 'second read ' + e.name);
+        out.push([f, new TextDecoder().decode(first.value), second, await wrote]);
+      }
+      return out;
+    `),
+    [
+      ['gzip', 'hello', 'second read TypeError', 'write ok'],
+      ['deflate', 'hello', 'second read TypeError', 'write ok'],
+      ['deflate-raw', 'hello', 'second read TypeError', 'write ok'],
+      ['brotli', 'hello', 'second read TypeError', 'write ok'],
+    ],
+  );
 });
 
 t.test('bad input, trailing data and truncation error both sides with a TypeError', async (t) => {
@@ -97,7 +126,7 @@ t.test('constructor and chunk checks', async (t) => {
       out.push(Object.prototype.toString.call(new DecompressionStream('deflate')));
       return out;
     `),
-    ['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', '[object DecompressionStream]'],
+    ['ok', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', '[object DecompressionStream]'],
   );
 });
 

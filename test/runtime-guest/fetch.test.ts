@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createGuest, type Guest } from '../helpers/guest.js';
 import { serve, fetchRaw, tempTree, ROOT, type Served } from '../helpers/serve.js';
+import { FETCH_POLICY, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../../src/host-calls/fetch.js';
 
 // --- the upstream server the apps call ---
 const seen = { closedEarly: 0, streamWritten: 0 };
@@ -111,7 +112,8 @@ t.before(async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  g = await createGuest('fetch-test');
+  // Loopback is refused by default: this guest is allowed it, as an app's fetch.allow would.
+  g = await createGuest('fetch-test', [[FETCH_POLICY, { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: ['127.0.0.1'], loopName: 'nano' }]]);
 });
 t.teardown(() => {
   g.dispose();
@@ -255,26 +257,30 @@ t.test('fetched responses can be cloned, re-wrapped and returned as bodies', asy
 });
 
 // --- per-app limits and NANO's own listeners, through `nano serve` ---
-t.test('in nano serve: limits, own listener and admin port refused unless allowed', async (t) => {
+t.test('in nano serve: limits, loopback, own listener and admin port refused unless allowed', async (t) => {
   const admin = createServer((_req, res) => res.end('fake admin'));
   admin.listen(0, '127.0.0.1');
   await once(admin, 'listening');
   const adminPort = (admin.address() as AddressInfo).port;
   t.teardown(() => admin.close());
   const app = join(ROOT, 'test/fixtures/apps/fetcher');
+  const upstreamPort = new URL(base).port;
+  // The app may reach the upstream's port only; the config-wide list varies.
   const config = (allow: string[]): string =>
     JSON.stringify({
       admin: { host: '127.0.0.1', port: adminPort },
       fetch: { allow },
       defaults: { idleEvictMs: 0 },
-      apps: [{ name: 'fetcher', path: app, default: true, limits: { subrequests: 2, subrequestTimeoutMs: 300 } }],
+      apps: [{ name: 'fetcher', path: app, default: true, limits: { subrequests: 2, subrequestTimeoutMs: 300 }, fetch: { allow: [`127.0.0.1:${upstreamPort}`] } }],
     });
   const dir = tempTree({ 'strict.json': config([]), 'open.json': config([`127.0.0.1:${adminPort}`, 'localhost']) });
   const s: Served = await serve(['--config', join(dir, 'strict.json')]);
   t.teardown(() => s.stop().then(() => undefined));
   const ask = async (srv: Served, url: string, n = 1): Promise<unknown> => JSON.parse((await fetchRaw(srv.port, `/?url=${encodeURIComponent(url)}&n=${n}`)).text) as unknown;
 
-  t.same(await ask(s, `${base}/json`), { ok: true, status: 200, body: '{"hello":"world"}' }, 'loopback services are allowed by default');
+  t.same(await ask(s, `${base}/json`), { ok: true, status: 200, body: '{"hello":"world"}' }, 'the app\'s fetch.allow entry opens the upstream port');
+  const other = (await ask(s, `http://127.0.0.1:${adminPort}/`)) as { ok: boolean; error: string };
+  t.match(other.error, /refused: .*admin API/, 'the admin port is refused');
   const own = (await ask(s, `http://127.0.0.1:${s.port}/`)) as { ok: boolean; error: string };
   t.equal(own.ok, false);
   t.match(own.error, /^TypeError: fetch to http:\/\/127\.0\.0\.1:\d+ refused: .*listener of this NANO server/, 'a loop into its own listener is refused');
@@ -282,8 +288,6 @@ t.test('in nano serve: limits, own listener and admin port refused unless allowe
   t.match(viaName.error, /refused/, 'also by host name');
   const mapped = (await ask(s, `http://[::ffff:127.0.0.1]:${s.port}/`)) as { error: string };
   t.match(mapped.error, /refused/, 'and as an IPv4-mapped IPv6 address');
-  const adm = (await ask(s, `http://127.0.0.1:${adminPort}/`)) as { error: string };
-  t.match(adm.error, /refused: .*admin API/, 'the admin port is refused');
   const timedOut = (await ask(s, `${base}/hang`)) as { error: string };
   t.match(timedOut.error, /^TypeError: .*timed out: no response within 300 ms \(limits\.subrequestTimeoutMs\)/);
   const many = (await ask(s, `${base}/slow?ms=100`, 3)) as { ok: boolean; error?: string }[];
@@ -298,14 +302,14 @@ t.test('in nano serve: limits, own listener and admin port refused unless allowe
 
   const open = await serve(['--config', join(dir, 'open.json')]);
   t.teardown(() => open.stop().then(() => undefined));
-  t.same(await ask(open, `http://127.0.0.1:${adminPort}/`), { ok: true, status: 200, body: 'fake admin' }, 'fetch.allow lifts the refusal');
-  const loop = (await ask(open, `http://localhost:${open.port}/?url=data:,x`)) as { ok: boolean; body: string };
-  t.equal(loop.ok, true, 'an allowed host name may call the listener');
+  t.same(await ask(open, `http://127.0.0.1:${adminPort}/`), { ok: true, status: 200, body: 'fake admin' }, 'a fetch.allow entry naming the port lifts the refusal');
+  const loop = (await ask(open, `http://localhost:${open.port}/?url=data:,x`)) as { ok: boolean; error: string };
+  t.match(loop.error, /listener of this NANO server/, 'an entry without a port does not open the server\'s own listener');
 });
 
 t.test('in nano serve: a fetched body returned unread is piped by the host', async (t) => {
   const app = join(ROOT, 'test/fixtures/apps/fetcher');
-  const dir = tempTree({ 'nano.json': JSON.stringify({ defaults: { idleEvictMs: 0 }, apps: [{ name: 'fetcher', path: app, default: true, limits: { subrequests: 2 } }] }) });
+  const dir = tempTree({ 'nano.json': JSON.stringify({ defaults: { idleEvictMs: 0 }, fetch: { allow: ['127.0.0.1'] }, apps: [{ name: 'fetcher', path: app, default: true, limits: { subrequests: 2 } }] }) });
   const s: Served = await serve(['--config', join(dir, 'nano.json')]);
   t.teardown(() => s.stop().then(() => undefined));
   const pattern = (mib: number): Buffer => {

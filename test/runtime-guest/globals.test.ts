@@ -265,3 +265,19 @@ t.test('DOMException: names, codes, constants, Error prototype chain', async (t)
   t.same(r.keys, ['name', 'message', 'code']);
   t.equal(r.brand, 'TypeError');
 });
+
+t.test('the global object is a ServiceWorkerGlobalScope, as harnesses and libraries look for', async (t) => {
+  t.same(
+    await g.run(`
+      const out = [self instanceof ServiceWorkerGlobalScope, self instanceof WorkerGlobalScope, Object.prototype.toString.call(self)];
+      out.push(Object.getPrototypeOf(ServiceWorkerGlobalScope) === WorkerGlobalScope, Object.getPrototypeOf(globalThis) === ServiceWorkerGlobalScope.prototype);
+      for (const C of [WorkerGlobalScope, ServiceWorkerGlobalScope]) {
+        try { new C(); out.push('constructed'); } catch (e) { out.push(e.name); }
+        out.push(Object.getOwnPropertyDescriptor(globalThis, C.name).enumerable);
+      }
+      out.push(CryptoKey.length);
+      return out;
+    `),
+    [true, true, '[object ServiceWorkerGlobalScope]', true, true, 'TypeError', false, 'TypeError', false, 0],
+  );
+});

@@ -1,0 +1,108 @@
+// Workers projects served as they are by a real `nano serve`: a TypeScript Hono project with a
+// wrangler.jsonc (vars, an npm package from node_modules, JSON and text imports), a class-based
+// WorkerEntrypoint in a wrangler.toml project, stacks mapped to the .ts lines, the build cache
+// across a restart, and the one warning about wrangler fields NANO does not honour.
+import t from 'tap';
+import { join } from 'node:path';
+import { serve, fetchRaw, tempTree, type Served } from '../helpers/serve.js';
+import { projectCopy, freshCache } from '../helpers/projects.js';
+
+t.test('a TypeScript Hono project with wrangler.jsonc runs from its directory', async (t) => {
+  const dir = projectCopy('hono-ts', ['hono']);
+  const cache = freshCache();
+  const s = await serve(['--app', dir, '--no-watch'], cache);
+  t.teardown(() => s.stop().then(() => undefined));
+
+  const listening = s.logs.find((l) => l.event === 'listening');
+  t.same(listening?.apps, ['hono-ts'], 'the app takes its name from wrangler.jsonc');
+  t.equal(s.logs.filter((l) => l.event === 'app_built').length, 1, 'the project was built once');
+
+  const home = await fetchRaw(s.port, '/');
+  t.equal(home.status, 200);
+  t.equal(home.text, 'hello from vars!', 'wrangler vars are the env; a local .ts module is bundled');
+  t.equal(home.headers['x-served-by'], 'nano-project', 'hono middleware ran');
+
+  const info = await fetchRaw(s.port, '/api/info', { headers: { origin: 'https://example.test' } });
+  t.same(JSON.parse(info.text), { meta: { fixture: 'hono-ts', version: 1 }, max: 3, banner: 'banner text' }, 'JSON and text imports, JSON vars');
+  t.equal(info.headers['access-control-allow-origin'], 'https://example.test', 'a hono/* subpath export resolves');
+
+  const warnings = s.logs.filter((l) => l.event === 'project_fields_ignored');
+  t.equal(warnings.length, 1, 'one warning about unhonoured fields');
+  t.match(String(warnings[0]?.msg), /wrangler\.jsonc: .*not supported: kv_namespaces.*no effect here: \$schema, compatibility_date/);
+
+  const boom = await fetchRaw(s.port, '/boom');
+  t.equal(boom.status, 500);
+  const logged = await s.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('typed failure'));
+  t.match(String(logged.msg), /at src\/index\.ts:25:\d+/, 'the logged stack points at the .ts line');
+  t.notMatch(String(logged.msg), /nano-bundle\.js:\d+/, 'no frame is left pointing into the bundle');
+
+  // A restart with the same cache loads the bundle without building.
+  await s.stop();
+  const again = await serve(['--app', dir, '--no-watch'], cache);
+  t.teardown(() => again.stop().then(() => undefined));
+  t.equal(again.logs.filter((l) => l.event === 'app_built').length, 0, 'no build after a restart: the bundle came from the cache');
+  t.equal((await fetchRaw(again.port, '/')).text, 'hello from vars!');
+});
+
+t.test('a class-based WorkerEntrypoint from wrangler.toml; passThroughOnException without an origin', async (t) => {
+  const dir = projectCopy('entrypoint-toml');
+  const s: Served = await serve(['--app', dir, '--no-watch'], freshCache());
+  t.teardown(() => s.stop().then(() => undefined));
+  t.same(s.logs.find((l) => l.event === 'listening')?.apps, ['entry-toml']);
+
+  const r = await fetchRaw(s.port, '/');
+  t.equal(r.status, 200);
+  t.same(JSON.parse(r.text), { mode: 'toml', hasWaitUntil: true }, 'this.env and this.ctx');
+  t.equal((await fetchRaw(s.port, '/module-env')).text, 'toml', '`env` from cloudflare:workers');
+
+  const pass = await fetchRaw(s.port, '/pass');
+  t.equal(pass.status, 500);
+  const body = JSON.parse(pass.text) as { error: { code: string; message: string } };
+  t.equal(body.error.code, 'NANO_ERR_NO_ORIGIN');
+  t.match(body.error.message, /passThroughOnException\(\).*no origin/);
+  const logged = await s.waitForLog((l) => typeof l.stack === 'string' && l.stack.includes('fails after passThroughOnException'));
+  t.match(String(logged.stack), /src\/worker\.ts:14:\d+/, 'an uncaught exception maps to the .ts line');
+  const warning = s.logs.find((l) => l.event === 'project_fields_ignored');
+  t.match(String(warning?.msg), /wrangler\.toml: NANO ignores fields it cannot honour \(no effect here: compatibility_date\)/, 'only the unhonoured field is named');
+});
+
+t.test('a single .ts file as the app path is built and served', async (t) => {
+  const dir = tempTree({ 'worker.ts': 'const n: number = 21;\nexport default { fetch: (): Response => new Response(String(n * 2)) };\n' });
+  const s = await serve(['--app', join(dir, 'worker.ts'), '--no-watch'], freshCache());
+  t.teardown(() => s.stop().then(() => undefined));
+  t.equal((await fetchRaw(s.port, '/')).text, '42');
+});
+
+t.test('a project that does not build stops nano serve at start with the error and its place', async (t) => {
+  const dir = tempTree({ 'wrangler.toml': 'main = "src/index.ts"\n', 'src/index.ts': 'export default {\n  fetch(): Response {\n    return new Response(;\n  },\n};\n' });
+  const err = await serve(['--app', dir, '--no-watch'], freshCache()).then(
+    (s) => s.stop().then(() => null),
+    (e: unknown) => e as Error,
+  );
+  t.ok(err instanceof Error, 'nano exits before listening');
+  t.match(String(err?.message), /NANO_ERR_APP_BUILD/);
+  t.match(String(err?.message), /src\/index\.ts:3:25: Unexpected ";"/);
+});
+
+t.test('passThroughOnException in service-worker syntax: the same clear 500', async (t) => {
+  const dir = tempTree({
+    'index.js': [
+      "addEventListener('fetch', (event) => {",
+      '  event.passThroughOnException();',
+      "  if (new URL(event.request.url).pathname === '/ok') return event.respondWith(new Response('fine'));",
+      "  throw new Error('listener failed');",
+      '});',
+      '',
+    ].join('\n'),
+  });
+  const s = await serve(['--app', dir, '--no-watch']);
+  t.teardown(() => s.stop().then(() => undefined));
+  const r = await fetchRaw(s.port, '/');
+  t.equal(r.status, 500);
+  t.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'NANO_ERR_NO_ORIGIN');
+  t.equal((await fetchRaw(s.port, '/ok')).text, 'fine', 'a request that responds is unaffected');
+  const plain = tempTree({ 'index.js': "addEventListener('fetch', () => { throw new Error('no pass-through'); });\n" });
+  const p = await serve(['--app', plain, '--no-watch']);
+  t.teardown(() => p.stop().then(() => undefined));
+  t.equal((JSON.parse((await fetchRaw(p.port, '/')).text) as { error: { code: string } }).error.code, 'NANO_ERR_APP_EXCEPTION', 'without the call it stays an app exception');
+});
