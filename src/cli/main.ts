@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ReloadError, formatAppProblem, type AppProblem } from '../server/server.js';
-import { run, type Running } from '../server/run.js';
+import { run, type Running } from './run.js';
 import { installLastResort } from '../server/last-resort.js';
 import { ConfigSource } from '../reload/source.js';
 import { ConfigError } from '../config/load.js';

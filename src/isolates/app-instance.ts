@@ -26,18 +26,16 @@ import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
  * isolate. Short, so that a thousand apps each served once are compacted while they are being
  * served (the server arms a pass IDLE_COMPACT_MS after each request: Server.#armCompaction); long
  * enough that a request arriving back to back with the previous one (a page and its assets) does
- * not wait for the GC. It was 2 s: with 1,000 apps served 8 at a time RSS right after serving
- * was 1,520 KiB per app, 1,436 with 100 ms (and COMPACT_CONCURRENCY 8).
+ * not wait for the GC (docs' performance page, "Idle compaction").
  */
 export const IDLE_COMPACT_MS = 100;
 /** How many isolates the server compacts at once (Server.#compactIdle). */
 export const COMPACT_CONCURRENCY = 8;
 /**
  * Only isolates that served fewer requests than this are compacted, once. A memory-reducing GC
- * also drops a hot app's optimized code: measured with the CPU-bound bench app, 470 requests/s
- * before, 100-130 for the next 4 s while V8 optimized it again (npm run bench cpuParallel fell
- * from 1.9x to 1.3x). The GC is for the many apps that are rarely used: it frees what their
- * isolate's start-up left behind.
+ * also drops a hot app's optimized code, which a busy app would then have to optimize again.
+ * The GC is for the many apps that are rarely used: it frees what their isolate's start-up left
+ * behind.
  */
 export const COMPACT_MAX_REQUESTS = 50;
 
@@ -56,10 +54,6 @@ export interface AppSettings {
   /** Console rate and line-size limits (the schema's defaults when absent). */
   readonly log?: LogLimits;
 }
-
-
-
-
 
 export class AppInstance {
   readonly settings: AppSettings;

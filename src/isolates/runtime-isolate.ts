@@ -98,16 +98,11 @@ function runtimeSource(): string {
  * NANO_STARTUP=snapshot): V8 deserializes a heap in which the runtime's top level already ran,
  * built once per process on first use (~20 ms, ~0.8 MB).
  *
- * Measured (npm run bench, 2026-11-21, 1,000 hello apps): code-cache settles at 1,639 MiB against
- * 1,829 with snapshots, and cold start is 3.1-3.3 ms against 2.8. With most of the runtime moved
- * into units (session 7), 300 hello apps in one server: 1,458 KiB each settled against 1,545. Snapshot isolates are bigger
- * because isolated-vm creates its own default context in every isolate and, from a snapshot, that
- * context gets the whole runtime too (a snapshot isolate with no context of ours already uses 735
- * KiB of heap, a plain one 435), and each holds its own copy of the runtime's source. Before the
- * warm-up cache, code-cache cold start was 4.0-4.6 ms: every isolate compiled the request path on
- * its first request. isolated-vm's README also advises against snapshots (crashes when isolates
- * from different snapshots mix on Node 20+, upstream #420); test/isolates/startup.test.ts mixes
- * both kinds under load to keep that in check.
+ * Code-cache isolates are smaller: isolated-vm gives every isolate a default context of its
+ * own, which a snapshot fills with the whole runtime too; snapshot start-up is a little faster.
+ * The measurements are on the docs' performance page ("Isolate start-up"); isolated-vm's README
+ * also advises against snapshots (upstream #420), and test/isolates/startup.test.ts mixes both
+ * kinds under load to keep that in check.
  */
 export type Startup = 'snapshot' | 'code-cache';
 export function defaultStartup(): Startup {

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import { sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Config, AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
@@ -386,10 +387,8 @@ export class Server {
    * Gives every app that is due its memory-reducing GC (AppInstance.compactIfIdle), at most
    * COMPACT_CONCURRENCY isolates at a time, on isolated-vm's thread pool: when a thousand apps
    * go idle together their GCs queue up instead of all running at once, and a few in flight keep
-   * the pool busy while each completion waits for a turn of this thread. Measured with 1,000
-   * hello apps served 8 at a time, each app once: RSS right after serving the last one was 1,520
-   * KiB per app with one at a time and a 2 s idle delay (the GCs lagged behind), 1,436 with 8 at
-   * a time and a 100 ms delay.
+   * the pool busy while each completion waits for a turn of this thread (docs' performance
+   * page, "Idle compaction").
    */
   #compactIdle(): Promise<void> {
     if (this.#compacting !== null) {
@@ -613,6 +612,7 @@ function problemOf(app: string, err: unknown): AppProblem {
   return { app, code: 'NANO_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Two resolved settings are the same when every field is (a new limit needs no change here). */
 function sameSettings(a: AppSettings, b: AppSettings): boolean {
-  return a.memoryMb === b.memoryMb && a.cpuMs === b.cpuMs && a.wallMs === b.wallMs && a.maxBodyBytes === b.maxBodyBytes && a.idleEvictMs === b.idleEvictMs && a.execution === b.execution && a.envJson === b.envJson && JSON.stringify(a.fetch) === JSON.stringify(b.fetch) && JSON.stringify(a.log) === JSON.stringify(b.log);
+  return isDeepStrictEqual(a, b);
 }

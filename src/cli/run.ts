@@ -14,7 +14,7 @@ import { resolveAdminToken } from '../admin/auth.js';
 import { Reloader, type ReloadRecord } from '../reload/reloader.js';
 import { Watcher } from '../reload/watcher.js';
 import type { ConfigSource } from '../reload/source.js';
-import { Server, type DrainResult } from './server.js';
+import { Server, type DrainResult } from '../server/server.js';
 
 export interface RunOptions {
   readonly source: ConfigSource;
