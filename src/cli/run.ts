@@ -46,9 +46,10 @@ export async function run(opts: RunOptions): Promise<Running> {
   const metrics = token === null ? null : new Metrics();
   const hooks = metrics ?? noopHooks;
   const server = new Server({ logger: log, hooks });
-  setLimitReporter((app, limit, message, hits) =>
-    log.warn({ app, code: 'NANO_ERR_HOST_LIMIT', limit, hits }, `app "${app}" hit the host limit ${limit}${hits > 1 ? ` ${hits} times` : ''}: ${message}`),
-  );
+  setLimitReporter((app, limit, message, hits) => {
+    hooks.hostLimit(app, limit, hits);
+    log.warn({ app, code: 'NANO_ERR_HOST_LIMIT', limit, hits }, `app "${app}" hit the host limit ${limit}${hits > 1 ? ` ${hits} times` : ''}: ${message}`);
+  });
   metrics?.attach(server);
   const reloader = new Reloader({ server, source: opts.source, logger: log, hooks, initialRaw: raw });
   holdFreedHeap();

@@ -4,6 +4,7 @@
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { OpError, registerOp, type OpContext } from './ops.js';
+import { reportLimit } from './limit-report.js';
 
 const TRAILING = 'trailing data after the end of the compressed stream';
 
@@ -11,6 +12,14 @@ const TRAILING = 'trailing data after the end of the compressed stream';
 export const MAX_BUFFERED = 1 << 20;
 /** Open (de)compression streams per isolate; past it the app gets a TypeError. */
 export const MAX_STREAMS = 64;
+/**
+ * Output bytes held for all of an isolate's streams together. Past it a stream that holds at
+ * least PAUSE_FLOOR bytes itself is paused too, so the isolate's streams hold at most about
+ * MAX_APP_BUFFERED + MAX_STREAMS × PAUSE_FLOOR; a stream holding less keeps going, so a reader
+ * waiting on it never waits for another stream to be read.
+ */
+export const MAX_APP_BUFFERED = 8 << 20;
+export const PAUSE_FLOOR = 64 << 10;
 
 const FORMATS = new Set(['gzip', 'deflate', 'deflate-raw', 'brotli']);
 
@@ -36,6 +45,8 @@ class ZStream {
   readonly #z: Transform;
   readonly #decompress: boolean;
   readonly #format: string;
+  readonly #table: ZTable;
+  #paused = false;
   #out: Buffer[] = [];
   #outBytes = 0;
   #inBytes = 0;
@@ -52,15 +63,20 @@ class ZStream {
   /** Pending reads, ends and writes, woken on output, end, finish or error. */
   #wakers: (() => void)[] = [];
 
-  constructor(format: string, mode: string) {
+  constructor(format: string, mode: string, table: ZTable) {
     this.#format = format;
+    this.#table = table;
     this.#decompress = mode === 'decompress';
     const z = create(format, mode);
     this.#z = z;
     z.on('data', (chunk: Buffer) => {
       this.#out.push(chunk);
       this.#outBytes += chunk.byteLength;
-      if (this.#outBytes >= MAX_BUFFERED) z.pause();
+      this.#table.buffered += chunk.byteLength;
+      if (this.#outBytes >= MAX_BUFFERED || (this.#table.buffered >= MAX_APP_BUFFERED && this.#outBytes >= PAUSE_FLOOR)) {
+        this.#paused = true;
+        z.pause();
+      }
       this.#wake();
     });
     z.on('end', () => {
@@ -130,7 +146,7 @@ class ZStream {
     this.#check();
     this.#endCalled = true;
     if (!this.#finished && !this.#ended) this.#z.end();
-    const settled = (): boolean => this.#ended || (this.#finished && (!this.#decompress || this.#outBytes >= MAX_BUFFERED));
+    const settled = (): boolean => this.#ended || (this.#finished && (!this.#decompress || this.#paused));
     while (!settled()) {
       this.#check();
       await this.#wait();
@@ -150,7 +166,9 @@ class ZStream {
           off += c.byteLength;
         }
         this.#out = [];
+        this.#table.buffered -= this.#outBytes;
         this.#outBytes = 0;
+        this.#paused = false;
         if (!this.#ended && this.#error === null) this.#z.resume();
         return { chunks: [bytes], done: false };
       }
@@ -168,6 +186,9 @@ class ZStream {
   }
 
   close(): void {
+    this.#table.buffered -= this.#outBytes;
+    this.#outBytes = 0;
+    this.#out = [];
     if (this.#error === null) this.#error = 'The stream was closed';
     this.#z.destroy();
     this.#wake();
@@ -177,6 +198,8 @@ class ZStream {
 /** The isolate's open streams; `dispose` runs when the isolate is disposed. */
 class ZTable {
   readonly streams = new Map<number, ZStream>();
+  /** Output bytes all streams hold now. */
+  buffered = 0;
   dispose(): void {
     for (const z of this.streams.values()) z.close();
     this.streams.clear();
@@ -205,9 +228,11 @@ registerOp('zlibOpen', (args, ctx) => {
   const t = table(ctx);
   if (t.streams.has(id)) return Promise.reject(new OpError('TypeError', 'The compression stream is already open'));
   if (t.streams.size >= MAX_STREAMS) {
-    return Promise.reject(new OpError('TypeError', `Too many open compression streams in this app (limit ${MAX_STREAMS}); close or read the ones in use`));
+    const message = `Too many open compression streams in this app (limit ${MAX_STREAMS}); close or read the ones in use`;
+    reportLimit(ctx.appName, 'zlib.streams', message);
+    return Promise.reject(new OpError('TypeError', message));
   }
-  t.streams.set(id, new ZStream(format, mode));
+  t.streams.set(id, new ZStream(format, mode, t));
   return Promise.resolve(null);
 });
 
@@ -217,7 +242,11 @@ async function withStream<T>(ctx: OpContext, id: unknown, fn: (z: ZStream) => Pr
   try {
     return await fn(z);
   } finally {
-    if (z.spent) table(ctx).streams.delete(id as number);
+    if (z.spent) {
+      table(ctx).streams.delete(id as number);
+      // Gives back what a failed stream still held to the isolate's total.
+      z.close();
+    }
   }
 }
 

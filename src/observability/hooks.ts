@@ -25,6 +25,8 @@ export interface Hooks {
   drainCut(app: string, cut: number): void;
   /** `lines` of the app's console output were dropped by its log rate limit. */
   logDropped(app: string, lines: number): void;
+  /** The app hit a host-call bound (`limit`: crypto.waiting, zlib.streams, …) `hits` times. */
+  hostLimit(app: string, limit: string, hits: number): void;
 }
 
 export const noopHooks: Hooks = {
@@ -41,4 +43,5 @@ export const noopHooks: Hooks = {
   reload() {},
   drainCut() {},
   logDropped() {},
+  hostLimit() {},
 };

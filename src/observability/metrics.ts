@@ -38,6 +38,8 @@ export class Metrics implements Hooks {
 
   readonly #logDropped = new Counter({ name: 'nano_log_lines_dropped_total', help: 'Console lines of an app dropped by its log rate limit (limits.logLinesPerSec, limits.logBytesPerSec).', labelNames: ['app'] as const, registers: [this.registry] });
 
+  readonly #hostLimits = new Counter({ name: 'nano_host_limit_hits_total', help: 'Host calls of an app refused by a per-app or process-wide bound (crypto.waiting, zlib.streams), by bound.', labelNames: ['app', 'limit'] as const, registers: [this.registry] });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const source = (): MetricsSource | null => this.#source;
     new Gauge({
@@ -131,5 +133,8 @@ export class Metrics implements Hooks {
   }
   logDropped(app: string, lines: number): void {
     this.#logDropped.labels(app).inc(lines);
+  }
+  hostLimit(app: string, limit: string, hits: number): void {
+    this.#hostLimits.labels(app, limit).inc(hits);
   }
 }

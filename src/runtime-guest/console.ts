@@ -142,6 +142,10 @@ function flushDropped(t: number): void {
 
 function emit(level: string, args: unknown[]): void {
   const [linesPerSec, bytesPerSec, maxLineBytes] = limits ?? loadLimits();
+  if (linesPerSec === Infinity) {
+    hostSend(Signal.log, level, groupIndent + format(args));
+    return;
+  }
   const t = now();
   const elapsed = (t - refilled) / 1000;
   refilled = t;

@@ -83,6 +83,7 @@ t.test('a crypto flood: bounded waiting line, the neighbour gets its turn', asyn
   t.match(body.message, /Too many crypto operations waiting in this app \(limit 128 operations/);
   const log = await n.attackerLog(/hit the host limit crypto\.waiting/);
   t.equal(log.code, 'NANO_ERR_HOST_LIMIT');
+  t.ok((await n.metric('nano_host_limit_hits_total{app="attacker",limit="crypto.waiting"}')) > 0, 'the refusals are counted in /metrics');
   await n.neighbourOk(t, 'after', { digest: true });
   await alive(t, n.s);
 });
