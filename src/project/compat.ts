@@ -64,7 +64,7 @@ export const WRANGLER_FIELDS: Readonly<Record<string, CompatRow>> = {
 export const WORKERS_APIS: Readonly<Record<string, CompatRow>> = {
   'export default { fetch }': { support: 'supported', note: 'Module syntax, with `env` and `ctx`.' },
   'addEventListener("fetch")': { support: 'supported', note: 'Service-worker syntax; env bindings are globals.' },
-  'Service bindings (env.X.fetch)': { support: 'partial', note: 'In process, with the callee\'s limits, counted in the caller\'s subrequests; from wrangler `services` or nano.json `services`. The callee sees the URL\'s host, path and query with the scheme http; no RPC.' },
+  'Service bindings (env.X.fetch)': { support: 'partial', note: 'In process, with the callee\'s limits, counted in the caller\'s subrequests; from wrangler `services` or nano.json `services`. No RPC methods.' },
   'ctx.waitUntil()': { support: 'supported', note: 'Work continues after the response, and a drain waits for it.' },
   'ctx.passThroughOnException()': { support: 'partial', note: 'NANO has no origin to fall through to: a handler that throws after calling it gets a 500 saying so (NANO_ERR_NO_ORIGIN).' },
   'cloudflare:workers WorkerEntrypoint': { support: 'partial', note: 'A class-based default export serves fetch() with `this.env` and `this.ctx`; RPC methods are not callable from other apps.' },

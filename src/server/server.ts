@@ -119,7 +119,7 @@ export class Server {
   /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start). */
   #trust = trustList([]);
 
-  readonly #services = new ServiceExchange((name, req, res) => this.#onServiceRequest(name, req, res));
+  readonly #services = new ServiceExchange((name, scheme, req, res) => this.#onServiceRequest(name, scheme, req, res));
   readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
 
   constructor(opts: ServerOptions) {
@@ -503,7 +503,9 @@ export class Server {
   }
 
   /** A service binding's request (src/server/service-exchange.ts), for the app named `name`. */
-  #onServiceRequest(name: string, req: IncomingMessage, res: ServerResponse): void {
+  #onServiceRequest(name: string, scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse): void {
+    // The callee's request.url is the URL the caller fetched, its scheme too (not the listener's).
+    setRequestScheme(req, scheme);
     if (this.#draining) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;

@@ -19,12 +19,15 @@ function socketLike(d: Duplex): Duplex {
 
 export class ServiceExchange {
   readonly #http: HttpServer;
-  /** The server end of each in-memory connection → the app it is for. */
-  readonly #targets = new WeakMap<object, string>();
+  /** The server end of each in-memory connection → the app it is for and the URL's scheme. */
+  readonly #targets = new WeakMap<object, { app: string; scheme: 'http' | 'https' }>();
 
-  /** `serve(app, req, res)` handles a request for the named app (the server's normal path). */
-  constructor(serve: (app: string, req: IncomingMessage, res: ServerResponse) => void) {
-    this.#http = createServer({ requestTimeout: 0, keepAliveTimeout: 0 }, (req, res) => serve(this.#targets.get(req.socket) ?? '', req, res));
+  /** `serve(app, scheme, req, res)` handles a request for the named app (the server's normal path). */
+  constructor(serve: (app: string, scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse) => void) {
+    this.#http = createServer({ requestTimeout: 0, keepAliveTimeout: 0 }, (req, res) => {
+      const target = this.#targets.get(req.socket);
+      serve(target?.app ?? '', target?.scheme ?? 'http', req, res);
+    });
   }
 
   /** Sends `r` to `app` and resolves with its response once the head is in; the body streams. */
@@ -32,7 +35,7 @@ export class ServiceExchange {
     const [client, server] = duplexPair();
     socketLike(client);
     socketLike(server);
-    this.#targets.set(server, app);
+    this.#targets.set(server, { app, scheme: r.url.protocol === 'https:' ? 'https' : 'http' });
     this.#http.emit('connection', server);
     const close = (): void => {
       client.destroy();

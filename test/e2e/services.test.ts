@@ -63,7 +63,7 @@ t.test('env.AUTH.fetch reaches the other app in process, request and response in
   const [status, from, json] = r.text.split(' ', 3);
   t.equal(status, '200');
   t.equal(from, 'auth', 'response headers');
-  t.same(JSON.parse(r.text.slice(`${status} ${from} `.length)), { method: 'POST', url: 'http://auth.internal/verify?x=1', auth: 'Bearer t', body: 'token-123' }, 'method, host, path, query, headers and body (the callee sees http, as from the listener)');
+  t.same(JSON.parse(r.text.slice(`${status} ${from} `.length)), { method: 'POST', url: 'https://auth.internal/verify?x=1', auth: 'Bearer t', body: 'token-123' }, 'method, URL (its scheme too), headers and body');
   t.ok(json !== undefined);
 });
 
