@@ -7,7 +7,7 @@ import { decodeRespond, decodeWindowTake, decodeWireChunks, MAX_GUEST_MESSAGE } 
 import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
-import { ExecutionPolicy } from './execution-policy.js';
+import { ExecutionPolicy, LONG_TURN_MS } from './execution-policy.js';
 import { BACKGROUND_WINDOW_MS, LimitEnforcer, mainThreadSliceMs, WAIT_UNTIL_MS } from './limit-enforcer.js';
 import { cutAfterFlush, sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
@@ -227,6 +227,13 @@ export class AppInstance {
     });
     const onMain = this.#execution === 'main-thread';
     const timeoutMs = this.#sliced ? Math.min(s.cpuMs, mainThreadSliceMs()) : s.cpuMs;
+    const evaluating = performance.now();
+    // A start-up that held the main thread as long as a long turn moves the app, whether it
+    // succeeded or not: its next isolate (a restart, a crash loop's retry) starts on the pool.
+    const startedLong = (): void => {
+      const ms = performance.now() - evaluating;
+      if (onMain && this.#sliced && ms > LONG_TURN_MS) this.#moveToPool('app start-up held the main thread', { startMs: Math.round(ms) });
+    };
     try {
       // Service bindings, [[binding, app], …]: the guest makes each an object with fetch().
       const services = s.fetch?.services === undefined ? '' : JSON.stringify(Object.entries(s.fetch.services));
@@ -242,12 +249,14 @@ export class AppInstance {
       const message = err instanceof Error ? err.message : String(err);
       const timedOut = /Script execution timed out/.test(message);
       if (timedOut && this.#sliced) throw new EntryError('timeout', message);
+      startedLong();
       const why = outOfMemory ? `start-up exceeded ${s.memoryMb} MiB` : timedOut ? `start-up used more than ${s.cpuMs} ms of CPU` : message;
       this.lastError = why;
       this.#limits.failed(Date.now());
       if (!this.#silentLoad) this.#log.error({ err: why, retryInMs: this.#limits.backoffMs(Date.now()) }, 'app failed to load');
       throw new EntryError('error', why);
     }
+    startedLong();
     if (this.#disposed) {
       iso.dispose();
       throw new EntryError('disposed', 'this app version was retired');

@@ -13,7 +13,7 @@ const SAMPLE_CLIP_MS = 10;
  * One turn over this moves an app at once, warm-up or not: every app shares the main thread, so
  * an app that has shown it can hold it this long does not get to do it again.
  */
-const LONG_TURN_MS = 20;
+export const LONG_TURN_MS = 20;
 
 export class ExecutionPolicy {
   #turns = 0;
