@@ -42,6 +42,7 @@ export function trustList(entries: readonly string[]): net.BlockList {
 }
 
 function plain(ip: string): string {
+  if (ip.length < 7 || ip.charCodeAt(0) !== 58 /* ':' */) return ip;
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   return m !== null ? (m[1] as string) : ip;
 }
@@ -79,7 +80,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * proxy; walking the chain from the nearest hop, the client is the first address that is not
  * itself a trusted proxy.
  */
-export function readEdge(req: IncomingMessage, trust: net.BlockList): Edge | null {
+export function readEdge(req: IncomingMessage, trust: net.BlockList | null): Edge | null {
   const target = req.url ?? '/';
   let host = header(req, 'host') ?? '';
   let path = target;
@@ -94,7 +95,7 @@ export function readEdge(req: IncomingMessage, trust: net.BlockList): Edge | nul
   const peer = plain(req.socket.remoteAddress ?? '');
   let scheme: 'http' | 'https' = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http';
   let clientIp = peer;
-  if (trusted(trust, peer)) {
+  if (trust !== null && trusted(trust, peer)) {
     // Each proxy appends one hop (its peer) and may say which scheme that peer used.
     const fwd = header(req, 'forwarded');
     let hops: string[];

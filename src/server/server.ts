@@ -116,8 +116,8 @@ export class Server {
   #compacting: Promise<void> | null = null;
   /** A compaction pass was asked for while one ran: run another when it ends. */
   #compactAgain = false;
-  /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start). */
-  #trust = trustList([]);
+  /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start); null when none (nothing to check). */
+  #trust: ReturnType<typeof trustList> | null = null;
 
   readonly #services = new ServiceExchange((name, scheme, req, res) => this.#onServiceRequest(name, scheme, req, res));
   readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
@@ -140,7 +140,7 @@ export class Server {
   /** Applies the config and starts listening. Resolves with the bound address. */
   async start(config: Config): Promise<AddressInfo> {
     await this.reconfigure(config);
-    this.#trust = trustList(config.server.trustedProxies);
+    this.#trust = config.server.trustedProxies.length === 0 ? null : trustList(config.server.trustedProxies);
     const edge = config.server;
     const http = createServer({ keepAliveTimeout: 5000, headersTimeout: edge.headersTimeoutMs, requestTimeout: edge.requestTimeoutMs }, (req, res) => this.#onRequest(req, res));
     if (edge.maxConnections > 0) http.maxConnections = edge.maxConnections;
@@ -450,7 +450,8 @@ export class Server {
     req.url = edge.path;
     setRequestScheme(req, edge.scheme);
     setClientIp(req, edge.clientIp);
-    this.#watchBodyAfterResponse(req, res);
+    // A request without a body has nothing left to arrive after the answer.
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) this.#watchBodyAfterResponse(req, res);
     const loop = this.#config?.server;
     if (loop !== undefined && countLoopHops(req.headers['cdn-loop'], loop.loopName) > loop.maxLoopHops) {
       sendError(res, 'NANO_ERR_LOOP_DETECTED', `this request passed through "${loop.loopName}" more than ${loop.maxLoopHops} times (CDN-Loop header; server.maxLoopHops)`, false);
