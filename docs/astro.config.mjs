@@ -23,6 +23,7 @@ export default defineConfig({
             { label: 'Limits', slug: 'guides/limits' },
             { label: 'Operations', slug: 'guides/operations' },
             { label: 'Security', slug: 'guides/security' },
+            { label: 'Performance', slug: 'guides/performance' },
           ],
         },
         {
