@@ -127,9 +127,6 @@ export class AppInstance {
   get execution(): Execution {
     return this.#execution;
   }
-  get lastUsed(): number {
-    return this.#lastUsed;
-  }
   /** Heap of the live isolate in bytes (0 without one). */
   heapBytes(): number {
     const iso = this.#isolate;

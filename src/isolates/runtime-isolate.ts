@@ -613,10 +613,6 @@ export class RuntimeIsolate {
     else clearTimeout(t.handle as NodeJS.Timeout);
   }
 
-  /** Timers still pending (a busy isolate is not evicted while it has work). */
-  get pendingTimers(): number {
-    return this.#timers.size;
-  }
 
   async #runOp(id: number, name: string, args: unknown, origin: number): Promise<void> {
     const op = asyncOps.get(name);

@@ -1,7 +1,8 @@
-// Harness of the security tests: a real `nano serve` child with an attacker app (source given
-// by the test) beside a healthy neighbour app, plus what every such test checks: the process
-// lives, the neighbour answers correctly during and after the attack, and the limits show up
-// in the log (naming the app) and in /metrics.
+// Harness of the security tests: a real `nano serve` child with attacker apps (sources given by
+// the test) beside a healthy neighbour app, plus what every such test checks: the process lives,
+// the neighbour answers correctly during and after the attack (one request at a time, or a probe
+// that keeps requesting it while an attack runs), and the limits show up in the log (naming the
+// app) and in /metrics.
 import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -80,4 +81,68 @@ export async function neighbours(t: Test, attacker: string, opts: { limits?: obj
 export async function alive(t: Test, s: Served): Promise<void> {
   t.equal(s.child.exitCode, null, 'the process did not exit');
   t.equal((await fetchRaw(s.port, '/healthz')).status, 200, 'the process answers /healthz');
+}
+
+/** Several attacker apps (name → index.js, host `<name>.test`) beside the neighbour (host neighbour.test). */
+export async function serveWithNeighbour(apps: Record<string, string>, limits: Record<string, Record<string, unknown>> = {}, defaults: Record<string, unknown> = {}): Promise<Served> {
+  const files: Record<string, string> = { 'neighbour/index.js': NEIGHBOUR };
+  const config = [{ name: 'neighbour', path: './neighbour', hostnames: ['neighbour.test'] }] as object[];
+  for (const [name, code] of Object.entries(apps)) {
+    files[`${name}/index.js`] = code;
+    config.push({ name, path: `./${name}`, hostnames: [`${name}.test`], limits: limits[name] ?? {} });
+  }
+  files['nano.json'] = JSON.stringify({ defaults: { idleEvictMs: 0, ...defaults }, apps: config });
+  return serve(['--config', join(tempTree(files), 'nano.json'), '--no-watch']);
+}
+
+/** Asks the neighbour for 2 × n; true when it answers exactly that. */
+async function neighbourAnswers(s: Served, n: number): Promise<string | null> {
+  const r = await fetchRaw(s.port, `/?n=${n}`, { host: 'neighbour.test' });
+  return r.status === 200 && r.text === `healthy ${n * 2}` ? null : `${r.status} ${r.text.slice(0, 80)}`;
+}
+
+export interface Probe {
+  /** Stops probing; resolves with every latency (ms) and the failures seen. */
+  stop(): Promise<{ latencies: number[]; failures: string[] }>;
+}
+
+/** Requests the neighbour back to back (one at a time) until stopped, checking every answer. */
+export function probeNeighbour(s: Served): Probe {
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  let running = true;
+  const loop = (async (): Promise<void> => {
+    for (let i = 1; running; i++) {
+      const started = performance.now();
+      try {
+        const wrong = await neighbourAnswers(s, i);
+        latencies.push(performance.now() - started);
+        if (wrong !== null) failures.push(wrong);
+      } catch (err) {
+        failures.push(String(err));
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { latencies, failures };
+    },
+  };
+}
+
+/** The server process is still running and the neighbour answers. */
+export async function neighbourAlive(s: Served): Promise<boolean> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return false;
+  return (await neighbourAnswers(s, 21)) === null;
+}
+
+/** The NANO_ERR_* code of an error response body, if it is one. */
+export function errorCode(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
 // relies on gets an error response and a fresh isolate; the process and its neighbour carry on.
 import t from 'tap';
 import { fetchRaw, type Served } from '../helpers/serve.js';
-import { serveWithNeighbour, probeNeighbour, neighbourAlive, errorCode } from './neighbour.js';
+import { serveWithNeighbour, probeNeighbour, neighbourAlive, errorCode } from '../helpers/neighbours.js';
 
 const apps = {
   // A fake chunk passes the guest's `instanceof Uint8Array` check once hasInstance is patched.

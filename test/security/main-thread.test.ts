@@ -3,7 +3,7 @@
 // Retry-After at once while it backs off.
 import t from 'tap';
 import { fetchRaw, type Served } from '../helpers/serve.js';
-import { serveWithNeighbour, probeNeighbour, neighbourAlive, errorCode } from './neighbour.js';
+import { serveWithNeighbour, probeNeighbour, neighbourAlive, errorCode } from '../helpers/neighbours.js';
 
 const spin = (ms: number): string => `{ const end = Date.now() + ${ms}; while (Date.now() < end) {} }`;
 const apps = {

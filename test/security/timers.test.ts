@@ -3,7 +3,7 @@
 // waitUntil that never settles stops holding the app after its limit.
 import t from 'tap';
 import { fetchRaw, type Served } from '../helpers/serve.js';
-import { serveWithNeighbour, probeNeighbour, neighbourAlive, errorCode } from './neighbour.js';
+import { serveWithNeighbour, probeNeighbour, neighbourAlive, errorCode } from '../helpers/neighbours.js';
 
 const apps = {
   // Arms as many 0 ms intervals as it can, reporting where setInterval refused.
