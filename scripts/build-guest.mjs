@@ -19,14 +19,14 @@
 // ~125 KiB in every isolate (esbuild gives each namespace a getter closure per export, made at
 // start-up).
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
 /**
  * Where each unit's code comes from: the two npm polyfills are re-exported; every other unit is
- * the guest module of its name (src/runtime-guest/<name>.ts). The names and their order are UNITS
- * in src/protocol/bridge.ts (unitSources reads them).
+ * the guest module of its name (src/runtime-guest/<area>/<name>.ts; file names are unique across
+ * the areas). The names and their order are UNITS in src/protocol/bridge.ts (unitSources reads them).
  */
 const NPM_UNITS = {
   'web-streams-polyfill': 'module.exports = require("web-streams-polyfill");',
@@ -34,9 +34,27 @@ const NPM_UNITS = {
 };
 
 function unitSources(root) {
+  const guest = resolve(root, 'src/runtime-guest');
+  const byName = new Map();
+  for (const entry of readdirSync(guest, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const name = entry.name.slice(0, -3);
+    const path = relative(guest, resolve(entry.parentPath, entry.name));
+    if (byName.has(name)) throw new Error(`scripts/build-guest.mjs: two guest modules are named ${name}.ts (${byName.get(name)}, ${path}): units are found by file name`);
+    byName.set(name, path);
+  }
   const names = [...readFileSync(resolve(root, 'src/protocol/bridge.ts'), 'utf8').matchAll(/^export const UNITS = \[([^\]]*)\]/gm)][0]?.[1].match(/'[^']+'/g)?.map((q) => q.slice(1, -1));
   if (names === undefined || names.length === 0) throw new Error('scripts/build-guest.mjs: found no UNITS list in src/protocol/bridge.ts');
-  return Object.fromEntries(names.map((name) => [name, NPM_UNITS[name] !== undefined ? { stdin: NPM_UNITS[name] } : { entry: `${name}.ts` }]));
+  return Object.fromEntries(names.map((name) => [name, NPM_UNITS[name] !== undefined ? { stdin: NPM_UNITS[name] } : { entry: byName.get(name) ?? missingUnit(name) }]));
+}
+
+function missingUnit(name) {
+  throw new Error(`scripts/build-guest.mjs: UNITS names ${name}, but no src/runtime-guest/**/${name}.ts exists`);
+}
+
+/** Whether `file` is a module of the guest runtime (src/runtime-guest or a folder below it). */
+function inGuest(guest, file) {
+  return file.startsWith(guest + sep);
 }
 
 const COMMON = { bundle: true, platform: 'neutral', target: 'es2024', minify: true, legalComments: 'none', write: false };
@@ -58,19 +76,20 @@ export async function buildGuest(root) {
   // unit's entry module links to that unit (loaded then); any other guest module a unit imports is
   // bundled into it, so one such module in two units would have two instances: refused.
   const imported = new Map(); // runtime module name -> Set of binding names
+  const modulePaths = new Map(); // runtime module name -> its path below src/runtime-guest, without .ts
   const unitEntries = new Map(Object.entries(sources).filter(([, src]) => src.entry).map(([name, src]) => [resolve(guest, src.entry), name]));
   const bundledIn = new Map(); // guest module bundled into a unit -> that unit
   const units = {};
   for (const [name, src] of Object.entries(sources)) {
     const unit = await build({
       ...COMMON,
-      ...(src.stdin ? { stdin: { contents: src.stdin, resolveDir: root, loader: 'js' } } : { entryPoints: [resolve(guest, src.entry)], plugins: [linkToRuntime(root, guest, name, inRuntime, unitEntries, imported)] }),
+      ...(src.stdin ? { stdin: { contents: src.stdin, resolveDir: root, loader: 'js' } } : { entryPoints: [resolve(guest, src.entry)], plugins: [linkToRuntime(root, guest, name, inRuntime, unitEntries, imported, modulePaths)] }),
       format: 'cjs',
       metafile: true,
     });
     for (const input of Object.keys(unit.metafile.inputs)) {
       const file = resolve(root, input);
-      if (dirname(file) !== guest) continue;
+      if (!inGuest(guest, file)) continue;
       const other = bundledIn.get(file);
       if (other !== undefined) throw new Error(`${relative(root, file)} is bundled into units ${other} and ${name}: make it a unit of its own (UNITS) or import it from the runtime`);
       bundledIn.set(file, name);
@@ -79,7 +98,7 @@ export async function buildGuest(root) {
   }
 
   // Pass 3: the runtime script with the generated link module, and the eager runtime.
-  const result = await buildRuntime(guest, linkModule(imported));
+  const result = await buildRuntime(guest, linkModule(imported, modulePaths));
   const code = result.outputFiles[0].text;
   const eager = (await buildRuntime(guest, 'export function unitCore(): object { return {}; }', eagerUnitsModule(sources))).outputFiles[0].text;
   mkdirSync(resolve(root, 'dist/guest/units'), { recursive: true });
@@ -122,7 +141,7 @@ function buildRuntime(guest, linkSource, eagerUnits = 'export const EAGER_UNITS 
       {
         name: 'nano-unit-core',
         setup(b) {
-          b.onResolve({ filter: /^\.\/(unit-core|eager-units)\.js$/ }, (args) => ({ path: args.path.slice(2, -3), namespace: 'nano-generated' }));
+          b.onResolve({ filter: /(^|\/)(unit-core|eager-units)\.js$/ }, (args) => ({ path: basename(args.path, '.js'), namespace: 'nano-generated' }));
           b.onLoad({ filter: /.*/, namespace: 'nano-generated' }, (args) => ({ contents: args.path === 'unit-core' ? linkSource : eagerUnits, loader: 'ts', resolveDir: guest }));
         },
       },
@@ -134,7 +153,7 @@ function buildRuntime(guest, linkSource, eagerUnits = 'export const EAGER_UNITS 
  * Links a unit's imports of runtime-script modules to `__nano_core(module)`, noting the names, and
  * its imports of another unit's entry module to `__nano_core('@' + unit)`: that unit's exports.
  */
-function linkToRuntime(root, guest, unit, inRuntime, unitEntries, imported) {
+function linkToRuntime(root, guest, unit, inRuntime, unitEntries, imported, modulePaths) {
   return {
     name: 'nano-core',
     setup(b) {
@@ -145,10 +164,13 @@ function linkToRuntime(root, guest, unit, inRuntime, unitEntries, imported) {
         if (!inRuntime.has(file)) return undefined;
         // The protocol's constants (src/protocol) hold no state: a unit gets its own copy.
         if (dirname(file) === resolve(root, 'src/protocol')) return undefined;
-        if (dirname(file) !== guest) {
+        if (!inGuest(guest, file)) {
           return { errors: [{ text: `unit ${unit} imports ${relative(root, file)}: units may import only modules of src/runtime-guest` }] };
         }
+        // Keyed by file name (unique across the guest's folders: unitSources checks), so the
+        // runtime's link table stays as short as the names.
         const module = basename(file, '.ts');
+        modulePaths.set(module, relative(guest, file).replace(/\.ts$/, '').split(sep).join('/'));
         const names = imported.get(module) ?? new Set();
         imported.set(module, names);
         for (const n of importedNames(args.importer, args.path)) names.add(n);
@@ -181,18 +203,18 @@ function importedNames(file, specifier) {
  * The generated `./unit-core.js`: per runtime module, an object made on the first unit load that
  * imports it, with getters, so a unit sees a binding's current value, as an import would.
  */
-function linkModule(imported) {
+function linkModule(imported, modulePaths) {
   const lines = [];
   const cases = [];
   let i = 0;
   for (const [module, names] of [...imported].sort(([a], [b]) => a.localeCompare(b))) {
     const local = [...names].sort().map((n) => [n, `m${i}_${n}`]);
-    if (local.length > 0) lines.push(`import { ${local.map(([n, l]) => `${n} as ${l}`).join(', ')} } from './${module}.js';`);
+    if (local.length > 0) lines.push(`import { ${local.map(([n, l]) => `${n} as ${l}`).join(', ')} } from './${modulePaths.get(module)}.js';`);
     cases.push(`    case ${JSON.stringify(module)}: return { ${local.map(([n, l]) => `get ${n}() { return ${l}; }`).join(', ')} };`);
     i++;
   }
   return `${lines.join('\n')}
-import { unitExports } from './units.js';
+import { unitExports } from './core/units.js';
 import type { UnitName } from '../protocol/bridge.js';
 const made = new Map<string, object>();
 function make(module: string): object {

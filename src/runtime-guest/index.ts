@@ -1,22 +1,22 @@
 // The guest runtime's entry: installs the web platform on the isolate's global in a fixed order,
 // then leaves one function, `__nano_entry`, for the host to take (and delete) as its way in.
 import { Entry, type EntryKind, type UnitName } from '../protocol/bridge.js';
-import { bindHost, completeOp, setOrigin } from './host.js';
-import { startClock } from './clock.js';
+import { bindHost, completeOp, setOrigin } from './core/host.js';
+import { startClock } from './core/clock.js';
 import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
-import { captureBootPrimordials, exposeGlobals } from './primordials.js';
-import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer, fireTimers } from './timers.js';
-import { installWebAssembly } from './webassembly.js';
-import { presentGlobalScope } from './global-scope.js';
-import { Headers } from './headers.js';
-import { Request } from './request.js';
-import { Response } from './response.js';
-import { STREAM_INTERFACES } from './streams.js';
-import { setUnitCore, setUnitSources, unitExports } from './units.js';
-import { unitCore } from './unit-core.js';
-import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, prepareGlobalOnFirstRead, type LazyGlobals } from './lazy-globals.js';
-import { EAGER_UNITS } from './eager-units.js';
-import { dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './dispatch.js';
+import { captureBootPrimordials, exposeGlobals } from './core/primordials.js';
+import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer, fireTimers } from './html/timers.js';
+import { installWebAssembly } from './wasm/webassembly.js';
+import { presentGlobalScope } from './core/global-scope.js';
+import { Headers } from './fetch/headers.js';
+import { Request } from './fetch/request.js';
+import { Response } from './fetch/response.js';
+import { STREAM_INTERFACES } from './streams/streams.js';
+import { setUnitCore, setUnitSources, unitExports } from './core/units.js';
+import { unitCore } from './core/unit-core.js';
+import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, prepareGlobalOnFirstRead, type LazyGlobals } from './core/lazy-globals.js';
+import { EAGER_UNITS } from './core/eager-units.js';
+import { dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './serve/dispatch.js';
 
 exposeGlobals({
   setTimeout,
@@ -196,7 +196,7 @@ function boot(outboxFlags?: unknown, native?: { defineLazy?: unknown; compileUni
   // A context made from a snapshot has a new global proxy, and V8 installs WebAssembly anew: both
   // the global's EventTarget state (when the events unit is bundled in and so already ran) and
   // the WebAssembly patch belong here, not in the top level.
-  if (EAGER_UNITS !== undefined) unitExports<typeof import('./events.js')>('events').initEventTarget(globalThis);
+  if (EAGER_UNITS !== undefined) unitExports<typeof import('./events/events.js')>('events').initEventTarget(globalThis);
   prepareGlobalOnFirstRead('WebAssembly', installWebAssembly, native?.defineLazy);
   exposeLazyGlobalsAtBoot(LAZY_GLOBALS, native?.defineLazy, GLOBAL_TARGET_METHODS);
   Object.defineProperty(globalThis, '__nano_entry', { value: entry, configurable: true, enumerable: false, writable: false });
