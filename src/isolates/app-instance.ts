@@ -1,17 +1,20 @@
-// One configured app: its code version, its env, its (lazily created, restartable, evictable)
-// isolate, and the requests in flight in it. Turns Node's req/res into guest entries and back,
-// enforcing the app's CPU, memory, wall-clock and body limits.
+// One configured app version: its code, its env, its (lazily created, restartable, evictable)
+// isolate, and what becomes of its requests when an entry fails or a limit is hit. The request path
+// itself is in dispatch-queue.ts (in), response-stream.ts and request-body.ts (bytes), the
+// bookkeeping of what it is busy with in app-activity.ts, and every limit in limit-enforcer.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP } from '../protocol/bridge.js';
-import { decodeRespond, decodeWireChunks } from '../protocol/wire.js';
-import { decodeWindowTake } from '../protocol/window-take.js';
+import { Entry, Signal, HEADER_SEP } from '../protocol/bridge.js';
+import { decodeRespond } from '../protocol/wire.js';
 import { MAX_GUEST_MESSAGE } from '../protocol/limits.js';
-import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
-import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
+import type { InFlight, RequestEnds } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy, LONG_TURN_MS } from './execution-policy.js';
-import { BACKGROUND_WINDOW_MS, HOST_CALL_BUDGET_MS, HOST_CALL_WINDOW_MS, LimitEnforcer, mainThreadSliceMs, WAIT_UNTIL_MS } from './limit-enforcer.js';
-import { cutAfterFlush, sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
+import { BACKGROUND_WINDOW_MS, HOST_CALL_BUDGET_MS, HOST_CALL_WINDOW_MS, LimitEnforcer, mainThreadSliceMs } from './limit-enforcer.js';
+import { sendError, requestScheme } from './http-reply.js';
+import { AppActivity } from './app-activity.js';
+import { ResponseStreams } from './response-stream.js';
+import { feedRequestBody } from './request-body.js';
+import { DispatchQueue } from './dispatch-queue.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
 import { instantiateApp, type AppCode } from './app-code.js';
@@ -19,7 +22,6 @@ import type { Hooks } from '../observability/hooks.js';
 import { consoleLimiter, type LogLimiter, type LogLimits } from '../observability/log-limiter.js';
 import { guestLimits } from '../host-calls/guest-limits.js';
 import { FETCH_POLICY, INCOMING_CDN_LOOP, type FetchPolicy } from '../host-calls/fetch.js';
-import { pipeRequestBody, pipeDownload, type PipeEvents } from './body-pipe.js';
 
 /**
  * How long an app must go without requests before its isolate gets its memory-reducing GC
@@ -67,32 +69,26 @@ export class AppInstance {
   #execution: Execution;
   /** Entries seen by the current isolate and their moving average duration (ms). */
   readonly #policy = new ExecutionPolicy();
-  /** Every limit of this app: entry timeouts, background CPU budget, crash-loop backoff. */
+  /** Every limit of this app: entry timeouts, body size, wall clock, background CPU budget, crash-loop backoff. */
   readonly #limits: LimitEnforcer;
-  /** Outstanding ctx.waitUntil promises per request id, and since when the oldest is pending. */
-  readonly #waitUntils = new Map<number, { count: number; since: number }>();
-  #waitUntilSweep: NodeJS.Timeout | undefined;
-  /** Dispatches waiting for this turn's flush, and batch origins → their request ids. */
-  #queued: QueuedDispatch[] = [];
+  /** Requests in flight and waiting, waitUntil work, last use: whether the app is idle. */
+  readonly #activity: AppActivity;
+  /** The requests in flight (#activity's table). */
+  readonly #inflight: Map<number, InFlight>;
+  readonly #dispatches: DispatchQueue;
+  readonly #responses: ResponseStreams;
+  /** How the request-path modules end a request or report a failure. */
+  readonly #ends: RequestEnds;
   #wallSweep: NodeJS.Timeout | undefined;
-  readonly #batches = new Map<number, number[]>();
-  readonly #inflight = new Map<number, InFlight>();
-  /** In-flight requests by the id of their streaming response body. */
-  readonly #streams = new Map<number, InFlight>();
-  #waitUntil = 0;
-  #lastUsed = Date.now();
   /** Whether the current isolate got its memory-reducing GC (compactIfIdle). */
   #compacted = false;
   /** Requests the current isolate has served (compactIfIdle). */
   #isolateRequests = 0;
   #draining = false;
-  /** Requests accepted but waiting for the isolate (counted in flight: a drain waits for them). */
-  #starting = 0;
   /** Set by dispose(): an isolate finished after it is freed at once, never adopted. */
   #disposed = false;
   /** True while warm({ silent: true }) loads: a reload check reports the failure itself. */
   #silentLoad = false;
-  #idleWaiters: (() => void)[] = [];
   lastError: string | null = null;
   restarts = 0;
   /** Request ids count per app version: a process-wide counter would tell tenants of each other's traffic. */
@@ -106,11 +102,29 @@ export class AppInstance {
     this.#logLimiter = consoleLimiter(settings.name, settings.log, this.#log, hooks);
     this.#execution = settings.execution === 'pool' ? 'pool' : 'main-thread';
     this.#limits = new LimitEnforcer(settings);
+    this.#activity = new AppActivity(this.#log);
+    this.#inflight = this.#activity.inflight;
+    this.#ends = {
+      complete: (f) => this.#complete(f),
+      finishWithError: (f, code, message) => this.#finishWithError(f, code, message),
+      clientGone: (f) => this.#clientGone(f),
+      entryFailed: (origin, err) => this.#entryFailed(origin, err),
+      violation: (origin, what) => this.#violation(origin, what),
+      hostFault: (origin, err) => this.#hostFault(origin, err),
+      entryTimeout: (origin) => this.#entryTimeout(origin),
+    };
+    this.#dispatches = new DispatchQueue(this.#ends, {
+      // On the main thread one entry must fit the slice: as many requests as the app's average
+      // turn allows go together (a cheap app: hundreds).
+      batchSize: (ready) => (this.#sliced ? Math.max(1, Math.floor(mainThreadSliceMs() / 2 / Math.max(this.#policy.averageMs, 0.25))) : ready),
+      batchTimeout: () => this.#limits.requestTimeout(0, this.#sliced),
+    });
+    this.#responses = new ResponseStreams(settings.name, this.#limits, this.#inflight, this.#ends, this.#log, hooks);
   }
 
   /** Requests this version is serving, including those waiting for its isolate. */
   get inflight(): number {
-    return this.#inflight.size + this.#starting;
+    return this.#inflight.size + this.#activity.starting;
   }
   get draining(): boolean {
     return this.#draining;
@@ -121,7 +135,7 @@ export class AppInstance {
     return [...this.#inflight.values()].map((f) => ({ method: f.req.method ?? 'GET', path: (f.req.url ?? '/').split('?')[0] ?? '/', ms: Math.round(now - f.started) }));
   }
   get pendingWaitUntil(): number {
-    return this.#waitUntil;
+    return this.#activity.pendingWaitUntil;
   }
   get hasIsolate(): boolean {
     return this.#isolate !== null && !this.#isolate.disposed;
@@ -157,7 +171,7 @@ export class AppInstance {
 
   /** Frees the isolate now if nothing runs in it (a reload's load check of an app that was cold). */
   cool(): void {
-    if (this.#inflight.size > 0 || this.#starting > 0 || this.#waitUntil > 0) return;
+    if (!this.#activity.idle) return;
     this.#isolate?.dispose();
     this.#isolate = null;
   }
@@ -212,7 +226,7 @@ export class AppInstance {
           this.#onRespond(r.id, r.status, r.statusText, r.headers, r.body, r.bodyStream);
         },
         respondError: (id, message, stack, passThrough) => this.#onRespondError(Number(id), guestText(message), guestText(stack), passThrough === 1),
-        passBody: (id, kind, source) => this.#reservePipe(Number(id), String(kind), Number(source)),
+        passBody: (id, kind, source) => this.#responses.reservePipe(Number(id), String(kind), Number(source)),
         limits: () => guestLimits(this.#logLimiter.wire(), this.settings.memoryMb),
       },
       onSignal: (name, origin, args) => this.#onSignal(name, origin, args),
@@ -267,7 +281,7 @@ export class AppInstance {
     }
     this.#isolate = iso;
     // The requests that waited for this isolate were counted already (handle()).
-    this.#isolateRequests = this.#starting;
+    this.#isolateRequests = this.#activity.starting;
     this.#compacted = false;
     this.#policy.isolateCreated();
     this.#hooks.isolateCreated(s.name, performance.now() - start);
@@ -296,14 +310,14 @@ export class AppInstance {
    * allocation and a resolve on the hot path.
    */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    this.#lastUsed = Date.now();
+    this.#activity.lastUsed = Date.now();
     this.#isolateRequests++;
     if (this.#draining) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the app is restarting or being removed; retry', true);
       return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.settings.maxBodyBytes) {
+    if (this.#limits.bodyTooLarge(declared)) {
       // The unread body is discarded (not a closed socket), so clients still writing read the 413.
       sendError(res, 'NANO_ERR_BODY_TOO_LARGE', `request body over ${this.settings.maxBodyBytes} bytes`, false);
       req.resume();
@@ -323,18 +337,19 @@ export class AppInstance {
       req.resume();
       return;
     }
-    this.#starting++;
+    const activity = this.#activity;
+    activity.starting++;
     this.#ensureIsolate().then(
       (isolate) => {
-        this.#starting--;
+        activity.starting--;
         this.#dispatch(id, req, res, isolate);
       },
       (err: unknown) => {
-        this.#starting--;
+        activity.starting--;
         const m = err instanceof Error ? err.message : String(err);
         sendError(res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
         this.#log.error({ err: m }, 'request failed: app not loaded');
-        this.#checkIdle();
+        activity.checkIdle();
       },
     );
   }
@@ -347,10 +362,10 @@ export class AppInstance {
     };
     this.#inflight.set(id, f);
     this.#hooks.requestStart(this.settings.name);
-    this.#wallSweep ??= setInterval(() => this.#sweepWall(), Math.min(1000, Math.max(5, Math.floor(this.settings.wallMs / 20)))).unref();
+    this.#wallSweep ??= setInterval(() => this.#sweepWall(), this.#limits.wallSweepMs()).unref();
     res.on('close', () => this.#clientGone(f));
     const host = req.headers.host ?? 'localhost';
-    this.#queueDispatch({ f, method: req.method ?? 'GET', url: `${requestScheme(req)}://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
+    this.#dispatches.queue({ f, id, method: req.method ?? 'GET', url: `${requestScheme(req)}://${host}${req.url ?? '/'}`, headers: req.rawHeaders.join(HEADER_SEP), bodyStream: hasBody ? id : 0 });
   }
 
   /**
@@ -368,49 +383,6 @@ export class AppInstance {
     this.#complete(f);
   }
 
-  /**
-   * Requests that arrive in one event-loop turn enter the isolate together (flushed in the check
-   * phase): one entry, one isolated-vm timeout timer and one string copy for all of them. Each
-   * entry with a timeout costs a wake of isolated-vm's timer thread, which on a busy core was
-   * half of a hello-world request's cost; a lone request takes the plain path.
-   */
-  #queueDispatch(d: QueuedDispatch): void {
-    this.#queued.push(d);
-    if (this.#queued.length === 1) setImmediate(() => this.#flushDispatches());
-  }
-
-  #flushDispatches(): void {
-    const ready = this.#queued.filter((d) => !d.f.finished && !d.f.isolate.disposed);
-    this.#queued = [];
-    // On the main thread one entry must fit the slice: as many requests as the app's average
-    // turn allows go together (a cheap app: hundreds).
-    const size = this.#sliced ? Math.max(1, Math.floor(mainThreadSliceMs() / 2 / Math.max(this.#policy.averageMs, 0.25))) : ready.length;
-    for (let i = 0; i < ready.length; i += size) this.#dispatchBatch(ready.slice(i, i + size));
-  }
-
-  #dispatchBatch(batch: QueuedDispatch[]): void {
-    if (batch.length === 0) return;
-    const first = batch[0] as QueuedDispatch;
-    const isolate = first.f.isolate;
-    if (batch.length === 1 || batch.some((d) => d.f.isolate !== isolate)) {
-      for (const d of batch) {
-        d.f.isolate
-          .dispatch(d.f.id, d.method, d.url, d.headers, d.bodyStream, this.#entryTimeout(d.f.id))
-          .catch((err: unknown) => this.#entryFailed(d.f.id, err));
-      }
-      return;
-    }
-    // A negative origin names the batch; #charge spreads the entry's time over its requests.
-    const origin = -first.f.id;
-    this.#batches.set(origin, batch.map((d) => d.f.id));
-    const text = encodeBatch(batch);
-    isolate.dispatchBatch(text, origin, this.#limits.requestTimeout(0, this.#sliced)).catch((err: unknown) => {
-      this.#batches.delete(origin);
-      // A limit hit by the batch restarts the isolate; the first request is named the culprit.
-      this.#entryFailed(first.f.id, err);
-    });
-  }
-
   /** The timeout of an entry for `origin`: its request's CPU left, or the background budget. */
   #entryTimeout(origin: number): number {
     const f = this.#inflight.get(origin);
@@ -419,8 +391,7 @@ export class AppInstance {
 
   #charge(origin: number, ms: number, hostStarted: boolean): void {
     // A batch entry (negative origin) served several requests: each is charged its share.
-    const ids = origin < 0 ? (this.#batches.get(origin) ?? []) : [origin];
-    if (origin < 0) this.#batches.delete(origin);
+    const ids = this.#dispatches.served(origin);
     const share = ids.length > 0 ? ms / ids.length : ms;
     if (this.#sliced && this.#policy.record(share)) {
       this.#moveToPool('app uses more CPU per turn', { entryMs: Math.round(share * 100) / 100, avgMs: Math.round(this.#policy.averageMs * 100) / 100 });
@@ -523,8 +494,8 @@ export class AppInstance {
       if (slice && this.#retriable(f)) this.#retry(f);
       else this.#finishWithError(f, f === culprit ? code : 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
     }
-    this.#clearWaitUntil();
-    this.#checkIdle();
+    this.#activity.clearWaitUntil();
+    this.#activity.checkIdle();
   }
 
   /**
@@ -540,20 +511,21 @@ export class AppInstance {
   /** Dispatches `f`'s request again in the app's next isolate (on the pool by then). */
   #retry(f: InFlight): void {
     f.finished = true; // callbacks of the first dispatch, and its close listener, ignore it now
-    this.#inflight.delete(f.id);
-    this.#streams.delete(f.streamId);
+    const activity = this.#activity;
+    activity.inflight.delete(f.id);
+    this.#responses.forget(f);
     this.#hooks.requestEnd(this.settings.name, f.cpuMs);
-    this.#starting++;
+    activity.starting++;
     this.#ensureIsolate().then(
       (isolate) => {
-        this.#starting--;
-        if (f.res.destroyed) return this.#checkIdle();
+        activity.starting--;
+        if (f.res.destroyed) return activity.checkIdle();
         this.#dispatch(this.#nextRequestId++, f.req, f.res, isolate, true);
       },
       () => {
-        this.#starting--;
+        activity.starting--;
         sendError(f.res, 'NANO_ERR_APP_LOAD', 'the app failed to load; see the server log', false);
-        this.#checkIdle();
+        activity.checkIdle();
       },
     );
   }
@@ -563,82 +535,7 @@ export class AppInstance {
     if (f === undefined || f.responded) return;
     f.responded = true;
     this.#limits.succeeded();
-    const res = f.res;
-    const chunk = body === null ? null : typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    const length = chunk === null ? (bodyStream === 0 ? null : 'stream') : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    const headers = frameResponseHeaders(joinedHeaders === '' ? [] : joinedHeaders.split(HEADER_SEP), status, f.req.method === 'HEAD', length);
-    f.head = { status, statusText, headers };
-    if (bodyStream <= 0 && !this.#sendHead(f)) return;
-    this.#hooks.responseStart(this.settings.name, status);
-    if (bodyStream === 0) {
-      if (chunk !== null) res.end(chunk);
-      else res.end();
-      this.#complete(f);
-      return;
-    }
-    if (bodyStream < 0) {
-      const pipe = f.pipe;
-      if (pipe?.kind === 'request') pipeRequestBody(pipe.source.req, res, this.settings.maxBodyBytes, this.#pipeEvents(f, pipe.source.id));
-      else if (pipe?.kind === 'fetch') pipeDownload(pipe.download, res, this.#pipeEvents(f, f.id));
-      else this.#finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
-      return;
-    }
-    f.streamId = bodyStream;
-    this.#streams.set(f.streamId, f);
-    res.on('drain', () => this.#take(f));
-  }
-
-  /** Writes a streaming response's held head (before its first bytes); false when Node refused it. */
-  #sendHead(f: InFlight): boolean {
-    const head = f.head;
-    if (head === null) return true;
-    f.head = null;
-    try {
-      f.res.writeHead(head.status, head.statusText === '' ? undefined : head.statusText, head.headers);
-      return true;
-    } catch (err) {
-      this.#log.warn({ err: (err as Error).message }, 'app returned headers Node cannot send');
-      this.#finishWithError(f, 'NANO_ERR_APP_BAD_RESPONSE', 'the response headers are invalid');
-      return false;
-    }
-  }
-
-  /**
-   * `call('passBody', id, kind, source)`: the guest returns, as request `id`'s response body, a
-   * body it has not read: request `source`'s own body (kind "request") or the response body of
-   * its subrequest `source` (kind "fetch"). The host takes it over (and answers true) only while
-   * none of it has entered the isolate; then the guest responds with bodyStream -1.
-   */
-  #reservePipe(id: number, kind: string, sourceId: number): boolean {
-    const f = this.#inflight.get(id);
-    if (f === undefined || f.finished || f.responded || f.pipe !== null) return false;
-    if (kind === 'request') {
-      const source = this.#inflight.get(sourceId);
-      if (source === undefined || source.finished || !source.bodyOpen || source.bodyPiped || source.bodyBytes > 0) return false;
-      source.bodyPiped = true;
-      source.bodyOpen = false;
-      f.pipe = { kind: 'request', source };
-      return true;
-    }
-    if (kind === 'fetch') {
-      const download = f.isolate.takeDownload(sourceId);
-      if (download === null) return false;
-      f.pipe = { kind: 'fetch', download };
-      return true;
-    }
-    return false;
-  }
-
-  /** Callbacks of a piped body (body-pipe.ts) for response `to`, whose source is request `sourceId`. */
-  #pipeEvents(to: InFlight, sourceId: number): PipeEvents {
-    return {
-      finished: () => to.finished,
-      done: () => this.#complete(to),
-      cut: (why, detail) => {
-        this.#log.warn({ reqId: sourceId, ...detail }, why);
-        this.#complete(to);
-      },
-    };
+    this.#responses.start(f, status, statusText, joinedHeaders, body, bodyStream);
   }
 
   #onRespondError(id: number, message: string, stack: string, passThrough: boolean): void {
@@ -653,26 +550,23 @@ export class AppInstance {
 
   #onSignal(name: string, origin: number, args: unknown[]): void {
     switch (name) {
-      case Signal.bodyReady: {
-        // By stream id: the turn that produced the bytes may belong to another request.
-        const f = this.#streams.get(Number(args[0]));
-        if (f !== undefined && f.streamId === Number(args[0])) {
-          f.streamReady = true;
-          this.#take(f);
-        }
+      case Signal.bodyReady:
+        this.#responses.bodyReady(Number(args[0]));
         return;
-      }
       case Signal.bodyPull: {
         // The body stream id is its request's id (whichever request's turn reads it). Reading
         // starts after the entry that asked: if that entry returns the body untouched as its
         // response (passBody), no byte has been taken from the socket yet.
         const id = Number(args[0]);
         const cancel = args[1] === true;
-        queueMicrotask(() => this.#feedBody(id, cancel));
+        queueMicrotask(() => {
+          const f = this.#inflight.get(id);
+          if (f !== undefined) feedRequestBody(f, cancel, this.#limits, this.#ends);
+        });
         return;
       }
       case Signal.waitUntil:
-        this.#countWaitUntil(Number(args[0]), Number(args[1]) > 0);
+        this.#activity.countWaitUntil(Number(args[0]), Number(args[1]) > 0);
         return;
       case Signal.uncaught:
         // args: request id (0: none), message, stack (src/protocol/bridge.ts).
@@ -685,142 +579,12 @@ export class AppInstance {
   }
 
   /**
-   * Moves one batch of response body bytes from the guest to the socket, with backpressure: a
-   * take starts only while the socket holds less than a batch, so the guest produces the next
-   * batch while the kernel sends the last one.
-   */
-  #take(f: InFlight): void {
-    if (f.taking || !f.streamReady || f.finished) return;
-    if (f.res.destroyed) return this.#clientGone(f);
-    if (f.res.writableLength >= MAX_TAKE_BYTES) return;
-    const w = f.window;
-    if (w !== null) {
-      const space = w.space();
-      if (space !== null) this.#takeInto(f, w, space.offset, space.max);
-      return;
-    }
-    f.taking = true;
-    f.streamReady = false;
-    f.isolate.enter(Entry.bodyTake, f.streamId, MAX_TAKE_BYTES, f.id, this.#entryTimeout(f.id)).then(
-      (result) => {
-        f.taking = false;
-        if (f.finished) return;
-        const r = decodeWireChunks(result);
-        if (r === null) return this.#violation(f.id, 'a response body batch that is not a list of byte arrays');
-        if (!this.#sendHead(f)) return;
-        for (const c of r.chunks) f.res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-        f.tookBytes += r.bytes;
-        if (r.error !== null || r.done) return this.#endStream(f, r.error);
-        if (f.tookBytes >= WINDOW_AFTER_BYTES) {
-          // A bulk stream: from now on its bytes cross through a shared window (entries into one
-          // isolate run in order, so the guest has the window before the next take).
-          f.window = new StreamWindow();
-          f.isolate.enter(Entry.bodyWindow, f.streamId, f.window.sab, f.id, 100).catch((err: unknown) => this.#entryFailed(f.id, err));
-        }
-        this.#take(f);
-      },
-      (err: unknown) => {
-        f.taking = false;
-        this.#entryFailed(f.id, err);
-      },
-    ).catch((err: unknown) => this.#hostFault(f.id, err));
-  }
-
-  #takeInto(f: InFlight, w: StreamWindow, offset: number, max: number): void {
-    f.taking = true;
-    f.streamReady = false;
-    f.isolate.takeInto(f.streamId, offset, max, f.id, this.#entryTimeout(f.id)).then(
-      (r) => {
-        f.taking = false;
-        if (f.finished) return;
-        const took = decodeWindowTake(r, max);
-        if (took === null) return this.#violation(f.id, `a window take of ${typeof r === 'number' ? r : typeof r} bytes (offered ${max})`);
-        const { n, ended, error } = took;
-        if (!this.#sendHead(f)) return;
-        f.tookBytes += n;
-        if (n > 0) {
-          f.res.write(w.commit(offset, n), (err) => {
-            w.release();
-            if (err != null) this.#clientGone(f);
-            else this.#take(f);
-          });
-        }
-        if (ended) return this.#endStream(f, error);
-        this.#take(f);
-      },
-      (err: unknown) => {
-        f.taking = false;
-        this.#entryFailed(f.id, err);
-      },
-    ).catch((err: unknown) => this.#hostFault(f.id, err));
-  }
-
-  /** The response body stream ended: cleanly (`error` null) or failed after what was written. */
-  #endStream(f: InFlight, error: string | null): void {
-    if (!this.#sendHead(f)) return;
-    if (error !== null) {
-      this.#log.error({ reqId: f.id, err: error }, 'response body stream failed; closing the connection');
-      cutAfterFlush(f.res);
-    } else f.res.end();
-    this.#complete(f);
-  }
-
-  /** Feeds the guest's request body stream one chunk per pull, counting against maxBodyBytes. */
-  #feedBody(id: number, cancel: boolean): void {
-    const f = this.#inflight.get(id);
-    if (f === undefined || f.bodyPiped) return;
-    const req = f.req;
-    if (cancel) {
-      f.bodyOpen = false;
-      req.resume();
-      return;
-    }
-    const push = (chunk: Buffer | null | string): void => {
-      if (typeof chunk !== 'object' || chunk === null) f.bodyOpen = false;
-      const entered = typeof chunk === 'object' && chunk !== null ? f.isolate.pushBytes(id, chunk, id, this.#entryTimeout(id)) : f.isolate.enter(Entry.bodyPush, id, chunk, id, this.#entryTimeout(id));
-      entered.catch((err: unknown) => this.#entryFailed(id, err));
-    };
-    const tryRead = (): void => {
-      f.bodyWaiting = false;
-      if (f.finished) return;
-      const chunk = req.read() as Buffer | null;
-      if (chunk !== null) {
-        f.bodyBytes += chunk.byteLength;
-        if (f.bodyBytes > this.settings.maxBodyBytes) {
-          // Answer 413 first: erroring the app's body stream makes a handler that awaits it fail,
-          // and its error must not become the response.
-          if (!f.responded) this.#finishWithError(f, 'NANO_ERR_BODY_TOO_LARGE', `request body over ${this.settings.maxBodyBytes} bytes`);
-          push('request body too large');
-          return;
-        }
-        push(chunk);
-      } else if (req.readableEnded) {
-        push(null);
-      } else if (req.errored !== null || req.destroyed) {
-        push('request body aborted');
-      } else if (!f.bodyWaiting) {
-        f.bodyWaiting = true;
-        const again = (): void => {
-          req.off('readable', again);
-          req.off('end', again);
-          req.off('close', again);
-          tryRead();
-        };
-        req.on('readable', again);
-        req.on('end', again);
-        req.on('close', again);
-      }
-    };
-    tryRead();
-  }
-
-  /**
    * The wall-clock limit (until the response starts), checked by one interval per app instead of
    * a timer per request; in-flight requests are in start order, so the sweep stops at the first
    * one still within its time. Precision: wallMs / 20, at most a second.
    */
   #sweepWall(): void {
-    const deadline = performance.now() - this.settings.wallMs;
+    const deadline = this.#limits.wallDeadline(performance.now());
     for (const f of this.#inflight.values()) {
       if (f.started > deadline) break;
       if (!f.responded) this.#finishWithError(f, 'NANO_ERR_WALL_LIMIT', `no response within ${this.settings.wallMs} ms`);
@@ -849,12 +613,13 @@ export class AppInstance {
     f.finished = true;
     // A subrequest body piped (or reserved) for this response: stop it if it has not ended.
     if (f.pipe?.kind === 'fetch') f.pipe.download.cancel('the response ended');
-    this.#inflight.delete(f.id);
+    const activity = this.#activity;
+    activity.ended(f.id);
     if (this.#inflight.size === 0 && this.#wallSweep !== undefined) {
       clearInterval(this.#wallSweep);
       this.#wallSweep = undefined;
     }
-    this.#streams.delete(f.streamId);
+    this.#responses.forget(f);
     if (f.bodyOpen) {
       // Answered before reading the whole upload: the rest is discarded (the connection stays
       // usable) and a read still waiting in the guest ends with an error instead of hanging.
@@ -863,63 +628,12 @@ export class AppInstance {
       if (!f.isolate.disposed) f.isolate.enter(Entry.bodyPush, f.id, 'the response finished before the request body was read; the rest was discarded', f.id, 100).catch(() => {});
     }
     this.#hooks.requestEnd(this.settings.name, f.cpuMs);
-    this.#lastUsed = Date.now();
-    this.#checkIdle();
-  }
-
-  /**
-   * Counts ctx.waitUntil promises per request. Work still pending WAIT_UNTIL_MS after it began is
-   * no longer waited for: it stops holding drains and idle eviction (it may still run, charged
-   * to the background budget).
-   */
-  #countWaitUntil(requestId: number, started: boolean): void {
-    const id = Number.isSafeInteger(requestId) ? requestId : 0;
-    const w = this.#waitUntils.get(id);
-    if (started) {
-      if (w === undefined) this.#waitUntils.set(id, { count: 1, since: Date.now() });
-      else w.count++;
-      this.#waitUntil++;
-      this.#waitUntilSweep ??= setInterval(() => this.#sweepWaitUntil(), 1000).unref();
-      return;
-    }
-    if (w === undefined) return;
-    this.#waitUntil--;
-    if (--w.count === 0) this.#waitUntils.delete(id);
-    if (this.#waitUntils.size === 0) this.#clearWaitUntil();
-    this.#checkIdle();
-  }
-
-  #sweepWaitUntil(): void {
-    const deadline = Date.now() - WAIT_UNTIL_MS;
-    for (const [id, w] of this.#waitUntils) {
-      if (w.since > deadline) continue;
-      this.#waitUntils.delete(id);
-      this.#waitUntil -= w.count;
-      this.#log.warn({ limit: 'waitUntil', reqId: id, pending: w.count }, `waitUntil work still pending after ${WAIT_UNTIL_MS} ms; no longer waited for`);
-    }
-    if (this.#waitUntils.size === 0) this.#clearWaitUntil();
-    this.#checkIdle();
-  }
-
-  #clearWaitUntil(): void {
-    this.#waitUntils.clear();
-    this.#waitUntil = 0;
-    if (this.#waitUntilSweep !== undefined) clearInterval(this.#waitUntilSweep);
-    this.#waitUntilSweep = undefined;
-  }
-
-  #checkIdle(): void {
-    if (this.#inflight.size === 0 && this.#starting === 0 && this.#waitUntil === 0 && this.#idleWaiters.length > 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const w of waiters) w();
-    }
+    activity.checkIdle();
   }
 
   /** Resolves once no request is in flight and no waitUntil work is pending. */
   whenIdle(): Promise<void> {
-    if (this.#inflight.size === 0 && this.#starting === 0 && this.#waitUntil === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#activity.whenIdle();
   }
 
   /** New requests get 503 from now on; in-flight ones continue. */
@@ -931,8 +645,8 @@ export class AppInstance {
   forceClose(): number {
     const n = this.#inflight.size;
     for (const f of [...this.#inflight.values()]) this.#finishWithError(f, 'NANO_ERR_APP_DRAINING', 'the server is shutting down');
-    this.#clearWaitUntil();
-    this.#checkIdle();
+    this.#activity.clearWaitUntil();
+    this.#activity.checkIdle();
     return n;
   }
 
@@ -950,7 +664,7 @@ export class AppInstance {
   compactIfIdle(now: number): Promise<void> | null {
     const iso = this.#isolate;
     if (iso === null || !this.awaitsCompaction) return null;
-    if (this.#inflight.size > 0 || this.#starting > 0 || this.#waitUntil > 0 || now - this.#lastUsed < IDLE_COMPACT_MS) return null;
+    if (!this.#activity.idleFor(now, IDLE_COMPACT_MS)) return null;
     this.#compacted = true;
     return iso.reduceMemory().then(
       () => this.#hooks.compacted(this.settings.name),
@@ -962,7 +676,7 @@ export class AppInstance {
   evictIfIdle(now: number): boolean {
     const iso = this.#isolate;
     if (iso === null || this.settings.idleEvictMs === 0) return false;
-    if (this.#inflight.size > 0 || this.#starting > 0 || this.#waitUntil > 0 || now - this.#lastUsed < this.settings.idleEvictMs) return false;
+    if (!this.#activity.idleFor(now, this.settings.idleEvictMs)) return false;
     iso.dispose();
     this.#isolate = null;
     this.#hooks.evicted(this.settings.name);
@@ -971,7 +685,7 @@ export class AppInstance {
 
   dispose(): void {
     this.#disposed = true;
-    this.#clearWaitUntil();
+    this.#activity.clearWaitUntil();
     this.#isolate?.dispose();
     this.#isolate = null;
   }

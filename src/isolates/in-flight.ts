@@ -1,10 +1,11 @@
-// The host's record of one request in flight in an app's isolate, and the form in which requests
-// of one event-loop turn are queued and sent to the isolate together (Entry.dispatchBatch).
+// The host's record of one request in flight in an app's isolate, the form in which it waits for
+// its turn's batch (Entry.dispatchBatch), and how the modules that move its bytes end it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
+import type { BatchedRequest } from '../protocol/request-batch.js';
 import type { RuntimeIsolate } from './runtime-isolate.js';
 import type { StreamWindow } from './stream-window.js';
 import type { PipedDownload } from '../host-calls/fetch.js';
+import type { ErrorCode } from '../errors/registry.js';
 
 export interface InFlight {
   readonly id: number;
@@ -38,17 +39,28 @@ export interface InFlight {
   pipe: { readonly kind: 'request'; readonly source: InFlight } | { readonly kind: 'fetch'; readonly download: PipedDownload } | null;
 }
 
-export interface QueuedDispatch {
+/** A request waiting for this turn's batch (dispatch-queue.ts): its record and its batch fields. */
+export interface QueuedDispatch extends BatchedRequest {
   readonly f: InFlight;
-  readonly method: string;
-  readonly url: string;
-  readonly headers: string;
-  readonly bodyStream: number;
 }
 
-/** The dispatchBatch string: requests joined by BATCH_SEP, each one's fields by HEADER_SEP. */
-export function encodeBatch(batch: readonly QueuedDispatch[]): string {
-  return batch
-    .map((d) => `${d.f.id}${HEADER_SEP}${d.bodyStream}${HEADER_SEP}${d.method}${HEADER_SEP}${d.url}${d.headers === '' ? '' : HEADER_SEP + d.headers}`)
-    .join(BATCH_SEP);
+/**
+ * How the parts of an app that move a request's bytes (response-stream.ts, request-body.ts,
+ * dispatch-queue.ts) end it or report a failure; AppInstance implements them.
+ */
+export interface RequestEnds {
+  /** The exchange is over (response complete, cut, or the client left): forget the request. */
+  complete(f: InFlight): void;
+  /** Answers with NANO's own error (or cuts the connection once headers went out), then completes. */
+  finishWithError(f: InFlight, code: ErrorCode, message: string): void;
+  /** The client went away before the response finished. */
+  clientGone(f: InFlight): void;
+  /** An entry into the isolate for request (or batch) `origin` failed. */
+  entryFailed(origin: number, err: unknown): void;
+  /** The guest broke the wire contract while serving `origin`. */
+  violation(origin: number, what: string): void;
+  /** A host callback on the request path threw. */
+  hostFault(origin: number, err: unknown): void;
+  /** The timeout of an entry for `origin` (limit-enforcer.ts). */
+  entryTimeout(origin: number): number;
 }

@@ -1,5 +1,6 @@
 // One app's limits, applied in one place: the timeout of every entry into its isolate (per request
-// CPU, the main thread's slice, background work's budget per window), and the crash-loop backoff
+// CPU, the main thread's slice, background work's budget per window), the request body size, the
+// wall clock until a response, how long waitUntil work is waited for, and the crash-loop backoff
 // that keeps an app which keeps failing from costing anything while it waits. AppInstance asks it;
 // the limits themselves come from the resolved config (src/config/schema.ts holds every default).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -95,6 +96,21 @@ export class LimitEnforcer {
     this.#roll(now);
     this.#backgroundMs += ms;
     return this.#backgroundMs >= this.limits.cpuMs;
+  }
+
+  /** Whether a request body of `bytes` bytes is over maxBodyBytes (413, or a piped body cut). */
+  bodyTooLarge(bytes: number): boolean {
+    return bytes > this.limits.maxBodyBytes;
+  }
+
+  /** Requests started before this (performance.now() time) are past wallMs. */
+  wallDeadline(now: number): number {
+    return now - this.limits.wallMs;
+  }
+
+  /** How often the wall limit is checked: wallMs / 20, between 5 ms and a second. */
+  wallSweepMs(): number {
+    return Math.min(1000, Math.max(5, Math.floor(this.limits.wallMs / 20)));
   }
 
   /** Whether a timeout on the main thread was the slice rather than the request's own budget. */

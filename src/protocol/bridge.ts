@@ -29,9 +29,8 @@ export const Entry = {
   /** a = env JSON. Service-worker syntax: defines the env bindings as globals (before app code). */
   envGlobals: 8,
   /**
-   * a = several requests in one string: requests separated by BATCH_SEP, each one's fields
-   * (id, body stream id, method, url, then header names and values) by HEADER_SEP. Requests that
-   * arrive in one event-loop turn share one entry, one timeout timer and one string copy.
+   * a = several requests in one string (encodeBatch / decodeBatch in request-batch.ts). Requests
+   * that arrive in one event-loop turn share one entry, one timeout timer and one string copy.
    */
   dispatchBatch: 9,
   /**
@@ -71,9 +70,6 @@ export type EntryKind = (typeof Entry)[keyof typeof Entry];
 export const HEADER_SEP = '\n';
 
 // The response outbox (Entry.collect) and its record format: outbox.ts.
-
-/** Separator of requests in a dispatch batch: NUL cannot occur in a method, URL or header. */
-export const BATCH_SEP = '\0';
 
 /**
  * The arguments of `call('respond', …)` after the request id: status, statusText, headers joined

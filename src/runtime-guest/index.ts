@@ -3,7 +3,7 @@
 import { Entry, type EntryKind, type UnitName } from '../protocol/bridge.js';
 import { bindHost, completeOp, setOrigin } from './core/host.js';
 import { startClock } from './core/clock.js';
-import { BATCH_SEP, HEADER_SEP } from '../protocol/bridge.js';
+import { decodeBatch } from '../protocol/request-batch.js';
 import { captureBootPrimordials, exposeGlobals } from './core/primordials.js';
 import { setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, fireTimer, fireTimers } from './html/timers.js';
 import { installWebAssembly } from './wasm/webassembly.js';
@@ -112,23 +112,12 @@ exposeLazyGlobalsAtLoad(LAZY_GLOBALS, GLOBAL_TARGET_METHODS);
  * await run at the end of the entry under the last origin (CPU of those is charged to the batch).
  */
 function dispatchBatch(batch: string): void {
-  // Fields by index, not split(): the header part stays one string until a handler reads
-  // request.headers (most never do), so a request allocates no array or string per header here.
-  let start = 0;
-  for (;;) {
-    let end = batch.indexOf(BATCH_SEP, start);
-    if (end < 0) end = batch.length;
-    const a = batch.indexOf(HEADER_SEP, start);
-    const b = batch.indexOf(HEADER_SEP, a + 1);
-    const c = batch.indexOf(HEADER_SEP, b + 1);
-    const d = batch.indexOf(HEADER_SEP, c + 1);
-    const id = Number(batch.slice(start, a));
-    const hasHeaders = d >= 0 && d < end;
-    setOrigin(id);
-    dispatchRequest(id, batch.slice(b + 1, c), batch.slice(c + 1, hasHeaders ? d : end), hasHeaders ? batch.slice(d + 1, end) : '', Number(batch.slice(a + 1, b)));
-    if (end === batch.length) return;
-    start = end + 1;
-  }
+  decodeBatch(batch, dispatchBatched);
+}
+
+function dispatchBatched(id: number, bodyStream: number, method: string, url: string, headers: string): void {
+  setOrigin(id);
+  dispatchRequest(id, method, url, headers, bodyStream);
 }
 
 /** The host's one way in. `origin` tags the entry for CPU accounting on the host side. */
