@@ -3,8 +3,9 @@
 // zlib is paused while MAX_BUFFERED bytes wait, so a decompression bomb cannot fill host memory.
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { OpError, registerOp, type OpContext } from './ops.js';
+import { OpError, type AsyncOp, type OpContext } from './ops.js';
 import { reportLimit } from './limit-report.js';
+import type { ZLIB_OPS } from '../protocol/host-api.js';
 
 const TRAILING = 'trailing data after the end of the compressed stream';
 
@@ -220,7 +221,7 @@ function stream(ctx: OpContext, id: unknown): ZStream {
   return z;
 }
 
-registerOp('zlibOpen', (args, ctx) => {
+const zlibOpen: AsyncOp = (args, ctx) => {
   const [id, format, mode] = args;
   if (typeof id !== 'number' || typeof format !== 'string' || !FORMATS.has(format) || (mode !== 'compress' && mode !== 'decompress')) {
     return Promise.reject(new OpError('TypeError', 'Unsupported compression format'));
@@ -234,7 +235,7 @@ registerOp('zlibOpen', (args, ctx) => {
   }
   t.streams.set(id, new ZStream(format, mode, t));
   return Promise.resolve(null);
-});
+};
 
 /** Runs one op on a stream and forgets the stream once it is spent. */
 async function withStream<T>(ctx: OpContext, id: unknown, fn: (z: ZStream) => Promise<T>): Promise<T> {
@@ -250,15 +251,15 @@ async function withStream<T>(ctx: OpContext, id: unknown, fn: (z: ZStream) => Pr
   }
 }
 
-registerOp('zlibWrite', (args, ctx) => {
+const zlibWrite: AsyncOp = (args, ctx) => {
   const [id, bytes] = args;
   if (!(bytes instanceof Uint8Array)) return Promise.reject(new OpError('TypeError', 'The chunk is not a BufferSource'));
   return withStream(ctx, id, (z) => z.write(bytes)).then(() => null);
-});
-registerOp('zlibEnd', (args, ctx) => withStream(ctx, args[0], (z) => z.end()).then(() => null));
-registerOp('zlibRead', (args, ctx) => withStream(ctx, args[0], (z) => z.read()));
+};
+const zlibEnd: AsyncOp = (args, ctx) => withStream(ctx, args[0], (z) => z.end()).then(() => null);
+const zlibRead: AsyncOp = (args, ctx) => withStream(ctx, args[0], (z) => z.read());
 
-registerOp('zlibClose', (args, ctx) => {
+const zlibClose: AsyncOp = (args, ctx) => {
   const id = args[0];
   const t = table(ctx);
   const z = typeof id === 'number' ? t.streams.get(id) : undefined;
@@ -267,4 +268,7 @@ registerOp('zlibClose', (args, ctx) => {
     z.close();
   }
   return Promise.resolve(null);
-});
+};
+
+/** The compression ops, by name (registered in registry.ts). */
+export const ZLIB_HANDLERS: Readonly<Record<(typeof ZLIB_OPS)[number], AsyncOp>> = { zlibOpen, zlibWrite, zlibEnd, zlibRead, zlibClose };

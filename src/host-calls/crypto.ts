@@ -3,7 +3,8 @@
 // only the table index (plus the key's public description). Ops run on Node's crypto.webcrypto,
 // which also normalizes algorithms and raises the spec's DOMExceptions.
 import { webcrypto } from 'node:crypto';
-import { OpError, registerOp, type OpContext } from './ops.js';
+import { OpError, type AsyncOp, type OpContext } from './ops.js';
+import type { CryptoMethod } from '../protocol/host-api.js';
 import { JobLine, JobPool } from './job-pool.js';
 import { reportLimit } from './limit-report.js';
 
@@ -292,13 +293,16 @@ function inputBytes(args: unknown[]): number {
   return n;
 }
 
+/** The crypto.* ops by name, filled by op() below (registered in registry.ts). */
+export const CRYPTO_HANDLERS: Partial<Record<`crypto.${CryptoMethod}`, AsyncOp>> = {};
+
 /**
- * Registers one op: `[released key ids, …args]`, errors made clean. Ops that Node runs as jobs
+ * Defines one op: `[released key ids, …args]`, errors made clean. Ops that Node runs as jobs
  * on libuv's thread pool take a slot of the pool; importKey and exportKey run on the main thread
  * (bounded by their input, which the isolate's memory limit bounds) and do not queue.
  */
-function op(name: string, fn: (args: unknown[], table: KeyTable) => Promise<unknown>, pooled = true): void {
-  registerOp(`crypto.${name}`, async (args, ctx) => {
+function op(name: CryptoMethod, fn: (args: unknown[], table: KeyTable) => Promise<unknown>, pooled = true): void {
+  CRYPTO_HANDLERS[`crypto.${name}`] = async (args, ctx) => {
     const table = tableOf(ctx);
     table.release(args[0]);
     const rest = args.slice(1);
@@ -309,7 +313,7 @@ function op(name: string, fn: (args: unknown[], table: KeyTable) => Promise<unkn
       if (err instanceof OpError && err.name === 'QuotaExceededError') reportLimit(ctx.appName, 'crypto.waiting', err.message);
       throw toOpError(err);
     }
-  });
+  };
 }
 
 function keyResult(key: HostKey | webcrypto.CryptoKeyPair, table: KeyTable): unknown {

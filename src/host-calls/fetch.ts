@@ -2,10 +2,11 @@
 // connector of our own, so every connection — the first and each redirect — is checked against the
 // network policy after DNS resolution (no rebinding around it). Request bodies stream guest → host
 // and response bodies host → guest, each with a bounded buffer so a slow side slows the other.
-import { OpError, registerOp, type OpContext } from './ops.js';
+import { OpError, type AsyncOp, type OpContext } from './ops.js';
 import { UPLOAD_CHUNK_MAX } from '../protocol/bridge.js';
 import { RefusedError, dispatcherFor, type Dispatcher, type DispatchOptions } from './network-policy.js';
 import { countLoopHops } from './cdn-loop.js';
+import type { FETCH_OPS } from '../protocol/host-api.js';
 
 export { protectEndpoint, parseAllowEntry, describeAllowEntry } from './network-policy.js';
 
@@ -303,7 +304,7 @@ export interface WireFetchResponse {
   readonly hasBody: boolean;
 }
 
-registerOp('fetch', async (args, ctx) => {
+const fetchOp: AsyncOp = async (args, ctx) => {
   const [id, wire] = args;
   if (typeof id !== 'number' || !validWire(wire)) throw new OpError('TypeError', 'fetch: bad arguments');
   const t = table(ctx);
@@ -378,9 +379,9 @@ registerOp('fetch', async (args, ctx) => {
     fill(sub.download);
   }
   return head;
-});
+};
 
-registerOp('fetchWrite', async (args, ctx) => {
+const fetchWrite: AsyncOp = async (args, ctx) => {
   const [id, chunk] = args;
   const sub = typeof id === 'number' ? table(ctx).live.get(id) : undefined;
   if (sub === undefined || sub.upload === null) throw new OpError('TypeError', 'The subrequest is no longer sending its body');
@@ -393,9 +394,9 @@ registerOp('fetchWrite', async (args, ctx) => {
   }
   else throw new OpError('TypeError', 'Request body chunks must be Uint8Array');
   return null;
-});
+};
 
-registerOp('fetchRead', async (args, ctx) => {
+const fetchRead: AsyncOp = async (args, ctx) => {
   const id = args[0];
   const t = table(ctx);
   const sub = typeof id === 'number' ? t.live.get(id) : undefined;
@@ -415,7 +416,7 @@ registerOp('fetchRead', async (args, ctx) => {
   t.live.delete(id as number);
   if (d.error !== null) throw new OpError('TypeError', d.error);
   return { chunks: [], done: true };
-});
+};
 
 /** A subrequest's response body that the host sends on itself (see takeDownload). */
 export interface PipedDownload {
@@ -462,7 +463,7 @@ export function takeDownload(ctx: OpContext, id: number): PipedDownload | null {
   };
 }
 
-registerOp('fetchCancel', (args, ctx) => {
+const fetchCancel: AsyncOp = (args, ctx) => {
   const id = args[0];
   const t = table(ctx);
   const sub = typeof id === 'number' ? t.live.get(id) : undefined;
@@ -471,4 +472,7 @@ registerOp('fetchCancel', (args, ctx) => {
     cancel(sub, 'cancelled by the app');
   }
   return Promise.resolve(null);
-});
+};
+
+/** The fetch ops, by name (registered in registry.ts). */
+export const FETCH_HANDLERS: Readonly<Record<(typeof FETCH_OPS)[number], AsyncOp>> = { fetch: fetchOp, fetchWrite, fetchRead, fetchCancel };

@@ -1,5 +1,6 @@
-// The asynchronous host ops an isolate may start with `send('op', id, name, args)`; the host
-// answers by entering the isolate with Entry.complete. Each op validates its arguments itself.
+// What an asynchronous host op is: a function an isolate starts with `send('op', id, name, args)`,
+// answered by entering the isolate with Entry.complete. Each op validates its arguments itself;
+// registry.ts lists them all.
 
 /** What an op knows about the app that started it. */
 export interface OpContext {
@@ -21,11 +22,4 @@ export class OpError extends Error {
     super(message);
     this.name = name;
   }
-}
-
-export const asyncOps = new Map<string, AsyncOp>();
-
-/** Registers an op; the web-platform modules (fetch, crypto, compression) add theirs. */
-export function registerOp(name: string, op: AsyncOp): void {
-  asyncOps.set(name, op);
 }

@@ -2,6 +2,7 @@
 // arguments as hostile input and returns only copies of plain data. Listed in README.md here.
 import { randomFillSync } from 'node:crypto';
 import { TEXT_DECODE_MAX, URL_MAX_LENGTH } from '../protocol/bridge.js';
+import type { SyncCallName } from '../protocol/host-api.js';
 
 /** Most bytes `randomBytes` returns per call (the guest's getRandomValues takes at most 65,536). */
 export const RANDOM_BYTES_MAX = 65_536;
@@ -14,7 +15,7 @@ function partsOf(u: URL): Parts {
 
 const URL_SETTERS = new Set(['protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);
 
-export const syncCalls: Record<string, (...args: unknown[]) => unknown> = {
+export const syncCalls: Readonly<Record<SyncCallName, (...args: unknown[]) => unknown>> = {
   /** WHATWG URL parse with Node's parser (Ada): the 11 URL parts, or null when invalid or longer than URL_MAX_LENGTH. */
   urlParse(input: unknown, base: unknown): Parts | null {
     if (typeof input !== 'string' || (base !== undefined && typeof base !== 'string')) return null;

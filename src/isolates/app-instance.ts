@@ -3,7 +3,7 @@
 // itself is in dispatch-queue.ts (in), response-stream.ts and request-body.ts (bytes), the
 // bookkeeping of what it is busy with in app-activity.ts, and every limit in limit-enforcer.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Entry, Signal, HEADER_SEP } from '../protocol/bridge.js';
+import { Entry, Signal, HEADER_SEP, type SignalName } from '../protocol/bridge.js';
 import { decodeRespond } from '../protocol/wire.js';
 import { MAX_GUEST_MESSAGE } from '../protocol/limits.js';
 import type { InFlight, RequestEnds } from './in-flight.js';
@@ -548,7 +548,7 @@ export class AppInstance {
     else this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
   }
 
-  #onSignal(name: string, origin: number, args: unknown[]): void {
+  #onSignal(name: SignalName, origin: number, args: unknown[]): void {
     switch (name) {
       case Signal.bodyReady:
         this.#responses.bodyReady(Number(args[0]));
@@ -572,7 +572,7 @@ export class AppInstance {
         // args: request id (0: none), message, stack (src/protocol/bridge.ts).
         this.#log.error({ reqId: Number(args[0]) || origin, stack: this.code.mapStack?.(guestText(args[2])) ?? guestText(args[2]) }, `uncaught error: ${guestText(args[1])}`);
         return;
-      case 'entryFailed':
+      case Signal.entryFailed:
         this.#entryFailed(origin, args[0]);
         return;
     }

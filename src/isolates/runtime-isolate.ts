@@ -1,17 +1,16 @@
 // An isolate with the NANO web runtime installed, exactly as every app and every conformance test
-// gets it: the one place that creates isolated-vm isolates, enters them, and runs their timers.
+// gets it: the one place that creates isolated-vm isolates (from runtime-image.ts), enters them,
+// answers their host calls and ops (host-calls/registry.ts), and runs their timers.
 import ivm from 'isolated-vm';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Entry, HEADER_SEP, MAX_LIVE_TIMERS, Signal, TIMER_BATCH, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL, UNITS, type EntryKind } from '../protocol/bridge.js';
+import { Entry, MAX_LIVE_TIMERS, Signal, isGuestSignal, TIMER_BATCH, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL, type EntryKind, type SignalName } from '../protocol/bridge.js';
 import { decodeOutbox, OUTBOX_ENABLED, OUTBOX_WAITING } from '../protocol/outbox.js';
 import type { WindowTake } from '../protocol/window-take.js';
+import type { IsolateCallName } from '../protocol/host-api.js';
 import { noteIsolateDisposed } from './memory-release.js';
-import { syncCalls } from '../host-calls/sync-calls.js';
-import { asyncOps, OpError } from '../host-calls/ops.js';
-import '../host-calls/crypto.js'; // registers the crypto.* ops
-import { takeDownload, type PipedDownload } from '../host-calls/fetch.js'; // also registers the fetch* ops
-import '../host-calls/compression.js'; // registers the zlib* ops
+import { defaultStartup, installRuntime, runtimeSnapshot, type Startup } from './runtime-image.js';
+import { OP_HANDLERS, SYNC_CALL_HANDLERS } from '../host-calls/registry.js';
+import { OpError } from '../host-calls/ops.js';
+import { takeDownload, type PipedDownload } from '../host-calls/fetch.js';
 
 export type Execution = 'main-thread' | 'pool';
 
@@ -22,10 +21,10 @@ export interface RuntimeIsolateOptions {
   readonly execution?: Execution;
   /** console.* and uncaught errors from the guest. `origin` is the request id (0: none). */
   readonly onLog?: (level: string, text: string, origin: number) => void;
-  /** Extra synchronous calls owned by the caller (`respond`, `respondError`). */
-  readonly calls?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
-  /** Signals the caller handles: bodyReady, bodyPull, waitUntil, uncaught. */
-  readonly onSignal?: (name: string, origin: number, args: unknown[]) => void;
+  /** The synchronous calls owned by the caller (`respond`, `respondError`, `passBody`, `limits`). */
+  readonly calls?: Readonly<Partial<Record<IsolateCallName, (...args: unknown[]) => unknown>>>;
+  /** Signals the caller handles: bodyReady, bodyPull, waitUntil, uncaught, and the host's own entryFailed. */
+  readonly onSignal?: (name: SignalName, origin: number, args: unknown[]) => void;
   /** Called after every entry with its origin and duration (CPU accounting). */
   readonly onEntry?: (origin: number, ms: number, hostStarted: boolean) => void;
   /** Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. */
@@ -41,122 +40,6 @@ export interface RuntimeIsolateOptions {
   readonly opState?: Iterable<readonly [symbol, unknown]>;
   /** How the runtime gets into the isolate (default: `defaultStartup()`). */
   readonly startup?: Startup;
-}
-
-const RUNTIME_PATH = fileURLToPath(new URL('../../guest/runtime.js', import.meta.url));
-const RUNTIME_EAGER_PATH = fileURLToPath(new URL('../../guest/runtime-eager.js', import.meta.url));
-const LAZY_LOAD_PATH = fileURLToPath(new URL('../../native/lazy-load.node', import.meta.url));
-
-/**
- * The native module that gives the guest V8's lazy data properties and cached compilation of
- * runtime units (native/lazy-load.cc; the guest side is src/runtime-guest/lazy-globals.ts and
- * units.ts), or null when it was not built, does not load, or NANO_LAZY_GLOBALS=0. Without it the
- * host runs dist/guest/runtime-eager.js, which has the units bundled in and installs all globals
- * at start-up.
- */
-let lazyLoad: ivm.NativeModule | null | undefined;
-export function lazyLoadModule(): ivm.NativeModule | null {
-  if (lazyLoad === undefined) {
-    lazyLoad = null;
-    if (process.env.NANO_LAZY_GLOBALS !== '0' && existsSync(LAZY_LOAD_PATH)) {
-      try {
-        lazyLoad = new ivm.NativeModule(LAZY_LOAD_PATH);
-      } catch {
-        lazyLoad = null;
-      }
-    }
-  }
-  return lazyLoad;
-}
-/** Tells the runtime's top level (before it runs) that boot() will get defineLazy. */
-const LAZY_FLAG = 'globalThis.__nano_lazy_globals = true;';
-
-/**
- * The runtime units' sources (src/runtime-guest/units.ts), one ExternalCopy each for the whole
- * process: every isolate gets them at boot as external strings over the same bytes.
- */
-let unitCopies: ivm.ExternalCopy<string>[] | undefined;
-function unitSourceCopies(): ivm.ExternalCopy<string>[] {
-  unitCopies ??= UNITS.map((name) => new ivm.ExternalCopy(readFileSync(fileURLToPath(new URL(`../../guest/units/${name}.js`, import.meta.url)), 'utf8')));
-  return unitCopies;
-}
-
-let runtimeCopy: ivm.ExternalCopy<string> | undefined;
-function runtimeSourceCopy(): ivm.ExternalCopy<string> {
-  runtimeCopy ??= new ivm.ExternalCopy(runtimeSource());
-  return runtimeCopy;
-}
-
-let runtimeCode: string | undefined;
-let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
-
-/** The runtime script: with the lazy-load module the one without units; otherwise the one with them. */
-function runtimeSource(): string {
-  runtimeCode ??= readFileSync(lazyLoadModule() === null ? RUNTIME_EAGER_PATH : RUNTIME_PATH, 'utf8');
-  return runtimeCode;
-}
-
-/**
- * How an isolate gets the runtime. "code-cache" (the default when the lazy-load native module is
- * there): the runtime's top level runs in each isolate, compiled from one external copy of its
- * source that all isolates share, with the code cache the process keeps (lazy-load.cc
- * compileUnit); that cache is made once per process after a warm-up request (warmRuntimeCache),
- * so it also holds the request path. "snapshot" (the default without the native module, or with
- * NANO_STARTUP=snapshot): V8 deserializes a heap in which the runtime's top level already ran,
- * built once per process on first use (~20 ms, ~0.8 MB).
- *
- * Code-cache isolates are smaller: isolated-vm gives every isolate a default context of its
- * own, which a snapshot fills with the whole runtime too; snapshot start-up is a little faster.
- * The measurements are on the docs' performance page ("Isolate start-up"); isolated-vm's README
- * also advises against snapshots (upstream #420), and test/isolates/startup.test.ts mixes both
- * kinds under load to keep that in check.
- */
-export type Startup = 'snapshot' | 'code-cache';
-export function defaultStartup(): Startup {
-  const chosen = process.env.NANO_STARTUP;
-  if (chosen === 'snapshot' || chosen === 'code-cache') return chosen;
-  return lazyLoadModule() === null ? 'snapshot' : 'code-cache';
-}
-let snapshot: ivm.ExternalCopy<ArrayBuffer> | undefined;
-/**
- * V8 runs this in a throwaway context of the snapshot and keeps the code it compiled, so an app's
- * first request does not compile the request path lazily. It serves one request against a stub
- * host (every call answers undefined); nothing it does survives but compiled code.
- */
-const WARMUP = `
-  globalThis.__nano_call = () => undefined;
-  globalThis.__nano_send = () => undefined;
-  __nano_boot(undefined, { defineLazy: () => true });
-  __nano_entry(${Entry.init}, { fetch: (request) => new Response('warm ' + request.method, { headers: { 'content-type': 'text/plain' } }) }, '{}', 0);
-  __nano_entry(${Entry.dispatchBatch}, ['1', '0', 'GET', 'http://warm.invalid/', 'host', 'warm.invalid', 'accept', '*/*'].join(${JSON.stringify(HEADER_SEP)}), null, -1);
-`;
-/**
- * Code-cache start-up with the native module: the process-wide code cache of the runtime is
- * made once, in a throwaway isolate that runs WARMUP, so it holds the functions an app's first
- * request needs and not only the top level's (lazy-load.cc compileUnit makes the cache after its
- * `run` callback). Without it every isolate compiled the request path on its first request.
- */
-let runtimeCacheWarmed = false;
-function warmRuntimeCache(native: ivm.NativeModule): void {
-  if (runtimeCacheWarmed) return;
-  runtimeCacheWarmed = true;
-  const isolate = new ivm.Isolate({ memoryLimit: 128 });
-  try {
-    const context = isolate.createContextSync();
-    const module = native.createSync(context);
-    context.evalSync(LAZY_FLAG);
-    context.global.setSync('__nano_native', module.derefInto());
-    context.global.setSync('__nano_runtime', runtimeSourceCopy().copyInto());
-    context.evalSync(`__nano_native.compileUnit('nano:runtime', __nano_runtime, () => { ${WARMUP} });`, { timeout: 5000 });
-    module.release();
-  } finally {
-    isolate.dispose();
-  }
-}
-
-function runtimeSnapshot(): ivm.ExternalCopy<ArrayBuffer> {
-  snapshot ??= ivm.Isolate.createSnapshot([...(lazyLoadModule() === null ? [] : [{ code: LAZY_FLAG }]), { code: runtimeSource(), filename: 'nano:runtime' }], WARMUP);
-  return snapshot;
 }
 
 /** Why an entry failed, in the terms the caller acts on. */
@@ -242,29 +125,9 @@ export class RuntimeIsolate {
       const global = context.global;
       global.setSync('__nano_call', call);
       global.setSync('__nano_send', send);
-      const lazy = lazyLoadModule();
-      const native = lazy?.createSync(context);
-      if (!fromSnapshot && lazy !== null && native !== undefined) {
-        // The runtime from one external copy of its source that every isolate shares, compiled by
-        // the native module from the code cache the process keeps (lazy-load.cc compileUnit).
-        warmRuntimeCache(lazy);
-        context.evalSync(LAZY_FLAG);
-        global.setSync('__nano_native', native.derefInto());
-        global.setSync('__nano_runtime', runtimeSourceCopy().copyInto());
-        context.evalSync(`__nano_native.compileUnit('nano:runtime', __nano_runtime, () => undefined); delete globalThis.__nano_native; delete globalThis.__nano_runtime;`, { timeout: 5000 });
-      } else if (!fromSnapshot) {
-        const script = isolate.compileScriptSync(runtimeSource(), {
-          filename: 'nano:runtime',
-          ...(runtimeCache === undefined ? { produceCachedData: true } : { cachedData: runtimeCache }),
-        });
-        const produced = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
-        if (runtimeCache === undefined && produced !== undefined) runtimeCache = produced;
-        script.runSync(context, { timeout: 5000 });
-        script.release();
-      }
+      const { native, units } = installRuntime(isolate, context, fromSnapshot);
       const boot = global.getSync('__nano_boot', { reference: true }) as ivm.Reference<(outboxFlags: SharedArrayBuffer, native?: unknown, ...unitSources: string[]) => void>;
       const outbox = new Int32Array(new SharedArrayBuffer(8));
-      const units = lazy === null ? [] : unitSourceCopies().map((c) => c.copyInto());
       boot.applySync(undefined, [new ivm.ExternalCopy(outbox.buffer).copyInto({ release: true }), native?.derefInto(), ...units], { timeout: 1000 });
       native?.release();
       boot.release();
@@ -489,10 +352,14 @@ export class RuntimeIsolate {
 
   #onCall(name: unknown, args: unknown[]): unknown {
     if (typeof name !== 'string') throw new TypeError('bad host call');
-    const own = this.#opts.calls?.[name];
-    if (own !== undefined) return own(...args);
-    const fn = syncCalls[name];
-    if (fn === undefined) throw new TypeError(`unknown host call ${name}`);
+    // Own properties only: a name such as "constructor" must not reach Object.prototype.
+    const calls = this.#opts.calls;
+    if (calls !== undefined && Object.hasOwn(calls, name)) {
+      const own = calls[name as IsolateCallName];
+      if (own !== undefined) return own(...args);
+    }
+    if (!Object.hasOwn(SYNC_CALL_HANDLERS, name)) throw new TypeError(`unknown host call ${name.slice(0, 40)}`);
+    const fn = SYNC_CALL_HANDLERS[name as keyof typeof SYNC_CALL_HANDLERS];
     const budget = this.#opts.hostCalls;
     if (this.#execution === 'main-thread' || budget === undefined) return fn(...args);
     if (!budget.allowed(performance.now())) {
@@ -518,7 +385,7 @@ export class RuntimeIsolate {
       this.#signal(name, origin, args);
     } catch (err) {
       this.#opts.onLog?.('error', `nano: signal ${name.slice(0, 40)} failed: ${err instanceof Error ? err.message : String(err)}`, origin);
-      this.#opts.onSignal?.('entryFailed', origin, [new EntryError('protocol', `signal ${name.slice(0, 40)} with unusable arguments`, this)]);
+      this.#opts.onSignal?.(Signal.entryFailed, origin, [new EntryError('protocol', `signal ${name.slice(0, 40)} with unusable arguments`, this)]);
     }
   }
 
@@ -537,7 +404,8 @@ export class RuntimeIsolate {
         void this.#runOp(Number(args[0]), String(args[1]), args[2], origin);
         return;
       default:
-        this.#opts.onSignal?.(name, origin, args);
+        // The guest's own signals only: entryFailed is the host's (a guest cannot forge one).
+        if (isGuestSignal(name)) this.#opts.onSignal?.(name, origin, args);
     }
   }
 
@@ -588,7 +456,7 @@ export class RuntimeIsolate {
     const due = this.#dueTimers;
     this.#dueTimers = [];
     if (this.disposed) return;
-    const failed = (origin: number) => (err: unknown) => this.#opts.onSignal?.('entryFailed', origin, [err]);
+    const failed = (origin: number) => (err: unknown) => this.#opts.onSignal?.(Signal.entryFailed, origin, [err]);
     if (due.length <= 2 * TIMER_BATCH) {
       for (let i = 0; i < due.length; i += 2) {
         const origin = due[i + 1] as number;
@@ -620,7 +488,7 @@ export class RuntimeIsolate {
 
 
   async #runOp(id: number, name: string, args: unknown, origin: number): Promise<void> {
-    const op = asyncOps.get(name);
+    const op = OP_HANDLERS.get(name);
     let result: [boolean, unknown];
     try {
       if (op === undefined) throw new OpError('TypeError', `${name} is not supported`);
@@ -630,7 +498,7 @@ export class RuntimeIsolate {
       if (!(err instanceof OpError)) this.#opts.onLog?.('error', `host op ${name} failed: ${err instanceof Error ? err.stack : String(err)}`, origin);
     }
     if (this.disposed) return;
-    await this.enter(Entry.complete, id, result, origin, this.#timerTimeout(origin)).catch((err: unknown) => this.#opts.onSignal?.('entryFailed', origin, [err]));
+    await this.enter(Entry.complete, id, result, origin, this.#timerTimeout(origin)).catch((err: unknown) => this.#opts.onSignal?.(Signal.entryFailed, origin, [err]));
   }
 
   /** Idempotent: clears timers and frees the isolate (ending everything running inside). */

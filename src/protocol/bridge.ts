@@ -135,7 +135,20 @@ export const Signal = {
   waitUntil: 'waitUntil',
   /** request id, message, stack: an error that the app did not handle. */
   uncaught: 'uncaught',
+  /**
+   * The host's own, never the guest's: an entry the host started by itself (a timer, an op
+   * completion) failed, or a signal carried unusable arguments; args: the error. RuntimeIsolate
+   * drops a guest `send` of this name.
+   */
+  entryFailed: 'entryFailed',
 } as const;
+export type SignalName = (typeof Signal)[keyof typeof Signal];
+/** The signals a guest may send (all but the host's entryFailed). */
+export type GuestSignal = Exclude<SignalName, typeof Signal.entryFailed>;
+const GUEST_SIGNALS: ReadonlySet<string> = new Set(Object.values(Signal).filter((n) => n !== Signal.entryFailed));
+export function isGuestSignal(name: string): name is GuestSignal {
+  return GUEST_SIGNALS.has(name);
+}
 
 // What Entry.bodyTakeInto returns: window-take.ts.
 

@@ -2,7 +2,8 @@
 // look like every other web platform global to app code, and their implementation is evaluated
 // only when an app first reaches one.
 import t from 'tap';
-import { RuntimeIsolate, lazyLoadModule } from '../../src/isolates/runtime-isolate.js';
+import { RuntimeIsolate } from '../../src/isolates/runtime-isolate.js';
+import { lazyLoadModule } from '../../src/isolates/runtime-image.js';
 
 const LAZY = [
   'ProgressEvent', 'SubtleCrypto', 'CryptoKey', 'URLPattern', 'performance', 'Performance', 'PerformanceEntry', 'PerformanceMark',

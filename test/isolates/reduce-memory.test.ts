@@ -3,7 +3,8 @@
 import t from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RuntimeIsolate, lazyLoadModule } from '../../src/isolates/runtime-isolate.js';
+import { RuntimeIsolate } from '../../src/isolates/runtime-isolate.js';
+import { lazyLoadModule } from '../../src/isolates/runtime-image.js';
 import { AppInstance, COMPACT_MAX_REQUESTS, IDLE_COMPACT_MS, type AppSettings } from '../../src/isolates/app-instance.js';
 import { readAppCode } from '../../src/isolates/app-code.js';
 import { silentLogger } from '../../src/observability/logger.js';

@@ -2,7 +2,8 @@
 // isolates of both kinds live side by side in one process without crashing it: isolated-vm's
 // maintainer links mixing snapshots to crashes (upstream #420), so this mixes them on purpose.
 import t from 'tap';
-import { RuntimeIsolate, defaultStartup, lazyLoadModule, type Startup } from '../../src/isolates/runtime-isolate.js';
+import { RuntimeIsolate } from '../../src/isolates/runtime-isolate.js';
+import { defaultStartup, lazyLoadModule, type Startup } from '../../src/isolates/runtime-image.js';
 
 const PROBE = `JSON.stringify({
   url: new URL('/p?q=1', 'https://a.example').href,

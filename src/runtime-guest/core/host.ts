@@ -1,6 +1,7 @@
 // The guest's only door to the host: binds the two host callbacks at boot, before any app code
 // runs, and offers typed helpers for synchronous calls, signals and async ops completed by the host.
-import { Signal } from '../../protocol/bridge.js';
+import { Signal, type GuestSignal } from '../../protocol/bridge.js';
+import type { CallName, OpName } from '../../protocol/host-api.js';
 
 type CallFn = (name: string, ...args: unknown[]) => unknown;
 type SendFn = (name: string, ...args: unknown[]) => void;
@@ -29,7 +30,7 @@ export function bindHost(): void {
 }
 
 /** Synchronous host call from the written-down table (src/host-calls/README.md). */
-export function hostCall<T>(name: string, ...args: unknown[]): T {
+export function hostCall<T>(name: CallName, ...args: unknown[]): T {
   return call(name, ...args) as T;
 }
 
@@ -43,7 +44,7 @@ export function setOrigin(origin: number): void {
 }
 
 /** Fire-and-forget message to the host, tagged with the current origin. */
-export function hostSend(name: string, ...args: unknown[]): void {
+export function hostSend(name: GuestSignal, ...args: unknown[]): void {
   send(name, currentOrigin, ...args);
 }
 
@@ -59,7 +60,7 @@ let nextOpId = 1;
  * Starts an async host op; the host completes it by entering with `Entry.complete`. Host errors
  * arrive as [name, message] and become a clean web error here (no host stacks or paths).
  */
-export function hostOp<T>(name: string, args: unknown[], mapError?: (message: string, name: string) => unknown): Promise<T> {
+export function hostOp<T>(name: OpName, args: unknown[], mapError?: (message: string, name: string) => unknown): Promise<T> {
   const id = nextOpId++;
   return new Promise<T>((resolve, reject) => {
     pendingOps.set(id, { resolve: resolve as (v: unknown) => void, reject, mapError });

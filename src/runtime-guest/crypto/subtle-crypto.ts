@@ -3,6 +3,7 @@
 // (`crypto.*`, src/host-calls/crypto.ts) on Node's WebCrypto, which normalizes algorithms and
 // raises the spec's errors. Keys cross as host table ids, data as copies.
 import { hostOp } from '../core/host.js';
+import type { CryptoMethod } from '../../protocol/host-api.js';
 import { DOMException } from '../core/dom-exception.js';
 import { CryptoKey, isCryptoKey, keyId, makeKeys, takeReleased } from './crypto-key.js';
 export { CryptoKey };
@@ -110,7 +111,7 @@ let isSubtle: (value: unknown) => boolean;
  * Every method: brand check, argument count, conversions, then the host op. WebIDL turns any
  * exception of these steps into a rejected promise, since the operations return promises.
  */
-function run<T>(self: unknown, method: string, argc: number, required: number, convert: () => unknown[], wrap?: (result: unknown) => T): Promise<T> {
+function run<T>(self: unknown, method: CryptoMethod, argc: number, required: number, convert: () => unknown[], wrap?: (result: unknown) => T): Promise<T> {
   try {
     if (!isSubtle(self)) throw new TypeError('Illegal invocation');
     requiredArguments(argc, required, `Failed to execute '${method}' on 'SubtleCrypto'`);
