@@ -1,5 +1,6 @@
 // The one config schema (zod): it gives the TypeScript types, the validation with defaults, the
-// published JSON Schema (scripts/gen-config-schema) and the docs' config reference.
+// published JSON Schema (scripts/gen-docs.mjs) and the docs' config reference. Each per-app limit
+// is written once (LIMIT_TYPES, LIMIT_DOCS) with its default in one table (LIMIT_DEFAULTS).
 import { z } from 'zod';
 
 const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -18,20 +19,52 @@ const LOG_LINES_DOC = 'Console lines per second the app may log (token bucket: a
 const LOG_BYTES_DOC = 'Console bytes (UTF-8) per second the app may log (token bucket: also the burst); past it lines are dropped like past logLinesPerSec.';
 const LOG_LINE_DOC = 'Longest console line kept whole, in UTF-8 bytes; a longer line is cut and ends with a "[line truncated …]" marker.';
 
+/** The type of each per-app limit, in the order the config reference lists them. */
+const LIMIT_TYPES = {
+  memoryMb: z.number().int().min(8).max(4096),
+  cpuMs: z.number().int().min(1).max(600_000),
+  wallMs: z.number().int().min(1).max(3_600_000),
+  maxBodyBytes: z.number().int().min(0),
+  subrequests: z.number().int().min(1).max(10_000),
+  execution: z.enum(['auto', 'main-thread', 'pool']),
+  subrequestTimeoutMs: z.number().int().min(1).max(3_600_000),
+  maxInflight: z.number().int().min(1).max(1_000_000),
+  logLinesPerSec: LOG_LINES,
+  logBytesPerSec: LOG_BYTES,
+  logLineBytes: LOG_LINE,
+} as const;
+type LimitName = keyof typeof LIMIT_TYPES;
+
+/** What each limit means, as an app's `limits` field. */
+const LIMIT_DOCS: Record<LimitName, string> = {
+  memoryMb: 'V8 heap limit of the app\'s isolate in MiB. Past it the isolate is disposed and requests get 503.',
+  cpuMs: 'CPU time one request may use inside the isolate, in ms, across all its turns (handler, timers, stream pulls).',
+  wallMs: 'Wall-clock time until the response starts, in ms.',
+  maxBodyBytes: 'Largest request body accepted, in bytes; larger gets 413.',
+  subrequests: 'Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default 32.',
+  execution: 'Where this app\'s code runs (see defaults.execution): "pool" for an app known to need more than a few ms of CPU per request.',
+  subrequestTimeoutMs: 'Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.',
+  maxInflight: 'Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.',
+  logLinesPerSec: LOG_LINES_DOC,
+  logBytesPerSec: LOG_BYTES_DOC,
+  logLineBytes: LOG_LINE_DOC,
+};
+
+/** The default of each limit that `defaults` sets for every app (the one table of them). */
+export const LIMIT_DEFAULTS = { memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, maxInflight: 1000, execution: 'auto', ...LOG_DEFAULTS } as const;
+type DefaultedLimit = keyof typeof LIMIT_DEFAULTS;
+/** How long an app's isolate may sit without requests before it is disposed (0: never); `defaults` only. */
+const IDLE_EVICT_MS = 300_000;
+
+/** The `defaults` field of a limit: its type with the default, and what it is the default of. */
+function limitDefault<K extends DefaultedLimit>(name: K, doc = `Default of limits.${name} for apps that do not set it.`): z.ZodDefault<(typeof LIMIT_TYPES)[K]> {
+  const type = LIMIT_TYPES[name] as unknown as { default(value: unknown): z.ZodDefault<(typeof LIMIT_TYPES)[K]> };
+  return type.default(LIMIT_DEFAULTS[name]).describe(doc);
+}
+
+/** An app's `limits`: every limit, each optional (a field left out takes its value from `defaults`). */
 export const limitsSchema = z
-  .object({
-    memoryMb: z.number().int().min(8).max(4096).describe('V8 heap limit of the app\'s isolate in MiB. Past it the isolate is disposed and requests get 503.').optional(),
-    cpuMs: z.number().int().min(1).max(600_000).describe('CPU time one request may use inside the isolate, in ms, across all its turns (handler, timers, stream pulls).').optional(),
-    wallMs: z.number().int().min(1).max(3_600_000).describe('Wall-clock time until the response starts, in ms.').optional(),
-    maxBodyBytes: z.number().int().min(0).describe('Largest request body accepted, in bytes; larger gets 413.').optional(),
-    subrequests: z.number().int().min(1).max(10_000).describe('Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default 32.').optional(),
-    execution: z.enum(['auto', 'main-thread', 'pool']).describe('Where this app\'s code runs (see defaults.execution): "pool" for an app known to need more than a few ms of CPU per request.').optional(),
-    subrequestTimeoutMs: z.number().int().min(1).max(3_600_000).describe('Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.').optional(),
-    maxInflight: z.number().int().min(1).max(1_000_000).describe('Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.').optional(),
-    logLinesPerSec: LOG_LINES.describe(LOG_LINES_DOC).optional(),
-    logBytesPerSec: LOG_BYTES.describe(LOG_BYTES_DOC).optional(),
-    logLineBytes: LOG_LINE.describe(LOG_LINE_DOC).optional(),
-  })
+  .object(Object.fromEntries(Object.entries(LIMIT_TYPES).map(([name, type]) => [name, type.describe(LIMIT_DOCS[name as LimitName]).optional()])) as { [K in LimitName]: z.ZodOptional<(typeof LIMIT_TYPES)[K]> })
   .strict();
 
 export const secretSchema = z.union([
@@ -120,19 +153,19 @@ export const configSchema = z
       .describe('Hot reload. SIGHUP and POST /admin/reload reload too, watched or not.'),
     defaults: z
       .object({
-        memoryMb: z.number().int().min(8).max(4096).default(128).describe('Default of limits.memoryMb for apps that do not set it.'),
-        cpuMs: z.number().int().min(1).max(600_000).default(1000).describe('Default of limits.cpuMs for apps that do not set it.'),
-        wallMs: z.number().int().min(1).max(3_600_000).default(30_000).describe('Default of limits.wallMs for apps that do not set it.'),
-        maxBodyBytes: z.number().int().min(0).default(100 * 1024 * 1024).describe('Default of limits.maxBodyBytes for apps that do not set it.'),
-        idleEvictMs: z.number().int().min(0).default(300_000).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
-        maxInflight: z.number().int().min(1).max(1_000_000).default(1000).describe('Default of limits.maxInflight for apps that do not set it.'),
-        execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency, but an app\'s long turn stops every app for up to its cpuMs), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread with a 200 ms slice per entry (stretched while the machine starves the process) and moves an app to the pool for good after one turn over 20 ms, a higher average, or a turn stopped at the slice (that request gets 503 with Retry-After: 0).'),
-        logLinesPerSec: LOG_LINES.default(LOG_DEFAULTS.logLinesPerSec).describe(`Default of limits.logLinesPerSec. ${LOG_LINES_DOC}`),
-        logBytesPerSec: LOG_BYTES.default(LOG_DEFAULTS.logBytesPerSec).describe(`Default of limits.logBytesPerSec. ${LOG_BYTES_DOC}`),
-        logLineBytes: LOG_LINE.default(LOG_DEFAULTS.logLineBytes).describe(`Default of limits.logLineBytes. ${LOG_LINE_DOC}`),
+        memoryMb: limitDefault('memoryMb'),
+        cpuMs: limitDefault('cpuMs'),
+        wallMs: limitDefault('wallMs'),
+        maxBodyBytes: limitDefault('maxBodyBytes'),
+        idleEvictMs: z.number().int().min(0).default(IDLE_EVICT_MS).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
+        maxInflight: limitDefault('maxInflight'),
+        execution: limitDefault('execution', 'Where app code runs: "main-thread" enters isolates synchronously (lowest latency, but an app\'s long turn stops every app for up to its cpuMs), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread with a 200 ms slice per entry (stretched while the machine starves the process) and moves an app to the pool for good after one turn over 20 ms, a higher average, or a turn stopped at the slice (that request gets 503 with Retry-After: 0).'),
+        logLinesPerSec: limitDefault('logLinesPerSec', `Default of limits.logLinesPerSec. ${LOG_LINES_DOC}`),
+        logBytesPerSec: limitDefault('logBytesPerSec', `Default of limits.logBytesPerSec. ${LOG_BYTES_DOC}`),
+        logLineBytes: limitDefault('logLineBytes', `Default of limits.logLineBytes. ${LOG_LINE_DOC}`),
       })
       .strict()
-      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, maxInflight: 1000, execution: 'auto', ...LOG_DEFAULTS })
+      .default({ ...LIMIT_DEFAULTS, idleEvictMs: IDLE_EVICT_MS })
       .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
     fetch: z
       .object({ allow: allowList.describe('Destinations every app may fetch() although NANO refuses them by default. Refused by default: loopback (127.0.0.0/8, ::1), private networks (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT (100.64.0.0/10), link-local (169.254.0.0/16, fe80::/10) and cloud metadata addresses and names, multicast, unspecified and reserved addresses, IPv6 forms that embed such an IPv4 address (::ffff:, 64:ff9b::, 2002::), and this server\'s own listeners (which only an entry naming their port opens). `nano check` says what each entry permits.') })
