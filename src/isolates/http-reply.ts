@@ -4,14 +4,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, errorBody, type ErrorCode } from '../errors/registry.js';
 
-/** The scheme each request arrived with, as the server decided it (see server/edge.ts). */
-const schemes = new WeakMap<IncomingMessage, 'http' | 'https'>();
+/**
+ * The requests that arrived over https, as the server decided it (see server/edge.ts). Only those
+ * are recorded: plain http, the common case, costs no WeakMap entry (an insertion per request and
+ * an ephemeron for the GC).
+ */
+const https = new WeakSet<IncomingMessage>();
+/** Records the scheme of a new request (once per request). */
 export function setRequestScheme(req: IncomingMessage, scheme: 'http' | 'https'): void {
-  schemes.set(req, scheme);
+  if (scheme === 'https') https.add(req);
 }
 /** The scheme of `request.url` for this request: "http" unless the server said otherwise. */
 export function requestScheme(req: IncomingMessage): 'http' | 'https' {
-  return schemes.get(req) ?? 'http';
+  return https.has(req) ? 'https' : 'http';
 }
 
 /** NANO's own error response; `retryAfterS` adds a Retry-After header (backoff, restarts). */
@@ -69,21 +74,22 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
  * `body` is the byte length of a body known in full, 'stream', or null for no body.
  */
 export function frameResponseHeaders(flat: readonly string[], status: number, head: boolean, body: number | 'stream' | null): string[] {
-  const named = new Set<string>();
-  const lengths: string[] = [];
+  // Allocated only for a response that has a Connection or Content-Length header (most have neither).
+  let named: Set<string> | undefined;
+  let lengths: string[] | undefined;
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i] as string;
-    if (name === 'connection') for (const token of (flat[i + 1] as string).split(',')) named.add(token.trim().toLowerCase());
-    if (name === 'content-length') lengths.push((flat[i + 1] as string).trim());
+    if (name === 'connection') for (const token of (flat[i + 1] as string).split(',')) (named ??= new Set()).add(token.trim().toLowerCase());
+    if (name === 'content-length') (lengths ??= []).push((flat[i + 1] as string).trim());
   }
   const out: string[] = [];
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i] as string;
-    if (HOP_BY_HOP.has(name) || named.has(name) || name === 'content-length') continue;
+    if (HOP_BY_HOP.has(name) || named?.has(name) === true || name === 'content-length') continue;
     out.push(name, flat[i + 1] as string);
   }
   if (typeof body === 'number') out.push('content-length', String(body));
-  else if (body === null && (head || status === 304) && lengths.length > 0 && lengths.every((l) => l === lengths[0] && /^\d{1,15}$/.test(l))) out.push('content-length', lengths[0] as string);
+  else if (body === null && (head || status === 304) && lengths !== undefined && lengths.every((l) => l === lengths[0] && /^\d{1,15}$/.test(l))) out.push('content-length', lengths[0] as string);
   else if (body === null && !head && status !== 304 && status !== 204 && status >= 200) out.push('content-length', '0');
   return out;
 }
