@@ -17,7 +17,7 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio:
 await buildGuest(root);
 
 // Two optional native addons, compiled against the running Node's headers; NANO runs without
-// either (src/isolates/memory-release.ts and src/isolates/runtime-isolate.ts say what changes):
+// either (src/isolates/memory-release.ts and src/isolates/runtime-image.ts say what changes):
 // - native/malloc-trim.c (C, Node-API): idle eviction returns more memory to the OS with it.
 // - native/lazy-load.cc (C++, V8 API, loaded into isolates by isolated-vm): the guest installs
 //   its heavier globals as lazy data properties, so isolates that never use them do not pay, and
