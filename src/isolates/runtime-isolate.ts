@@ -2,7 +2,7 @@
 // gets it: the one place that creates isolated-vm isolates (from runtime-image.ts), enters them,
 // answers their host calls and ops (host-calls/registry.ts), and runs their timers.
 import ivm from 'isolated-vm';
-import { Entry, MAX_LIVE_TIMERS, Signal, isGuestSignal, TIMER_BATCH, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL, type EntryKind, type SignalName } from '../protocol/bridge.js';
+import { Entry, MAX_LIVE_TIMERS, Signal, TIMER_BATCH, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL, type EntryKind, type GuestSignal, type SignalName } from '../protocol/bridge.js';
 import { decodeOutbox, OUTBOX_ENABLED, OUTBOX_WAITING } from '../protocol/outbox.js';
 import type { WindowTake } from '../protocol/window-take.js';
 import type { IsolateCallName } from '../protocol/host-api.js';
@@ -13,6 +13,12 @@ import { OpError } from '../host-calls/ops.js';
 import { takeDownload, type PipedDownload } from '../host-calls/fetch.js';
 
 export type Execution = 'main-thread' | 'pool';
+
+/** The signals a guest may send: all of Signal but the host's own entryFailed. */
+const GUEST_SIGNALS: ReadonlySet<string> = new Set(Object.values(Signal).filter((n) => n !== Signal.entryFailed));
+function isGuestSignal(name: string): name is GuestSignal {
+  return GUEST_SIGNALS.has(name);
+}
 
 export interface RuntimeIsolateOptions {
   readonly name: string;

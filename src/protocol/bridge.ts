@@ -145,10 +145,6 @@ export const Signal = {
 export type SignalName = (typeof Signal)[keyof typeof Signal];
 /** The signals a guest may send (all but the host's entryFailed). */
 export type GuestSignal = Exclude<SignalName, typeof Signal.entryFailed>;
-const GUEST_SIGNALS: ReadonlySet<string> = new Set(Object.values(Signal).filter((n) => n !== Signal.entryFailed));
-export function isGuestSignal(name: string): name is GuestSignal {
-  return GUEST_SIGNALS.has(name);
-}
 
 // What Entry.bodyTakeInto returns: window-take.ts.
 
