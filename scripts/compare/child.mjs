@@ -2,10 +2,11 @@
 import { reporterScript, preludeScript, controlName } from '../../dist/conformance/harness-scripts.js';
 
 /**
- * The driver is plain JavaScript that Deno and Node run alike. Each WPT script goes through an
- * indirect eval, so it runs as a classic global script (its `var`s become globals) the way a
- * worker's importScripts would run it; an error in one is reported and the next one runs, as in
- * a browser. `self` is aliased to globalThis only where the runtime lacks it (Node), since
+ * The driver is plain JavaScript that Deno and Node run alike. Each WPT script runs through
+ * node:vm's runInThisContext (both runtimes have it) as a classic script of the global scope, so
+ * its `var`s and functions become globals and its top-level `const`s and `let`s are seen by the
+ * scripts after it, as with a worker's importScripts (an indirect eval would keep those to
+ * itself); an error in one is reported and the next one runs, as in a browser. `self` is aliased to globalThis only where the runtime lacks it (Node), since
  * testharness.js starts from `self`; nothing else is added. At the end the driver calls done()
  * and, at the deadline, the harness's timeout().
  */
@@ -20,11 +21,11 @@ export function childScript({ url, scope, title, importable, testharness, script
 if (typeof globalThis.self === 'undefined') Object.defineProperty(globalThis, 'self', { value: globalThis, writable: true, configurable: true });
 const parts = ${JSON.stringify(parts)};
 const out = (value) => console.log(${JSON.stringify(marker)} + JSON.stringify(value));
-const run = eval;
+const { runInThisContext } = await import('node:vm');
 let failed = false;
 for (const [name, code] of parts) {
   try {
-    run(code + '\\n//# sourceURL=' + name);
+    runInThisContext(code, { filename: name });
   } catch (error) {
     failed = true;
     out({ e: 'uncaught in ' + name + ': ' + (error && error.stack ? String(error.stack).split('\\n')[0] : String(error)) });

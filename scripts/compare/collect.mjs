@@ -1,5 +1,5 @@
 // Reads a comparison child's output into a result shaped like the conformance runner's FileResult.
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { HARNESS_STATUS, SUBTEST_STATUS } from '../../dist/conformance/harness-scripts.js';
 
 /**
@@ -33,7 +33,15 @@ export function collect(child, { marker, port, deadlineMs }) {
     };
     const timer = setTimeout(() => finish('HANG', `no completion within ${deadlineMs} ms`), deadlineMs);
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    // Split on \n only: readline would also split on U+2028/U+2029, which JSON leaves unescaped in names.
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    child.stdout.on('data', (chunk) => {
+      const lines = (pending + decoder.write(chunk)).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+    const onLine = (line) => {
       const at = line.indexOf(marker);
       if (at === -1 || harness !== null) return;
       const message = JSON.parse(line.slice(at + marker.length));
@@ -45,7 +53,7 @@ export function collect(child, { marker, port, deadlineMs }) {
         harness = { status: HARNESS_STATUS[status] ?? 'ERROR', message: text };
         finish(harness.status, text ?? undefined);
       }
-    });
+    };
     child.on('close', (code) => {
       if (harness === null) finish('CRASH', `exited with ${code} before completing${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
     });

@@ -151,7 +151,8 @@ try {
         const job = jobs[next++];
         const result = await runOne(runtime, job, work);
         const counts = fileCounts(result);
-        files[job.id] = { status: result.status, ...counts, ...(result.message === undefined ? {} : { message: result.message.slice(0, 300) }) };
+        const failing = result.subtests.filter((subtest) => subtest.status !== 'PASS').map((subtest) => `${subtest.name}: ${subtest.status} ${(subtest.message ?? '').slice(0, 200)}`);
+        files[job.id] = { status: result.status, ...counts, ...(result.message === undefined ? {} : { message: result.message.slice(0, 300) }), ...(failing.length === 0 ? {} : { failing: failing.slice(0, 50) }) };
         const area = (perArea[job.area] ??= { filesRun: 0, passed: 0, total: 0 });
         area.filesRun++;
         area.passed += counts.passed;
