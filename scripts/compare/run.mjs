@@ -179,7 +179,7 @@ function record(result) {
   const comparison = JSON.parse(readFileSync(file, 'utf8'));
   const label = (name, version) => (name === 'deno' ? `Deno ${version.split(' ')[1]}` : `Node ${version.replace(/^v/, '')}`);
   comparison.measured = {
-    how: 'each runtime ran every file npm run conformance runs (the same wpt/suite copy and skips) in a fresh process, with the conformance runner\'s own static server, prelude and reporter around testharness.js (Deno with --location set to the test URL; Node has no such option), counted as the report counts (a file that does not end OK adds one)',
+    how: 'each runtime ran every file npm run conformance runs (the same wpt/suite copy and skips) in a fresh process, with the conformance runner\'s own static server, prelude and reporter around testharness.js (Deno with --location set to the test URL; Node has no such option), counted as the report counts (a file that does not end OK adds one; a file that stops early counts only the subtests it reported, so totals differ between runtimes).',
     command: `node scripts/compare/run.mjs ${runtimes.map((r) => `--runtime ${r.name}=…`).join(' ')} --record (jobs ${values.jobs}, timeout ${timeoutMs} ms)`,
     date: new Date().toISOString().slice(0, 10),
     sources: result.sources,
