@@ -56,13 +56,29 @@ const PeerSchema = z.strictObject({
   note: z.string().optional(),
 });
 
-/** wpt/comparison.json: workerd's and Deno's expected-failure counts and measured pass rates. */
+/** Passed and total subtests of one area (or of all), as another runtime scored them. */
+const CountsSchema = z.strictObject({ passed: z.number().int().nonnegative(), total: z.number().int().nonnegative() });
+
+/**
+ * Other runtimes run on the very files NANO's report counts (`scripts/compare/run.mjs --record`
+ * writes it): how, when, on which WPT commits, and each runtime's counts per area.
+ */
+const MeasuredSchema = z.strictObject({
+  how: z.string().min(1),
+  command: z.string().min(1),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** Source name → the commit the measured files were copied from (as the report's `ran`). */
+  sources: z.record(z.string(), z.string()),
+  runtimes: z.array(z.strictObject({ runtime: z.string().min(1), all: CountsSchema, areas: z.record(z.string(), CountsSchema) })),
+});
+
+/** wpt/comparison.json: peers' expected-failure counts (read, not measured) and runtimes measured on the same files. */
 const ComparisonSchema = z.strictObject({
   $comment: z.string().optional(),
   /** When the peers' expectation files were read. */
   read: z.string(),
   areas: z.record(z.string(), z.record(z.string(), PeerSchema)),
-  passRates: z.array(z.strictObject({ runtime: z.string(), scope: z.string(), percent: z.number() })),
+  measured: MeasuredSchema.optional(),
 });
 
 export type Source = z.infer<typeof SourceSchema>;

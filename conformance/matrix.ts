@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Comparison } from './config.js';
 import { REFRESH_COMMAND, runtimeLabel } from './outputs.js';
+import { measuredCell, measuredRuntimes, measuredSection, readPeerCell } from './matrix-peers.js';
 import { areaMeanPercent, percent, type FileReport, type Report } from './report.js';
 
 /** Escapes text for an MDX table cell: pipes, braces and angle brackets would be parsed. */
@@ -17,28 +18,20 @@ function cell(text: string): string {
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const rate = (passed: number, total: number): string => (total === 0 ? '–' : `${percent(passed, total).toFixed(1)}%`);
 
-/** A peer's figures for one area as a cell: "250 (68/75 files)". */
-function peerCell(comparison: Comparison, area: string, peer: string): string {
-  const data = comparison.areas[area]?.[peer];
-  if (data === undefined) return '–';
-  const files = data.filesRun !== undefined && data.files !== undefined ? ` (${data.filesRun}/${data.files} files)` : '';
-  const subtests = data.subtests !== undefined ? ` of ${fmt(data.subtests)}` : '';
-  return `${fmt(data.expectedFailures)}${subtests}${files}`;
-}
-
 function areaTable(report: Report, comparison: Comparison): string[] {
+  const measured = measuredRuntimes(comparison);
   const lines = [
-    '| Area | Files run | Skipped | Subtests passed | % | NANO expected failures | workerd expected failures | Deno expected failures |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    `| Area | Files run | Skipped | Subtests passed | % | NANO expected failures |${measured.map((r) => ` ${cell(r.runtime)}, same files |`).join('')} workerd expected failures (read) | Deno expected failures (read) |`,
+    `|---|--:|--:|--:|--:|--:|${measured.map(() => '--:|').join('')}--:|--:|`,
   ];
   for (const [name, area] of Object.entries(report.areas)) {
     lines.push(
-      `| ${cell(area.title)} | ${area.filesRun} | ${area.filesSkipped} | ${fmt(area.passed)} / ${fmt(area.total)} | ${rate(area.passed, area.total)} | ${fmt(area.expectedFailures)} | ${peerCell(comparison, name, 'workerd')} | ${peerCell(comparison, name, 'deno')} |`,
+      `| ${cell(area.title)} | ${area.filesRun} | ${area.filesSkipped} | ${fmt(area.passed)} / ${fmt(area.total)} | ${rate(area.passed, area.total)} | ${fmt(area.expectedFailures)} |${measured.map((r) => ` ${measuredCell(r.areas[name])} |`).join('')} ${readPeerCell(comparison, name, 'workerd')} | ${readPeerCell(comparison, name, 'deno')} |`,
     );
   }
   const t = report.totals;
-  lines.push(`| **All** | ${t.filesRun} | ${t.filesSkipped} | ${fmt(t.passed)} / ${fmt(t.total)} | ${rate(t.passed, t.total)} | | | |`);
-  lines.push(`| **Mean of the areas** (the badge) | | | | ${areaMeanPercent(report.areas).toFixed(1)}% | | | |`);
+  lines.push(`| **All** | ${t.filesRun} | ${t.filesSkipped} | ${fmt(t.passed)} / ${fmt(t.total)} | ${rate(t.passed, t.total)} | |${measured.map((r) => ` ${measuredCell(r.all)} |`).join('')} | |`);
+  lines.push(`| **Mean of the areas** (the badge) | | | | ${areaMeanPercent(report.areas).toFixed(1)}% | |${measured.map((r) => ` ${areaMeanPercent(r.areas).toFixed(1)}% |`).join('')} | |`);
   return lines;
 }
 
@@ -109,7 +102,6 @@ export function renderMatrix(report: Report, comparison: Comparison): string {
       `- \`${name}\`: ${cell(source.wpt)} (${source.date}), pinned as ${source.repository}@${source.pinned.slice(0, 12)}` +
       (source.matchesPin ? '' : `; **this run used ${source.ran === 'unknown' ? 'a copy of unknown commit' : source.ran.slice(0, 12)}**`),
   );
-  const rates = comparison.passRates.map((row) => `| ${cell(row.runtime)} | ${cell(row.scope)} | ${row.percent.toFixed(1)}% |`);
   const perArea: string[] = [];
   for (const [name, area] of Object.entries(report.areas)) {
     const files = Object.entries(report.files).filter(([, file]) => file.area === name);
@@ -135,16 +127,13 @@ export function renderMatrix(report: Report, comparison: Comparison): string {
     '',
     '## By area',
     '',
-    `Expected failures are subtests (plus whole files) listed in each runtime's expectation files; workerd's and Deno's were read ${cell(comparison.read)}.`,
+    `NANO's expected failures are the subtests (plus whole files) its own \`wpt/expectations/\` lists. A runtime column marked *same files* was measured on exactly the files of this report (below). The *read* columns are counts taken from workerd's and Deno's own expectation files (read ${cell(comparison.read)}) for their own copies of WPT: they were not measured here and need not cover the same files.`,
     '',
     ...areaTable(report, comparison),
     '',
-    'Pass rates of other runtimes on the same WPT files and machine, with testharness.js and a static file server:',
+    '## Other runtimes on the same files',
     '',
-    '| Runtime | Scope | Subtests passed |',
-    '|---|---|--:|',
-    ...rates,
-    '',
+    ...measuredSection(report, comparison, cell),
     '## Why the expected failures fail',
     '',
     'Each expected failure carries a reason in `wpt/expectations/`: `needs …` (what the test needs that the runner does not provide, such as a wptserve handler), `browser-only: …` (a browser feature outside a server runtime), `not implemented: …`, `bug: …` (a NANO defect), `upstream: …` (a dependency\'s or the pinned WPT\'s own behaviour), `by design: …` (a deliberate divergence) or `runner: …`. A file\'s own outcome (error, timeout) counts as one.',

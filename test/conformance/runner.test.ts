@@ -75,6 +75,10 @@ t.test('with true expectations the run passes and writes report, matrix and badg
   t.match(matrix, /\| Runner fixtures \|/);
   t.match(matrix, /## API surface/);
   t.match(matrix, /\| 3 \(1\/2 files\) \|/, 'peer figures from comparison.json');
+  t.match(matrix, /\| Other 1\.0, same files \| workerd expected failures \(read\) \|/, 'a measured runtime has its own column, apart from the read counts');
+  t.match(matrix, /\| 25\.0% \| 3 \(1\/2 files\) \|/, 'its measured rate per area');
+  t.match(matrix, /\| Other 1\.0 \| 1 \/ 4 \| 25\.0% \| 25\.0% \|/, 'its totals beside NANO\'s');
+  t.match(matrix, /not the commits of this report/, 'measured on other commits: the page says so');
   t.match(readFileSync(join(out, 'badge.svg'), 'utf8'), new RegExp(`WinterCG: ${Math.floor(areaMeanPercent(report.areas))}%`), 'the badge shows the mean of the area pass rates');
 });
 
