@@ -22,6 +22,7 @@ export default defineConfig({
             { label: 'Configuration', slug: 'guides/configuration' },
             { label: 'Limits', slug: 'guides/limits' },
             { label: 'Operations', slug: 'guides/operations' },
+            { label: 'Deployment', slug: 'guides/deployment' },
             { label: 'Security', slug: 'guides/security' },
             { label: 'Performance', slug: 'guides/performance' },
           ],
