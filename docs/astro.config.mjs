@@ -18,6 +18,7 @@ export default defineConfig({
           label: 'Guides',
           items: [
             { label: 'Getting started', slug: 'guides/getting-started' },
+            { label: 'Examples', slug: 'guides/examples' },
             { label: 'Coming from Cloudflare Workers', slug: 'guides/coming-from-workers' },
             { label: 'Configuration', slug: 'guides/configuration' },
             { label: 'Limits', slug: 'guides/limits' },
