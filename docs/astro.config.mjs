@@ -21,6 +21,7 @@ export default defineConfig({
             { label: 'Examples', slug: 'guides/examples' },
             { label: 'Coming from Cloudflare Workers', slug: 'guides/coming-from-workers' },
             { label: 'Configuration', slug: 'guides/configuration' },
+            { label: 'Command line', slug: 'guides/cli' },
             { label: 'Limits', slug: 'guides/limits' },
             { label: 'Operations', slug: 'guides/operations' },
             { label: 'Deployment', slug: 'guides/deployment' },
