@@ -49,7 +49,8 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-async function accepting(port: number, deadline: number, child: ChildProcess): Promise<void> {
+/** Resolves once `port` accepts connections; throws when `child` exits first or `deadline` passes. */
+export async function accepting(port: number, deadline: number, child: ChildProcess): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new Error('nginx exited');
     const ok = await new Promise<boolean>((resolve) => {

@@ -1,61 +1,20 @@
 // The deployment guide's nginx config (deploy/nginx/nano.conf), run by a real nginx in front of
 // two real `nano serve` instances: TLS, Host routing, X-Forwarded-* through trustedProxies,
 // streaming both ways without buffering, and a SIGTERM drain of one instance with 0 failed requests.
-import t, { type Test } from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { request, Agent } from 'node:https';
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { serve, tempTree, ROOT, type Served } from '../helpers/serve.js';
+import { ROOT } from '../helpers/serve.js';
 import { findTool, missingTool, freePort, selfSignedCert, startNginx, type Nginx } from './nginx-harness.js';
-
-const APP = `export default { async fetch(request, env) {
-  const url = new URL(request.url);
-  if (url.pathname === '/echo') return new Response(request.body);
-  if (url.pathname === '/slow') {
-    let n = 0;
-    const body = new ReadableStream({ async pull(c) {
-      await new Promise((r) => setTimeout(r, 250));
-      c.enqueue(new TextEncoder().encode('chunk' + n + ';'));
-      if (++n === 6) c.close();
-    } });
-    return new Response(body, { headers: { 'x-instance': env.INSTANCE } });
-  }
-  return Response.json({ app: env.NAME, instance: env.INSTANCE, url: request.url, ip: request.headers.get('cf-connecting-ip') });
-} };
-`;
+import { startPair, httpsClient, drainThroughProxy, sub, type Got } from './proxied.js';
 
 const nginx = findTool(['nginx', '/usr/sbin/nginx'], '-v');
 const skip = missingTool([['nginx', nginx], ['openssl', findTool(['openssl'], 'version')]]);
 
-/** Replaces `from` in `text`, which must occur exactly once: a changed doc config fails loudly here. */
-function sub(text: string, from: string, to: string): string {
-  const parts = text.split(from);
-  if (parts.length !== 2) throw new Error(`deploy/nginx/nano.conf: expected "${from}" once, found it ${parts.length - 1} times`);
-  return parts.join(to);
-}
-
-interface Got { status: number; headers: Record<string, unknown>; body: string }
-
 t.test('nginx in front of two nano instances, with the documented config', { skip: skip ?? false }, async (t) => {
-  const dir = tempTree({ 'app/index.js': APP });
-  const config = join(dir, 'nano.json');
-  const secrets = { INSTANCE: { fromEnv: 'NANO_INSTANCE' } };
-  const cfg = {
-    server: { trustedProxies: ['127.0.0.1', '::1'] },
-    defaults: { idleEvictMs: 0 },
-    apps: [
-      { name: 'a', path: 'app', hostnames: ['a.example.com'], env: { NAME: 'a' }, secrets },
-      { name: 'b', path: 'app', hostnames: ['b.example.com'], env: { NAME: 'b' }, secrets },
-    ],
-  };
-  writeFileSync(config, JSON.stringify(cfg));
-  const a = await serve(['--config', config, '--no-watch'], { NANO_INSTANCE: 'A' });
-  const b = await serve(['--config', config, '--no-watch'], { NANO_INSTANCE: 'B' });
-  t.teardown(async () => {
-    await a.stop('SIGKILL');
-    await b.stop('SIGKILL');
-  });
+  const { dir, a, b } = await startPair(t, ['a.example.com', 'b.example.com']);
   const { cert, key } = selfSignedCert(dir, ['example.com', '*.example.com']);
 
   // Ports chosen before nginx binds them may be taken meanwhile: try again with new ones.
@@ -81,20 +40,7 @@ t.test('nginx in front of two nano instances, with the documented config', { ski
   const px = proxy;
   t.teardown(() => px.stop());
 
-  const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
-  t.teardown(() => agent.destroy());
-  const get = (host: string, path: string, headers: Record<string, string> = {}): Promise<Got> =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: https, path, servername: host, headers: { host, ...headers }, agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const get = httpsClient(t, https);
 
   await t.test('Host routing, https in request.url, the client address from X-Forwarded-For', async (t) => {
     for (const app of ['a', 'b']) {
@@ -159,50 +105,7 @@ t.test('nginx in front of two nano instances, with the documented config', { ski
   });
 
   await t.test('SIGTERM to one instance: its streams finish, no request fails, it exits 0', async (t) => {
-    await drainThroughProxy(t, a, get);
+    await drainThroughProxy(t, a, get, ['a.example.com', 'b.example.com']);
   });
 });
 
-/** Load through nginx while instance `a` drains: counts every failure, and checks the streams it had. */
-async function drainThroughProxy(t: Test, a: Served, get: (host: string, path: string) => Promise<Got>): Promise<void> {
-  const slow = Array.from({ length: 4 }, () => get('a.example.com', '/slow'));
-  await new Promise((r) => setTimeout(r, 300));
-  let stop = false;
-  let ok = 0;
-  let okAfterSignal = 0;
-  let signalled = false;
-  const failures: string[] = [];
-  const worker = async (): Promise<void> => {
-    while (!stop) {
-      try {
-        const r = await get('b.example.com', '/');
-        if (r.status === 200) {
-          ok++;
-          if (signalled) okAfterSignal++;
-        } else failures.push(`${r.status} ${r.body.slice(0, 200)}`);
-      } catch (err) {
-        failures.push(String(err));
-      }
-    }
-  };
-  const workers = Array.from({ length: 4 }, worker);
-  await new Promise((r) => setTimeout(r, 200));
-  signalled = true;
-  const signalAt = Date.now();
-  const exit = await a.stop('SIGTERM');
-  const exitedAfter = Date.now() - signalAt;
-  await new Promise((r) => setTimeout(r, 300));
-  stop = true;
-  await Promise.all(workers);
-  const streams = await Promise.all(slow);
-
-  t.same(failures, [], 'no request through the proxy failed');
-  t.ok(ok > 0 && okAfterSignal > 0, `requests served throughout (${ok}, ${okAfterSignal} after the signal)`);
-  for (const s of streams) {
-    t.equal(s.status, 200);
-    t.equal(s.body, 'chunk0;chunk1;chunk2;chunk3;chunk4;chunk5;', `a stream of instance ${String(s.headers['x-instance'])} ran to its last chunk`);
-  }
-  t.ok(streams.some((s) => s.headers['x-instance'] === 'A'), 'at least one stream was on the draining instance');
-  t.same(exit, { code: 0, signal: null }, 'the drained instance exits 0: nothing was cut');
-  t.ok(exitedAfter > 500, `it exited only once its streams ended (${exitedAfter} ms after SIGTERM)`);
-}
