@@ -55,12 +55,13 @@ export async function startPair(t: Test, hosts: readonly [string, string]): Prom
       ],
     }),
   );
-  const a = await serve(['--config', config, '--no-watch'], { NANO_INSTANCE: 'A' });
-  const b = await serve(['--config', config, '--no-watch'], { NANO_INSTANCE: 'B' });
+  // Both start at once, and both are stopped even when the other failed to start (a server left
+  // running would keep this test process alive until tap's timeout).
+  const starts = ['A', 'B'].map((instance) => serve(['--config', config, '--no-watch'], { NANO_INSTANCE: instance }));
   t.teardown(async () => {
-    await a.stop('SIGKILL');
-    await b.stop('SIGKILL');
+    for (const start of starts) await (await start.catch(() => null))?.stop('SIGKILL');
   });
+  const [a, b] = (await Promise.all(starts)) as [Served, Served];
   return { dir, a, b };
 }
 
