@@ -18,10 +18,13 @@ export default defineConfig({
           label: 'Guides',
           items: [
             { label: 'Getting started', slug: 'guides/getting-started' },
+            { label: 'Examples', slug: 'guides/examples' },
             { label: 'Coming from Cloudflare Workers', slug: 'guides/coming-from-workers' },
             { label: 'Configuration', slug: 'guides/configuration' },
+            { label: 'Command line', slug: 'guides/cli' },
             { label: 'Limits', slug: 'guides/limits' },
             { label: 'Operations', slug: 'guides/operations' },
+            { label: 'Deployment', slug: 'guides/deployment' },
             { label: 'Security', slug: 'guides/security' },
             { label: 'Performance', slug: 'guides/performance' },
           ],

@@ -105,7 +105,11 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
       void exited.then(() => { clearTimeout(t); reject(new Error(`nano exited before the log line; stderr: ${err}`)); });
     });
   };
-  const listening = await waitForLog((l) => l.event === 'listening');
+  // A server that did not come up in time is killed, or it would keep the test process alive.
+  const listening = await waitForLog((l) => l.event === 'listening').catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
   const port = Number(listening.port);
   return {
     child,

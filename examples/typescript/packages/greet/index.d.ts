@@ -1,0 +1,5 @@
+export interface Greeting {
+  text: string;
+  length: number;
+}
+export declare function greet(greeting: string, name: string): Greeting;
