@@ -35,6 +35,11 @@ export default defineConfig({
             { label: 'WinterCG compliance', slug: 'reference/wintercg' },
           ],
         },
+        {
+          // Generated from scripts/docs/api/*.md by `npm run docs:gen`; order from each page's sidebar.order.
+          label: 'API reference',
+          items: [{ autogenerate: { directory: 'reference/api' } }],
+        },
       ],
     }),
   ],

@@ -1,12 +1,14 @@
 // Generates the files that have one source elsewhere: the JSON Schema of the config
 // (schema/nano.schema.json) and the docs' config reference, both from the zod schema in
-// src/config/schema.ts, and the docs' error page from src/errors/registry.ts. Reads the built
-// modules in dist/ (`npm run docs:gen` builds first). `--check` writes nothing and exits 1 if a
+// src/config/schema.ts, the docs' error page from src/errors/registry.ts, and the API reference
+// (scripts/docs/api.mjs: templates, a real NANO isolate, conformance/report.json). Reads the built
+// modules in dist/ (`npm run docs:gen` builds first; isolated-vm needs --no-node-snapshot). `--check` writes nothing and exits 1 if a
 // file is out of date (for CI); test/docs/reference.test.ts checks the same.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { generateApi } from './docs/api.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,6 +34,7 @@ export async function generate() {
     [OUTPUTS.config]: renderConfig(schema),
     [OUTPUTS.errors]: renderErrors(ERRORS),
     [OUTPUTS.workers]: renderWorkers(compat),
+    ...(await generateApi(root)),
   };
 }
 
