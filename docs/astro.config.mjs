@@ -32,6 +32,7 @@ export default defineConfig({
           items: [
             { label: 'Config fields', slug: 'reference/config' },
             { label: 'Error codes', slug: 'reference/errors' },
+            { label: 'Troubleshooting', slug: 'reference/troubleshooting' },
             { label: 'WinterCG compliance', slug: 'reference/wintercg' },
           ],
         },

@@ -9,6 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { generateApi } from './docs/api.mjs';
+import { renderTroubleshooting, TROUBLESHOOTING } from './docs/troubleshooting.mjs';
+
+export { TROUBLESHOOTING };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -34,6 +37,7 @@ export async function generate() {
     [OUTPUTS.config]: renderConfig(schema),
     [OUTPUTS.errors]: renderErrors(ERRORS),
     [OUTPUTS.workers]: renderWorkers(compat),
+    [TROUBLESHOOTING]: renderTroubleshooting(root, ERRORS),
     ...(await generateApi(root)),
   };
 }

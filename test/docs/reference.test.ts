@@ -11,6 +11,7 @@ import { ROOT } from '../helpers/serve.js';
 
 interface Generator {
   OUTPUTS: { schema: string; config: string; errors: string };
+  TROUBLESHOOTING: string;
   generate(): Promise<Record<string, string>>;
 }
 const gen = (await import(pathToFileURL(join(ROOT, 'scripts/gen-docs.mjs')).href)) as Generator;
@@ -34,6 +35,19 @@ t.test('the errors page and the registry match both ways', async (t) => {
   }
   for (const code of rows.keys()) t.ok(code in ERRORS, `${code} on the page is in the registry`);
   t.equal(rows.size, Object.keys(ERRORS).length);
+});
+
+t.test('the troubleshooting page gives every code a symptom, a cause and a fix', async (t) => {
+  const page = read(gen.TROUBLESHOOTING);
+  t.match(page, /^---\ntitle: Troubleshooting\n/, 'the page keeps its title');
+  for (const [code, spec] of Object.entries(ERRORS)) {
+    const at = page.indexOf(`\n### ${code}\n`);
+    t.not(at, -1, `${code} has a section`);
+    const section = page.slice(at, page.indexOf('\n### ', at + 1) === -1 ? undefined : page.indexOf('\n### ', at + 1));
+    t.ok(spec.symptom.length > 20 && spec.fix.length > 20, `${code}: the registry has a symptom and a fix`);
+    t.ok(section.includes(`**Symptom:** ${spec.symptom}`) && section.includes(`**Cause:** ${spec.description}`) && section.includes(`**Fix:** ${spec.fix}`), `${code}: symptom, cause and fix on the page`);
+  }
+  for (const problem of ['opens a text editor', 'Node.js 24', 'already in use']) t.ok(page.includes(problem), `a section on: ${problem}`);
 });
 
 t.test('every code a source file uses is in the registry', async (t) => {
