@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { generateApi } from './docs/api.mjs';
 import { renderTroubleshooting, TROUBLESHOOTING } from './docs/troubleshooting.mjs';
+import { benchData, renderPerformancePage, BENCH_DATA, PERFORMANCE_PAGE } from './docs/bench.mjs';
 
 export { TROUBLESHOOTING };
 
@@ -22,11 +23,15 @@ export const OUTPUTS = {
   workers: 'docs/src/content/docs/guides/coming-from-workers.md',
 };
 
-/** Returns { path relative to the repo: content } for every generated file. */
-export async function generate() {
+/**
+ * Returns { path relative to the repo: content } for every generated file. `fromBenchResults:
+ * false` leaves out a local bench-results/latest.json (the tests' check of the committed files).
+ */
+export async function generate({ fromBenchResults = true } = {}) {
   const { configSchema } = await import(pathToFileURL(join(root, 'dist/src/config/schema.js')).href);
   const { ERRORS } = await import(pathToFileURL(join(root, 'dist/src/errors/registry.js')).href);
   const compat = await import(pathToFileURL(join(root, 'dist/src/project/compat.js')).href);
+  const bench = benchData(root, { fromResults: fromBenchResults });
   const schema = {
     $id: 'https://nano.dev/schema/nano.schema.json',
     title: 'NANO config (nano.json)',
@@ -38,6 +43,8 @@ export async function generate() {
     [OUTPUTS.errors]: renderErrors(ERRORS),
     [OUTPUTS.workers]: renderWorkers(compat),
     [TROUBLESHOOTING]: renderTroubleshooting(root, ERRORS),
+    [BENCH_DATA]: `${JSON.stringify(bench, null, 2)}\n`,
+    [PERFORMANCE_PAGE]: renderPerformancePage(root, bench),
     ...(await generateApi(root)),
   };
 }
