@@ -7,6 +7,8 @@ import starlight from '@astrojs/starlight';
 process.env.ASTRO_TELEMETRY_DISABLED = '1';
 
 export default defineConfig({
+  // The published address: Starlight's sitemap (sitemap-index.xml) and canonical links need it.
+  site: 'https://nano.dev',
   integrations: [
     starlight({
       title: 'NANO',
