@@ -12,6 +12,7 @@ export default defineConfig({
   integrations: [
     starlight({
       title: 'NANO',
+      customCss: ['./src/styles/custom.css'],
       description:
         'A self-hosted runtime that serves many Workers-style JavaScript apps, each in its own V8 isolate, from one Node.js process.',
       sidebar: [
