@@ -56,6 +56,6 @@ for (const page of pages) {
 }
 
 t.test('the console example logs its lines in the app\'s name', async (t) => {
-  const line = await server.waitForLog((l) => l.app === 'console' && typeof l.msg === 'string' && l.msg.includes('GET /'), 5000);
+  const line = await server.waitForLog((l) => l.app === 'console' && typeof l.msg === 'string' && l.msg.includes('GET /'), 15_000);
   t.ok(line, 'console.log with %s reached the log');
 });

@@ -50,6 +50,25 @@ t.test('the troubleshooting page gives every code a symptom, a cause and a fix',
   for (const problem of ['opens a text editor', 'Node.js 24', 'already in use']) t.ok(page.includes(problem), `a section on: ${problem}`);
 });
 
+t.test('every API reference page has its parts, with limits read from the modules', async (t) => {
+  const { API_DIR, readTemplates } = (await import(pathToFileURL(join(ROOT, 'scripts/docs/api.mjs')).href)) as { API_DIR: string; readTemplates(root: string): { slug: string }[] };
+  const { DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } = await import('../../src/host-calls/fetch.js');
+  const pages = readTemplates(ROOT);
+  for (const { slug } of pages) {
+    const page = read(`${API_DIR}/${slug}.md`);
+    for (const part of ['## Example', '## Limits', '## Differences', '## Web Platform Tests', '## Interfaces and members']) t.ok(page.includes(`\n${part}\n`), `${slug}: ${part}`);
+    t.match(page, /From Cloudflare Workers/, `${slug}: differences from Workers`);
+    t.notMatch(page, /\{\{\w+\}\}/, `${slug}: no placeholder left`);
+  }
+  const fetchPage = read(`${API_DIR}/fetch.md`);
+  t.match(fetchPage, new RegExp(`\\| ${DEFAULT_SUBREQUESTS} \\| \`limits\\.subrequests\``), 'the subrequest limit from src/host-calls');
+  t.match(fetchPage, new RegExp(`\\| ${DEFAULT_SUBREQUEST_TIMEOUT_MS / 1000} s \\| \`limits\\.subrequestTimeoutMs\``), 'the subrequest timeout from src/host-calls');
+  t.match(read(`${API_DIR}/crypto.md`), /Ed448[\s\S]*X448/, 'the crypto page names Ed448 and X448');
+  t.match(read(`${API_DIR}/compression.md`), /`brotli`/, 'the compression page names brotli');
+  const index = read(`${API_DIR}/index.md`);
+  for (const { slug } of pages) t.match(index, `(/reference/api/${slug}/)`, `the overview links ${slug}`);
+});
+
 t.test('every code a source file uses is in the registry', async (t) => {
   const { execFileSync } = await import('node:child_process');
   const used = new Set(execFileSync('grep', ['-rhoE', 'NANO_ERR_[A-Z_]+', join(ROOT, 'src')], { encoding: 'utf8' }).split('\n').filter((c) => c !== '' && c !== 'NANO_ERR_' && !c.endsWith('_')));
