@@ -26,13 +26,23 @@ if (!existsSync(CHROMIUM)) {
   await t.test('the built docs site in headless Chromium', { timeout: 600_000 }, run);
 }
 
+/** Runs a command in docs/; a failure throws with the end of its output. */
+function step(command: string, args: string[]): void {
+  try {
+    execFileSync(command, args, { cwd: DOCS, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.slice(-3000)}`);
+  }
+}
+
 async function run(t: Test): Promise<void> {
   // The docs are their own npm project; a fresh clone has no docs/node_modules yet.
-  if (!existsSync(join(DOCS, 'node_modules/.bin/astro'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: DOCS, stdio: 'ignore' });
+  if (!existsSync(join(DOCS, 'node_modules/.bin/astro'))) step('npm', ['ci', '--no-audit', '--no-fund']);
   // A build of its own, so a concurrent `npm run build` in docs/ never serves this test half a site.
   const out = mkdtempSync(join(tmpdir(), 'nano-docs-site-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  execFileSync(join(DOCS, 'node_modules/.bin/astro'), ['build', '--outDir', out], { cwd: DOCS, stdio: 'ignore', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
+  step(join(DOCS, 'node_modules/.bin/astro'), ['build', '--outDir', out]);
 
   const sitemap = readFileSync(join(out, 'sitemap-0.xml'), 'utf8');
   const paths = [...sitemap.matchAll(/<loc>https?:\/\/[^/<]+(\/[^<]*)<\/loc>/g)].map((m) => m[1] ?? '/');
