@@ -7,9 +7,12 @@ import starlight from '@astrojs/starlight';
 process.env.ASTRO_TELEMETRY_DISABLED = '1';
 
 export default defineConfig({
+  // The published address: Starlight's sitemap (sitemap-index.xml) and canonical links need it.
+  site: 'https://nano.dev',
   integrations: [
     starlight({
       title: 'NANO',
+      customCss: ['./src/styles/custom.css'],
       description:
         'A self-hosted runtime that serves many Workers-style JavaScript apps, each in its own V8 isolate, from one Node.js process.',
       sidebar: [
@@ -35,8 +38,14 @@ export default defineConfig({
           items: [
             { label: 'Config fields', slug: 'reference/config' },
             { label: 'Error codes', slug: 'reference/errors' },
+            { label: 'Troubleshooting', slug: 'reference/troubleshooting' },
             { label: 'WinterCG compliance', slug: 'reference/wintercg' },
           ],
+        },
+        {
+          // Generated from scripts/docs/api/*.md by `npm run docs:gen`; order from each page's sidebar.order.
+          label: 'API reference',
+          items: [{ autogenerate: { directory: 'reference/api' } }],
         },
       ],
     }),

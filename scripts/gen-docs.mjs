@@ -1,12 +1,18 @@
 // Generates the files that have one source elsewhere: the JSON Schema of the config
 // (schema/nano.schema.json) and the docs' config reference, both from the zod schema in
-// src/config/schema.ts, and the docs' error page from src/errors/registry.ts. Reads the built
-// modules in dist/ (`npm run docs:gen` builds first). `--check` writes nothing and exits 1 if a
+// src/config/schema.ts, the docs' error page from src/errors/registry.ts, and the API reference
+// (scripts/docs/api.mjs: templates, a real NANO isolate, conformance/report.json). Reads the built
+// modules in dist/ (`npm run docs:gen` builds first; isolated-vm needs --no-node-snapshot). `--check` writes nothing and exits 1 if a
 // file is out of date (for CI); test/docs/reference.test.ts checks the same.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { generateApi } from './docs/api.mjs';
+import { renderTroubleshooting, TROUBLESHOOTING } from './docs/troubleshooting.mjs';
+import { benchData, renderPerformancePage, BENCH_DATA, PERFORMANCE_PAGE } from './docs/bench.mjs';
+
+export { TROUBLESHOOTING };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -17,11 +23,15 @@ export const OUTPUTS = {
   workers: 'docs/src/content/docs/guides/coming-from-workers.md',
 };
 
-/** Returns { path relative to the repo: content } for every generated file. */
-export async function generate() {
+/**
+ * Returns { path relative to the repo: content } for every generated file. `fromBenchResults:
+ * false` leaves out a local bench-results/latest.json (the tests' check of the committed files).
+ */
+export async function generate({ fromBenchResults = true } = {}) {
   const { configSchema } = await import(pathToFileURL(join(root, 'dist/src/config/schema.js')).href);
   const { ERRORS } = await import(pathToFileURL(join(root, 'dist/src/errors/registry.js')).href);
   const compat = await import(pathToFileURL(join(root, 'dist/src/project/compat.js')).href);
+  const bench = benchData(root, { fromResults: fromBenchResults });
   const schema = {
     $id: 'https://nano.dev/schema/nano.schema.json',
     title: 'NANO config (nano.json)',
@@ -32,6 +42,10 @@ export async function generate() {
     [OUTPUTS.config]: renderConfig(schema),
     [OUTPUTS.errors]: renderErrors(ERRORS),
     [OUTPUTS.workers]: renderWorkers(compat),
+    [TROUBLESHOOTING]: renderTroubleshooting(root, ERRORS),
+    [BENCH_DATA]: `${JSON.stringify(bench, null, 2)}\n`,
+    [PERFORMANCE_PAGE]: renderPerformancePage(root, bench),
+    ...(await generateApi(root)),
   };
 }
 
