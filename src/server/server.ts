@@ -18,6 +18,7 @@ import { capWasmMemory } from '../host-calls/guest-limits.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
 import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
+import { ConnectionWatch } from '../drain/connections.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
 import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
@@ -106,6 +107,7 @@ export class Server {
   readonly #loaded = new Map<string, { path: string; entry: string | undefined; loaded: LoadedApp }>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
+  #connections: ConnectionWatch | null = null;
   #draining = false;
   #drainDone: Promise<DrainResult> | null = null;
   #shutdownStarted: () => void = () => {};
@@ -151,6 +153,7 @@ export class Server {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.#http = http;
+    this.#connections = new ConnectionWatch(http);
     await new Promise<void>((resolve, reject) => {
       http.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, 'server', config.server.host, config.server.port)));
       http.listen(config.server.port, config.server.host, () => {
@@ -425,6 +428,8 @@ export class Server {
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url ?? '/';
+    // While draining every answer closes its connection (see drain()).
+    if (this.#draining) res.shouldKeepAlive = false;
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -554,7 +559,8 @@ export class Server {
    *
    * Idle keep-alive sockets are not closed at the start (as Node's server.close() would): a
    * request a client sent just as the signal came would meet a reset, with no way to know whether
-   * it ran. Left open, it gets a clean 503 it can retry elsewhere.
+   * it ran. Left open, it gets a clean 503 it can retry elsewhere. After the in-flight work, idle
+   * sockets are closed only once quiet (drain/connections.ts), for the same reason.
    */
   drain(timeoutMs: number): Promise<DrainResult> {
     this.#drainDone ??= this.#drainAll(timeoutMs);
@@ -578,7 +584,10 @@ export class Server {
     const outcome = await drain(apps, { timeoutMs: Math.max(0, timeoutMs - (performance.now() - start)), refuseNew: true, log: this.#log, reason: 'shutdown' });
     for (const a of outcome.apps) this.#hooks.drainCut(a.app, a.requests + a.waitUntil);
     this.#shutdownStarted();
-    http?.closeAllConnections();
+    // Cut work leaves nothing to wait for; otherwise connections close once their last answer is
+    // sent or, idle, once they stay quiet (drain/connections.ts), so no sent request meets a reset.
+    if (outcome.ended === 'deadline') http?.closeAllConnections();
+    else await this.#connections?.closeWhenQuiet(start + timeoutMs);
     await closed;
     // GCs already running on isolated-vm's pool end before their isolates are disposed.
     await this.#compacting;
