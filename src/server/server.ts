@@ -109,6 +109,8 @@ export class Server {
   #http: HttpServer | null = null;
   #connections: ConnectionWatch | null = null;
   #draining = false;
+  /** A hand-off drain (see drain()): requests on open connections are still served. */
+  #handoff = false;
   #drainDone: Promise<DrainResult> | null = null;
   #shutdownStarted: () => void = () => {};
   readonly #shutdown = new Promise<void>((resolve) => (this.#shutdownStarted = resolve));
@@ -440,7 +442,7 @@ export class Server {
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(ready ? '{"status":"ready"}' : '{"status":"draining"}');
       return;
     }
-    if (this.#draining) {
+    if (this.#draining && !this.#handoff) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;
     }
@@ -512,7 +514,7 @@ export class Server {
   #onServiceRequest(name: string, scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse): void {
     // The callee's request.url is the URL the caller fetched, its scheme too (not the listener's).
     setRequestScheme(req, scheme);
-    if (this.#draining) {
+    if (this.#draining && !this.#handoff) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;
     }
@@ -561,21 +563,32 @@ export class Server {
    * request a client sent just as the signal came would meet a reset, with no way to know whether
    * it ran. Left open, it gets a clean 503 it can retry elsewhere. After the in-flight work, idle
    * sockets are closed only once quiet (drain/connections.ts), for the same reason.
+   *
+   * `handoff` is for a worker replaced while other workers serve the same port (rolling restart):
+   * instead of 503, requests arriving on its open connections are served, with Connection: close,
+   * until every connection has closed; then the apps drain as above.
    */
-  drain(timeoutMs: number): Promise<DrainResult> {
-    this.#drainDone ??= this.#drainAll(timeoutMs);
+  drain(timeoutMs: number, mode: 'refuse' | 'handoff' = 'refuse'): Promise<DrainResult> {
+    this.#drainDone ??= this.#drainAll(timeoutMs, mode);
     return this.#drainDone;
   }
 
-  async #drainAll(timeoutMs: number): Promise<DrainResult> {
+  async #drainAll(timeoutMs: number, mode: 'refuse' | 'handoff'): Promise<DrainResult> {
     const start = performance.now();
     this.#draining = true;
+    this.#handoff = mode === 'handoff';
     clearInterval(this.#sweeper);
     clearTimeout(this.#compactTimer);
     const http = this.#http;
     // net.Server's close stops accepting without http.Server's closing of idle sockets (see above).
     const closed = http === null || !http.listening ? Promise.resolve() : new Promise<void>((resolve) => netClose.call(http, () => resolve()));
     for (const res of this.#tracker.responses()) if (!res.headersSent) res.shouldKeepAlive = false;
+    if (this.#handoff) {
+      // Other processes serve this port: requests already on open connections are served here,
+      // each answer closing its connection, so the client's next request goes to another process.
+      await this.#connections?.closeWhenQuiet(start + timeoutMs);
+      this.#handoff = false;
+    }
     // A reconfigure in progress (warming isolates) finishes first, so what it swaps in drains too.
     let wait: NodeJS.Timeout | undefined;
     await Promise.race([this.#mutex.run(async () => {}), new Promise((r) => (wait = setTimeout(r, timeoutMs)))]);
