@@ -54,7 +54,11 @@ export function tracedHooks(base: Hooks): Hooks {
  */
 export function attachWorker(nano: Running, log: Logger, stop: (reason: string, mode: 'refuse' | 'handoff') => void): void {
   // The supervisor's /metrics asks every worker for its registry (prom-client's cluster protocol).
-  if (nano.metrics !== null) AggregatorRegistry.setRegistries([nano.metrics.registry]);
+  // Constructing one installs prom-client's answering side; setRegistries picks what it answers with.
+  if (nano.metrics !== null) {
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([nano.metrics.registry]);
+  }
   process.on('message', (m: unknown) => {
     if (!isToWorker(m)) return;
     if (m.nano === 'drain') stop('supervisor', m.mode);
