@@ -9,6 +9,7 @@ import { noopHooks } from '../observability/hooks.js';
 import type { Logger } from '../observability/logger.js';
 import { isToWorker, STATS_EVERY_MS, TRACE_EVERY_MS, WORKER_ENV, type FromWorker } from '../supervisor/messages.js';
 import type { Running } from './run.js';
+import { appDetail, appSummary, type AppSummary } from '../admin/views.js';
 
 /** This worker's slot number (1..N), or null when the process is not a supervised worker. */
 export function workerIndex(): number | null {
@@ -62,7 +63,12 @@ export function attachWorker(nano: Running, log: Logger, stop: (reason: string, 
   process.on('message', (m: unknown) => {
     if (!isToWorker(m)) return;
     if (m.nano === 'drain') stop('supervisor', m.mode);
-    else {
+    else if (m.nano === 'apps') {
+      // Workers take no admin changes, so every app comes from the config file.
+      const one = m.name === null ? undefined : nano.server.app(m.name);
+      const apps = m.name === null ? nano.server.listApps().map((v) => appSummary(v, 'config')) : one === undefined ? [] : [appDetail(one, 'config') as unknown as AppSummary];
+      send({ nano: 'apps', id: m.id, apps });
+    } else {
       const opts = m.changedPaths !== undefined ? { changedPaths: [...m.changedPaths] } : {};
       void nano.reloader.reload(m.trigger, opts).then((r) => send({ nano: 'reloaded', ok: r.ok, watched: nano.reloader.watchedPaths() }));
     }

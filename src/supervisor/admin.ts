@@ -7,6 +7,8 @@ import { bearerMatches } from '../admin/auth.js';
 import { closeAdmin, listenAdmin } from '../admin/listener.js';
 import type { Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/worker-metrics.js';
+import { mergeAppViews, type WorkerApps } from '../admin/merge-views.js';
+import type { AppView } from './messages.js';
 
 export interface SupervisorAdminOptions {
   readonly token: string;
@@ -18,6 +20,8 @@ export interface SupervisorAdminOptions {
   readonly reload: () => Promise<{ ok: boolean; problems: readonly string[] }>;
   /** POST /admin/restart. */
   readonly restart: () => Promise<unknown>;
+  /** Each worker's admin views of its apps (all, or the one named). */
+  readonly apps: (name: string | null) => Promise<WorkerApps<AppView>[]>;
 }
 
 export class SupervisorAdmin {
@@ -62,16 +66,28 @@ export class SupervisorAdmin {
       },
       '/admin/restart': { POST: async () => sendJson(res, 200, await this.#opts.restart()) },
     };
+    routes['/admin/apps'] = { GET: async () => sendJson(res, 200, { apps: mergeAppViews(await this.#opts.apps(null)) }) };
+    const one = /^\/admin\/apps\/([^/]+)$/.exec(path);
+    if (one !== null) {
+      const name = decodeURIComponent(one[1] ?? '');
+      routes[path] = {
+        GET: async () => {
+          const [app] = mergeAppViews(await this.#opts.apps(name));
+          if (app === undefined) sendJson(res, 404, { error: { code: 'NANO_ERR_ADMIN_NOT_FOUND', message: `no app "${name}"` } });
+          else sendJson(res, 200, app);
+        },
+      };
+    }
     const route = routes[path];
     if (route === undefined) {
-      const apps = path.startsWith('/admin/apps') ? '; with more than one worker, app views and changes through the admin API are not available yet (edit the config file instead)' : '';
-      sendJson(res, 404, { error: { code: 'NANO_ERR_ADMIN_NOT_FOUND', message: `no admin route ${path}${apps}` } });
+      sendJson(res, 404, { error: { code: 'NANO_ERR_ADMIN_NOT_FOUND', message: `no admin route ${path}` } });
       return;
     }
     const handler = route[method];
     if (handler === undefined) {
       res.setHeader('allow', Object.keys(route).join(', '));
-      sendJson(res, 405, { error: { code: 'NANO_ERR_ADMIN_METHOD', message: `${method} is not allowed on ${path}` } });
+      const why = path.startsWith('/admin/apps') ? '; with more than one worker, apps change through the config file (admin changes are not offered yet)' : '';
+      sendJson(res, 405, { error: { code: 'NANO_ERR_ADMIN_METHOD', message: `${method} is not allowed on ${path}${why}` } });
       return;
     }
     await handler();

@@ -11,14 +11,26 @@ export type FromWorker =
   /** A reload asked for by the supervisor ended; `watched` is the new set of files to watch. */
   | { readonly nano: 'reloaded'; readonly ok: boolean; readonly watched: readonly string[] }
   /** Periodic: resident memory, for `recycle.maxRssMb` and the per-worker RSS gauge. */
-  | { readonly nano: 'stats'; readonly rss: number };
+  | { readonly nano: 'stats'; readonly rss: number }
+  /** The answer to `apps`: the admin views of every app, or of the one named (empty when none). */
+  | { readonly nano: 'apps'; readonly id: number; readonly apps: readonly AppView[] };
+
+/** An app as the admin API shows it (src/admin/views.ts), as far as merging needs to know. */
+export interface AppView {
+  readonly name: string;
+  readonly status: string;
+  readonly inflight: number;
+  readonly connections: number;
+}
 
 /** Supervisor → worker. */
 export type ToWorker =
   /** Re-read the config (already validated by the supervisor) and app code. */
   | { readonly nano: 'reload'; readonly trigger: string; readonly changedPaths?: readonly string[] }
   /** Drain and exit: 'refuse' for shutdown (503 to new requests), 'handoff' when replaced (serve them, closing connections). */
-  | { readonly nano: 'drain'; readonly mode: 'refuse' | 'handoff' };
+  | { readonly nano: 'drain'; readonly mode: 'refuse' | 'handoff' }
+  /** Send the admin views of the apps (`name` null: every app, summaries; else that app in detail). */
+  | { readonly nano: 'apps'; readonly id: number; readonly name: string | null };
 
 /** How often a worker may report a change of its last app (a crash loses at most this much history). */
 export const TRACE_EVERY_MS = 50;
@@ -40,5 +52,5 @@ export function isFromWorker(m: unknown): m is FromWorker {
 }
 
 export function isToWorker(m: unknown): m is ToWorker {
-  return typeof m === 'object' && m !== null && ((m as { nano?: unknown }).nano === 'reload' || (m as { nano?: unknown }).nano === 'drain');
+  return typeof m === 'object' && m !== null && ['reload', 'drain', 'apps'].includes((m as { nano?: unknown }).nano as string);
 }

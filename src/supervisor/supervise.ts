@@ -70,6 +70,7 @@ export async function supervise(opts: SuperviseOptions): Promise<Supervised> {
     metrics,
     workers: () => ({ workers: supervisor?.workers() ?? [], deaths }),
     reload: () => reload('admin'),
+    apps: (name) => supervisor?.apps(name) ?? Promise.resolve([]),
     restart: async () => {
       const start = Date.now();
       await restart('admin');

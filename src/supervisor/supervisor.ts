@@ -4,7 +4,7 @@
 // It holds no apps; the workers are ordinary `nano serve` processes (src/cli/worker.ts).
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../observability/logger.js';
-import { isFromWorker, WORKER_ENV, type FromWorker, type ToWorker } from './messages.js';
+import { isFromWorker, WORKER_ENV, type AppView, type FromWorker, type ToWorker } from './messages.js';
 import { restartDelay } from './backoff.js';
 
 export interface ReadyInfo {
@@ -82,6 +82,8 @@ export class Supervisor {
   /** Until start() resolves, a worker that exits is a failed start, not a death to replace. */
   #started = false;
   #restarting: Promise<void> | null = null;
+  #asked = 0;
+  readonly #answers = new Map<number, (worker: number, apps: readonly AppView[]) => void>();
 
   constructor(opts: SupervisorOptions) {
     this.#opts = opts;
@@ -128,6 +130,7 @@ export class Supervisor {
         onReady({ port: m.port, host: m.host, apps: m.apps, watched: m.watched });
       } else if (m.nano === 'app') proc.lastApp = m.app;
       else if (m.nano === 'stats') proc.rss = m.rss;
+      else if (m.nano === 'apps') this.#answers.get(m.id)?.(slot.index, m.apps);
       this.#opts.onMessage?.(slot.index, m);
     });
     worker.once('exit', (code, signal) => {
@@ -218,6 +221,27 @@ export class Supervisor {
   /** Sends a message to every worker that is listening or starting. */
   broadcast(m: ToWorker): void {
     for (const p of this.#live) if (p.state !== 'draining' && p.worker.isConnected()) p.worker.send(m);
+  }
+
+  /** Asks every listening worker for its admin views of the apps; a worker that does not answer within a second is left out. */
+  async apps(name: string | null): Promise<{ worker: number; apps: readonly AppView[] }[]> {
+    const id = ++this.#asked;
+    const procs = [...this.#live].filter((p) => p.state === 'ready' && p.worker.isConnected());
+    const out: { worker: number; apps: readonly AppView[] }[] = [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      this.#answers.set(id, (worker, apps) => {
+        out.push({ worker, apps });
+        if (out.length === procs.length) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      if (procs.length === 0) resolve();
+      for (const p of procs) p.worker.send({ nano: 'apps', id, name } satisfies ToWorker);
+    });
+    this.#answers.delete(id);
+    return out;
   }
 
   /** Drains every worker (503 to new requests); resolves with 0 when each exited 0, else 1. */

@@ -73,5 +73,22 @@ t.test('admin API with workers: /metrics sums the workers and names the one that
   t.equal(bad.status, 422, 'a bad config is refused by the supervisor');
   t.equal(bad.json.error.code, 'NANO_ERR_CONFIG_INVALID');
   t.same([...new Set(await bodies(s.port, 4))], ['plain '], 'and the running config keeps serving');
-  t.equal((await admin.call('GET', '/admin/apps')).status, 404, 'app routes are not offered with workers');
+
+  const list = (await admin.call('GET', '/admin/apps')).json as { apps: { name: string; inflight: number; workers: { worker: number }[] }[] };
+  t.same(list.apps.map((a) => a.name), ['gate', 'plain'], 'one list of the apps');
+  t.same(list.apps.map((a) => a.workers.map((w) => w.worker)), [[1, 2], [1, 2]], 'with each worker\'s figures');
+  const held = fetchRaw(s.port, '/hold?id=x', { host: 'gate.test' });
+  await until('the held request counted', async () => ((await admin.call('GET', '/admin/apps/gate')).json as { inflight: number }).inflight === 1);
+  const gate = (await admin.call('GET', '/admin/apps/gate')).json as { inflight: number; path: string; workers: { inflight: number }[] };
+  t.same(gate.workers.map((w) => w.inflight).sort(), [0, 1], 'in flight in one worker, summed over both');
+  t.match(gate.path, /gate$/, 'the app in detail');
+  // The release must reach the worker holding the request: new connections go to each in turn.
+  let released = false;
+  void held.then(() => (released = true));
+  await until('the held request released', async () => {
+    await fetchRaw(s.port, '/release-all', { host: 'gate.test' });
+    return released;
+  });
+  t.equal((await admin.call('GET', '/admin/apps/nope')).status, 404);
+  t.equal((await admin.call('PUT', '/admin/apps/gate', { name: 'gate', path: 'gate' })).status, 405, 'app changes are not offered with workers');
 });
