@@ -34,13 +34,15 @@ function cpuSeconds(pid) {
 
 const treeRssMiB = (pid) => tree(pid).reduce((a, p) => a + rssMiB(p), 0);
 
+/** One request; 0 on an error or after 5 s without an answer (a connection handed to a worker as it died hangs). */
 function get(port, host, agent) {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent, timeout: 5000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
     });
     req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end();
   });
 }
@@ -114,10 +116,13 @@ export async function benchWorkers(nano, writeConfig) {
     for (const workers of [1, 2]) {
       const rs = [];
       for (let i = 0; i < runs; i++) rs.push(await throughput(nano, writeConfig, app, workers, seconds));
-      out[`${app}${workers}w`] = { rps: round(median(rs.map((r) => r.rps)), 0), cpuMsPerRequest: round(median(rs.map((r) => r.cpuMsPerRequest)), 3), failed: rs.reduce((a, r) => a + r.failed, 0) };
+      const key = `${app}${workers}w`;
+      out[key] = { rps: round(median(rs.map((r) => r.rps)), 0), cpuMsPerRequest: round(median(rs.map((r) => r.cpuMsPerRequest)), 3), failed: rs.reduce((a, r) => a + r.failed, 0) };
+      console.error(`  ${key}: ${JSON.stringify(out[key])}`);
     }
   }
   out.failover = await failover(nano, writeConfig);
+  console.error(`  failover: ${JSON.stringify(out.failover)}`);
   const n = Number(process.env.BENCH_DENSITY_APPS ?? 1000);
   out.density = { apps: n, oneWorker: await density(nano, writeConfig, 1, n), twoWorkers: await density(nano, writeConfig, 2, n) };
   out.density.ratio = round(out.density.twoWorkers.servedRssMiB / out.density.oneWorker.servedRssMiB);

@@ -248,9 +248,16 @@ export class Supervisor {
   async shutdown(): Promise<number> {
     this.#stopping = true;
     for (const s of this.#slots) clearTimeout(s.respawn);
-    const procs = [...this.#live];
-    for (const p of procs) this.#drainProc(p, 'refuse');
-    const results = await Promise.all(procs.map((p) => p.exited));
+    // A worker still starting holds no requests and cannot hear the drain message yet: it just stops.
+    const starting = [...this.#live].filter((p) => p.state === 'starting');
+    const serving = [...this.#live].filter((p) => p.state !== 'starting');
+    for (const p of starting) {
+      p.state = 'draining';
+      p.worker.process.kill('SIGKILL');
+    }
+    for (const p of serving) this.#drainProc(p, 'refuse');
+    const results = await Promise.all(serving.map((p) => p.exited));
+    await Promise.all(starting.map((p) => p.exited));
     return results.every((r) => r.code === 0) ? 0 : 1;
   }
 
