@@ -437,7 +437,8 @@ export class Server {
       return;
     }
     if (path === '/readyz') {
-      const ready = !this.#draining && this.#config !== null;
+      // A worker handing off (rolling restart) is not the service going away: the port stays ready.
+      const ready = (!this.#draining || this.#handoff) && this.#config !== null;
       if (!ready) res.shouldKeepAlive = false;
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(ready ? '{"status":"ready"}' : '{"status":"draining"}');
       return;

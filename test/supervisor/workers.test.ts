@@ -1,7 +1,6 @@
 // `nano serve --workers 2` as a real child with real signals: both workers serve one port (also
-// with --port 0), a SIGKILLed worker is replaced at once while the other keeps serving, SIGTERM
-// drains every worker (readiness fails in each at once) and exits 0, and SIGUSR2 replaces the
-// workers one at a time under load without a failed request.
+// with --port 0), SIGTERM drains every worker (readiness fails in each at once) and exits 0, and
+// SIGUSR2 replaces the workers one at a time under load without a failed request.
 import t from 'tap';
 import { fetchRaw } from '../helpers/serve.js';
 import { Conn } from '../helpers/lifecycle.js';
@@ -20,35 +19,6 @@ t.test('two workers listen on the one port 0 the supervisor logs; both serve', a
   t.not(workers[0]?.pid, s.child.pid, 'neither of which is the supervisor');
   const replies = await Promise.all(Array.from({ length: 8 }, () => fetchRaw(s.port, '/', { host: 'plain.test' })));
   t.same(replies.map((r) => r.text), Array(8).fill('plain '));
-});
-
-t.test('SIGKILL of one worker under load: the other keeps serving, the worker is back at once, failures are only what it had in flight', async (t) => {
-  const s = await serveWorkers(2);
-  t.teardown(() => s.stop().then(() => undefined));
-  const victim = s.pids().get(1) as number;
-  const load = startLoad({ port: s.port, host: 'plain.test', path: '/', concurrency: 4, durationMs: 60_000 });
-  t.teardown(() => load.stop().then(() => undefined));
-  await until('load is flowing', () => load.sentSoFar() > 200);
-  const inflight = load.active();
-  const killedAt = Date.now();
-  process.kill(victim, 'SIGKILL');
-  const died = await s.waitForLog((l) => l.event === 'worker_died');
-  t.equal(died.worker, 1, 'the log names the worker');
-  t.equal(died.pid, victim);
-  t.equal(died.signal, 'SIGKILL', 'and why it died');
-  t.equal(died.lastApp, 'plain', 'and the last app a request went to in it');
-  t.equal(died.restartInMs, 0, 'replaced at once');
-  const sentAtDeath = load.sentSoFar();
-  const back = await s.waitForLog((l) => l.event === 'worker_replaced');
-  const backMs = Date.parse(String(back.time)) - killedAt;
-  t.ok(load.sentSoFar() > sentAtDeath, 'requests kept being served while the worker was down');
-  t.comment(`worker back ${backMs} ms after SIGKILL`);
-  t.ok(backMs < 10_000, `the replacement listens soon (${backMs} ms, most of it the new process's start-up)`);
-  await until('traffic after the replacement', () => load.sentSoFar() > sentAtDeath + 200);
-  const r = await load.stop();
-  t.ok(r.failed <= inflight, `failed ${r.failed} ≤ ${inflight} requests in flight when it was killed (${r.failures.slice(0, 3).join('; ')})`);
-  t.equal(r.refused, 0, 'no request was refused: the listener never went away');
-  t.ok(!alive(victim), 'the killed process is gone');
 });
 
 t.test('SIGTERM with 2 workers under load: readiness fails at once in every worker, 0 failed, exit 0', async (t) => {
@@ -90,9 +60,20 @@ t.test('SIGUSR2 replaces the workers one at a time under load: no request fails 
   const load = startLoad({ port: s.port, host: 'plain.test', path: '/', concurrency: 4, durationMs: 120_000 });
   t.teardown(() => load.stop().then(() => undefined));
   await until('load is flowing', () => load.sentSoFar() > 200);
+  // A load balancer's readiness probe on a kept-alive connection sees the port ready throughout.
+  const probe = new Conn(s.port);
+  t.teardown(() => probe.destroy());
+  const readiness: number[] = [];
+  let restarting = true;
+  const probing = (async () => {
+    while (restarting) readiness.push((await probe.get('/readyz', 'any')).status);
+  })();
   s.child.kill('SIGUSR2');
   const done = await s.waitForLog((l) => l.event === 'rolling_restart_done', 60_000);
+  restarting = false;
+  await probing;
   t.equal(done.replaced, 2, 'both workers replaced');
+  t.ok(readiness.length > 0 && readiness.every((st) => st === 200), `/readyz stayed 200 (${readiness.length} probes)`);
   const sent = load.sentSoFar();
   await until('traffic on the new workers', () => load.sentSoFar() > sent + 200);
   const r = await load.stop();
