@@ -59,7 +59,8 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...kept, ...extra };
 }
 
-export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+/** `listenTimeoutMs`: how long the start may take (a supervisor starts several processes). */
+export async function serve(args: string[], env: NodeJS.ProcessEnv = {}, listenTimeoutMs = 15_000): Promise<Served> {
   const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--port', '0', '--log-format', 'json', ...args], {
     cwd: ROOT,
     env: cleanEnv(env),
@@ -105,7 +106,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
       void exited.then(() => { clearTimeout(t); reject(new Error(`nano exited before the log line; stderr: ${err}`)); });
     });
   };
-  const listening = await waitForLog((l) => l.event === 'listening');
+  const listening = await waitForLog((l) => l.event === 'listening', listenTimeoutMs);
   const port = Number(listening.port);
   return {
     child,

@@ -14,14 +14,14 @@ t.test('SIGKILL of one worker under load: the other keeps serving, the worker is
   const inflight = load.active();
   const killedAt = Date.now();
   process.kill(victim, 'SIGKILL');
-  const died = await s.waitForLog((l) => l.event === 'worker_died');
+  const died = await s.waitForLog((l) => l.event === 'worker_died', 30_000);
   t.equal(died.worker, 1, 'the log names the worker');
   t.equal(died.pid, victim);
   t.equal(died.signal, 'SIGKILL', 'and why it died');
   t.equal(died.lastApp, 'plain', 'and the last app a request went to in it');
   t.equal(died.restartInMs, 0, 'replaced at once');
   const sentAtDeath = load.sentSoFar();
-  const back = await s.waitForLog((l) => l.event === 'worker_replaced');
+  const back = await s.waitForLog((l) => l.event === 'worker_replaced', 60_000);
   const backMs = Date.parse(String(back.time)) - killedAt;
   t.ok(load.sentSoFar() > sentAtDeath, 'requests kept being served while the worker was down');
   t.comment(`worker back ${backMs} ms after SIGKILL`);

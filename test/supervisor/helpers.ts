@@ -20,7 +20,8 @@ export async function serveWorkers(workers: number, config: Record<string, unkno
     ],
     ...config,
   });
-  const s = await serve(['--config', file, '--workers', String(workers), ...args]);
+  // Three processes start (the supervisor and two workers): on a busy machine that takes a while.
+  const s = await serve(['--config', file, '--workers', String(workers), ...args], {}, 60_000);
   return {
     ...s,
     dir,

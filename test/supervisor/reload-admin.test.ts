@@ -52,7 +52,7 @@ t.test('admin API with workers: /metrics sums the workers and names the one that
   t.same(workers.workers.map((w) => [w.worker, w.state]).sort(), [[1, 'ready'], [2, 'ready']]);
   const victim = workers.workers.find((w) => w.worker === 2)?.pid as number;
   process.kill(victim, 'SIGKILL');
-  await s.waitForLog((l) => l.event === 'worker_replaced');
+  await s.waitForLog((l) => l.event === 'worker_replaced', 60_000);
   t.equal(await metric(/^nano_worker_deaths_total\{worker="2",reason="SIGKILL"\} (\S+)$/m), 1, 'the death, by worker and reason');
   t.ok((await metric(/^nano_worker_last_death_timestamp_seconds\{worker="2"\} (\S+)$/m)) > Date.now() / 1000 - 60, 'and when');
   const deaths = ((await admin.call('GET', '/admin/workers')).json as { deaths: { worker: number; signal: string; pid: number }[] }).deaths;
