@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { request, Agent } from 'node:http';
 import { ROOT, startServer, load, median, round, rssMiB, assertQuiet, LOAD_CPU, pinned } from './lib.mjs';
 import { benchNoisyNeighbour } from './noisy-neighbour.mjs';
+import { benchWorkers } from './workers.mjs';
 
 const only = new Set(process.argv.slice(2));
 const want = (name) => only.size === 0 || only.has(name);
@@ -291,6 +292,7 @@ const benches = [
   ['streaming', benchStreaming],
   ['lifecycle', benchLifecycle],
   ['noisyNeighbour', () => benchNoisyNeighbour(NANO, writeConfig)],
+  ['workers', () => benchWorkers(NANO, writeConfig)],
 ];
 for (const [name, fn] of benches) {
   if (!want(name)) continue;

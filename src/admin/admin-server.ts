@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ERRORS, NanoError, type ErrorCode } from '../errors/registry.js';
-import { listenError, type Server } from '../server/server.js';
+import type { Server } from '../server/server.js';
+import { closeAdmin, listenAdmin } from './listener.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { AdminRequestError, describeError, type Reloader } from '../reload/reloader.js';
@@ -36,14 +37,7 @@ export class AdminServer {
   async listen(port: number, host: string): Promise<AddressInfo> {
     const http = createServer((req, res) => void this.#handle(req, res));
     this.#http = http;
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, 'admin', host, port)));
-      http.listen(port, host, () => {
-        http.removeAllListeners('error');
-        resolve();
-      });
-    });
-    return http.address() as AddressInfo;
+    return listenAdmin(http, port, host);
   }
 
   /** Stops the listener; requests in flight finish (a DELETE waits for its app's drain). */
@@ -51,10 +45,7 @@ export class AdminServer {
     const http = this.#http;
     if (http === null) return;
     this.#http = null;
-    await new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      http.closeIdleConnections();
-    });
+    await closeAdmin(http);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -9,7 +9,14 @@ import { ReloadError, formatAppProblem, type AppProblem } from '../server/server
 import { run, type Running } from './run.js';
 import { installLastResort } from '../server/last-resort.js';
 import { helperNice, lowerHelperThreads } from '../server/thread-priority.js';
-import { ConfigSource } from '../reload/source.js';
+import { ConfigSource, type SourceOverrides } from '../reload/source.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { DrainResult } from '../server/server.js';
+import { resolveAdminToken } from '../admin/auth.js';
+import { supervise } from '../supervisor/supervise.js';
+import { WORKER_ENV } from '../supervisor/messages.js';
+import { attachWorker, tracedHooks, workerIndex } from './worker.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -36,48 +43,144 @@ program
   .option('--admin-port <port>', 'admin API port (overrides the config; 0 picks a free port)')
   .option('--admin-host <address>', 'admin API address (overrides the config)')
   .option('--no-watch', 'do not watch the config file and app directories for changes')
+  .option('-w, --workers <n>', 'worker processes serving the port: a number, or "auto" (one per core); overrides the config (1: one process, no supervisor)')
   .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']))
   .option('--log-level <level>', 'log level (trace, debug, info, warn, error)')
   .action(async (opts: ServeOptions) => {
-    const log = createLogger({ ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}), ...(opts.logLevel !== undefined ? { level: opts.logLevel } : {}) });
-    let nano: Running;
+    const base = createLogger({ ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}), ...(opts.logLevel !== undefined ? { level: opts.logLevel } : {}) });
+    const index = workerIndex();
+    if (index !== null) return serveWorker(opts, base.child({ worker: index }));
+    let source: ConfigSource;
+    let count: number;
     try {
-      nano = await run({ source: configSource(opts), logger: log });
+      source = configSource(opts);
+      const config = source.compose(await source.readRaw(), new Map());
+      count = workerCount(opts.workers ?? config.workers);
+      if (count > 1) return await serveSupervised(source, config, count, base);
     } catch (err) {
       fail(err);
     }
-    const { address: addr, adminAddress: admin } = nano;
-    const url = `http://${hostPort(addr)}`;
-    log.info(
-      { event: 'listening', port: addr.port, host: addr.address, url, apps: nano.config.apps.map((a) => a.name), admin: admin === null ? null : { port: admin.port, host: admin.address, url: `http://${hostPort(admin)}` }, watching: nano.watching },
-      `listening on ${url}${admin === null ? '' : `; admin API on http://${hostPort(admin)}`}`,
-    );
+    return serveSingle(source, base);
+  });
 
-    // First SIGTERM/SIGINT drains; a second one exits at once. SIGHUP reloads the config.
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) {
-        log.warn({ event: 'exit_now', signal }, 'second signal: exiting now without waiting for the drain');
+/** `nano serve` as one process: the Server and everything around it (src/cli/run.ts). */
+async function serveSingle(source: ConfigSource, log: Logger): Promise<void> {
+  let nano: Running;
+  try {
+    nano = await run({ source, logger: log });
+  } catch (err) {
+    fail(err);
+  }
+  logListening(log, nano.address, nano.adminAddress, nano.config.apps.map((a) => a.name), nano.watching);
+  const stop = drainOnce(log, (mode) => nano.shutdown(nano.server.config?.server.drainTimeoutMs ?? nano.config.server.drainTimeoutMs, mode), () => nano.server.config?.server.drainTimeoutMs ?? nano.config.server.drainTimeoutMs);
+  installLastResort(log);
+  lowerHelperThreads(helperNice());
+  process.on('SIGTERM', () => stop('SIGTERM', 'refuse', true));
+  process.on('SIGINT', () => stop('SIGINT', 'refuse', true));
+  process.on('SIGHUP', () => {
+    if (!stop.stopping) void nano.reload('SIGHUP');
+  });
+}
+
+/** One worker under the supervisor: serves like serveSingle; the supervisor watches, reloads and stops it. */
+async function serveWorker(opts: ServeOptions, log: Logger): Promise<void> {
+  let nano: Running;
+  try {
+    const adminPort = process.env[WORKER_ENV.adminPort];
+    const source = configSource(opts, { watch: false, ...(adminPort !== undefined && adminPort !== '' ? { adminPort: Number(adminPort) } : {}) });
+    nano = await run({ source, logger: log, worker: { metrics: process.env[WORKER_ENV.metrics] === '1', trace: tracedHooks } });
+  } catch (err) {
+    fail(err);
+  }
+  log.info({ event: 'worker_listening', port: nano.address.port, pid: process.pid }, `worker listening (pid ${process.pid})`);
+  const timeout = (): number => nano.server.config?.server.drainTimeoutMs ?? nano.config.server.drainTimeoutMs;
+  const stop = drainOnce(log, (mode) => nano.shutdown(timeout(), mode), timeout);
+  installLastResort(log);
+  lowerHelperThreads(helperNice());
+  process.on('SIGTERM', () => stop('SIGTERM', 'refuse', true));
+  process.on('SIGINT', () => stop('SIGINT', 'refuse', true));
+  // Reloads and restarts are the supervisor's; a signal sent to the whole process group must not end a worker.
+  process.on('SIGHUP', () => {});
+  process.on('SIGUSR2', () => {});
+  attachWorker(nano, log, (reason, mode) => stop(reason, mode, false));
+}
+
+/** `nano serve --workers N`: the supervisor process (src/supervisor/), which holds no apps. */
+async function serveSupervised(source: ConfigSource, config: Config, count: number, log: Logger): Promise<void> {
+  const token = resolveAdminToken(config);
+  const sup = await supervise({ source, config, logger: log, count, token });
+  const host = sup.ready.host;
+  logListening(log, { port: sup.ready.port, address: host, family: host.includes(':') ? 'IPv6' : 'IPv4' }, sup.adminAddress, sup.ready.apps, sup.watching, count);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn({ event: 'exit_now', signal }, 'second signal: stopping every worker now without waiting for the drain');
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+      exitAfterFlush(log, 130);
+      return;
+    }
+    stopping = true;
+    log.info({ event: 'draining', signal, workers: count, timeoutMs: config.server.drainTimeoutMs }, `${signal}: draining ${count} workers`);
+    void sup.shutdown().then((code) => {
+      log.info({ event: 'exit', code }, code === 0 ? 'exiting: every worker drained' : 'exiting with status 1: a worker cut requests or did not drain cleanly');
+      exitAfterFlush(log, code);
+    });
+  };
+  installLastResort(log);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (!stopping) void sup.reload('SIGHUP');
+  });
+  process.on('SIGUSR2', () => {
+    if (!stopping) void sup.restart('SIGUSR2');
+  });
+}
+
+/**
+ * The drain path of a serving process: the first stop drains and exits (1 when work was cut), a
+ * second signal exits at once. A stop that is not a signal (the supervisor's message) never counts
+ * as the second: a group signal and the supervisor's message for the same shutdown are one.
+ */
+function drainOnce(log: Logger, shutdown: (mode: 'refuse' | 'handoff') => Promise<DrainResult>, timeoutMs: () => number): ((reason: string, mode: 'refuse' | 'handoff', signal: boolean) => void) & { stopping: boolean } {
+  let signals = 0;
+  const stop = Object.assign(
+    (reason: string, mode: 'refuse' | 'handoff', signal: boolean): void => {
+      if (signal) signals++;
+      if (stop.stopping) {
+        if (signals < 2 || !signal) return;
+        log.warn({ event: 'exit_now', signal: reason }, 'second signal: exiting now without waiting for the drain');
         exitAfterFlush(log, 130);
         return;
       }
-      stopping = true;
-      const timeoutMs = nano.server.config?.server.drainTimeoutMs ?? nano.config.server.drainTimeoutMs;
-      log.info({ event: 'draining', signal, timeoutMs }, `${signal}: draining (up to ${timeoutMs} ms)`);
-      void nano.shutdown(timeoutMs).then((r) => {
+      stop.stopping = true;
+      log.info({ event: 'draining', signal: reason, mode, timeoutMs: timeoutMs() }, `${reason}: draining (up to ${timeoutMs()} ms)`);
+      void shutdown(mode).then((r) => {
         const code = r.cut > 0 ? 1 : 0;
         log.info({ event: 'exit', code, cut: r.cut, ms: Math.round(r.ms) }, r.cut > 0 ? `exiting with status 1: ${r.cut} request(s) or waitUntil task(s) were cut` : 'exiting: every in-flight request finished');
         exitAfterFlush(log, code);
       });
-    };
-    installLastResort(log);
-    lowerHelperThreads(helperNice());
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      if (!stopping) void nano.reload('SIGHUP');
-    });
-  });
+    },
+    { stopping: false },
+  );
+  return stop;
+}
+
+function logListening(log: Logger, addr: AddressInfo, admin: AddressInfo | null, apps: readonly string[], watching: boolean, workers = 1): void {
+  const url = `http://${hostPort(addr)}`;
+  log.info(
+    { event: 'listening', port: addr.port, host: addr.address, url, apps, admin: admin === null ? null : { port: admin.port, host: admin.address, url: `http://${hostPort(admin)}` }, watching, workers },
+    `listening on ${url}${workers > 1 ? ` with ${workers} workers` : ''}${admin === null ? '' : `; admin API on http://${hostPort(admin)}`}`,
+  );
+}
+
+/** The `workers` setting as a process count: "auto" is one per core. */
+function workerCount(v: number | string): number {
+  if (v === 'auto') return availableParallelism();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new NanoError('NANO_ERR_CONFIG_INVALID', `--workers ${v}: expected a number 1-256 or "auto"`);
+  return n;
+}
 
 program
   .command('check')
@@ -175,9 +278,10 @@ interface ServeOptions {
   watch: boolean;
   logFormat?: 'json' | 'pretty';
   logLevel?: string;
+  workers?: string;
 }
 
-function configSource(opts: ServeOptions): ConfigSource {
+function configSource(opts: ServeOptions, extra: SourceOverrides = {}): ConfigSource {
   if (opts.app !== undefined && opts.config !== undefined) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'use either --app or --config, not both');
   if (opts.app === undefined && opts.config === undefined) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'nothing to serve: pass --app <dir> or --config <file>');
   const port = portOption('--port', opts.port);
@@ -191,6 +295,7 @@ function configSource(opts: ServeOptions): ConfigSource {
       ...(adminPort !== undefined ? { adminPort } : {}),
       ...(opts.adminHost !== undefined ? { adminHost: opts.adminHost } : {}),
       ...(opts.watch ? {} : { watch: false }),
+      ...extra,
     },
   });
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { holdFreedHeap, onMemoryRelease } from '../isolates/memory-release.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
-import { noopHooks } from '../observability/hooks.js';
+import { noopHooks, type Hooks } from '../observability/hooks.js';
 import { setLimitReporter } from '../host-calls/limit-report.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { resolveAdminToken } from '../admin/auth.js';
@@ -20,20 +20,28 @@ export interface RunOptions {
   readonly source: ConfigSource;
   readonly logger: Logger;
   readonly hostEnv?: NodeJS.ProcessEnv;
+  /**
+   * Set in a worker process under the supervisor (src/supervisor/): no admin listener and no file
+   * watching of its own (the supervisor has them), metrics when the supervisor's admin API reads
+   * them, and `trace` wrapping the hooks (the supervisor learns the last app a request went to).
+   */
+  readonly worker?: { readonly metrics: boolean; readonly trace: (hooks: Hooks) => Hooks };
 }
 
 export interface Running {
   readonly server: Server;
   readonly reloader: Reloader;
   readonly config: Config;
+  /** The metrics registry, or null when nothing reads metrics. */
+  readonly metrics: Metrics | null;
   readonly address: AddressInfo;
   /** The admin listener's address, or null when the admin API is off (no token). */
   readonly adminAddress: AddressInfo | null;
   readonly watching: boolean;
   /** Re-reads the config (SIGHUP); never throws. */
   reload(trigger: string): Promise<ReloadRecord>;
-  /** Stops watching, drains every app (see Server.drain), then closes the admin listener. */
-  shutdown(timeoutMs?: number): Promise<DrainResult>;
+  /** Stops watching, drains every app (see Server.drain, and its `handoff` mode), then closes the admin listener. */
+  shutdown(timeoutMs?: number, mode?: 'refuse' | 'handoff'): Promise<DrainResult>;
 }
 
 /** Starts everything; throws (ConfigError, ReloadError, NanoError) when the first config fails. */
@@ -41,10 +49,10 @@ export async function run(opts: RunOptions): Promise<Running> {
   const log = opts.logger;
   const raw = await opts.source.readRaw();
   const config = opts.source.compose(raw, new Map());
-  const token = resolveAdminToken(config, opts.hostEnv);
+  const token = opts.worker === undefined ? resolveAdminToken(config, opts.hostEnv) : null;
   // Metrics cost a little on every request, so they exist only when something can read them.
-  const metrics = token === null ? null : new Metrics();
-  const hooks = metrics ?? noopHooks;
+  const metrics = token !== null || opts.worker?.metrics === true ? new Metrics() : null;
+  const hooks = opts.worker?.trace(metrics ?? noopHooks) ?? metrics ?? noopHooks;
   const server = new Server({ logger: log, hooks });
   setLimitReporter((app, limit, message, hits) => {
     hooks.hostLimit(app, limit, hits);
@@ -64,7 +72,7 @@ export async function run(opts: RunOptions): Promise<Running> {
     adminAddress = await admin.listen(config.admin.port, config.admin.host);
     // Apps may never fetch the admin API, whatever port it got (also when configured as 0).
     unprotectAdmin = protectEndpoint(adminAddress.address, adminAddress.port);
-  } else {
+  } else if (opts.worker === undefined) {
     log.info({ event: 'admin_off' }, `admin API off: no admin.token and ${config.admin.tokenFromEnv} is not set`);
   }
 
@@ -87,6 +95,7 @@ export async function run(opts: RunOptions): Promise<Running> {
     server,
     reloader,
     config,
+    metrics,
     address,
     adminAddress,
     watching: watcher !== null,
@@ -95,10 +104,10 @@ export async function run(opts: RunOptions): Promise<Running> {
       watcher?.sync(reloader.watchedPaths());
       return r;
     },
-    shutdown(timeoutMs?: number) {
+    shutdown(timeoutMs?: number, mode: 'refuse' | 'handoff' = 'refuse') {
       shuttingDown ??= (async () => {
         const closing = watcher?.close();
-        const result = await server.drain(timeoutMs ?? server.config?.server.drainTimeoutMs ?? config.server.drainTimeoutMs);
+        const result = await server.drain(timeoutMs ?? server.config?.server.drainTimeoutMs ?? config.server.drainTimeoutMs, mode);
         await Promise.all([closing, admin?.close()]);
         unprotectAdmin();
         stopReleaseLog();

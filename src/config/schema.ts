@@ -143,6 +143,17 @@ export const configSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 8788, tokenFromEnv: 'NANO_ADMIN_TOKEN', appRoots: ['.'], secretSources: { env: [], files: [] } })
       .describe('The admin API and /metrics, on their own listener. Admin settings apply at start; changing them needs a restart.'),
+    workers: z
+      .union([z.number().int().min(1).max(256), z.literal('auto')])
+      .default(1)
+      .describe('Worker processes serving the traffic port (`nano serve --workers`). 1: one process, no supervisor. More: a supervisor process starts that many workers, each hosting every app; a worker that dies is replaced at once and only its in-flight requests fail. "auto": one per CPU core. Changing it needs a restart.'),
+    recycle: z
+      .object({
+        maxRssMb: z.number().int().min(64).max(1_048_576).optional().describe('With workers > 1: a worker whose resident memory (RSS) stays above this many MiB for a minute is replaced, one at a time, the new one ready before the old one drains (isolates keep their memory after disposal; a new process returns it). Unset: never.'),
+      })
+      .strict()
+      .default({})
+      .describe('Replacing worker processes to return memory. Applies at start.'),
     watch: z
       .object({
         enabled: z.boolean().default(true).describe('Watch the config file and every app directory and reload on change (`nano serve --no-watch` turns it off).'),

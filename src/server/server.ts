@@ -18,6 +18,7 @@ import { capWasmMemory } from '../host-calls/guest-limits.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
 import { NanoError, type ErrorCode } from '../errors/registry.js';
 import { TrafficTracker } from '../drain/tracker.js';
+import { ConnectionWatch } from '../drain/connections.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
 import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
@@ -106,7 +107,10 @@ export class Server {
   readonly #loaded = new Map<string, { path: string; entry: string | undefined; loaded: LoadedApp }>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
+  #connections: ConnectionWatch | null = null;
   #draining = false;
+  /** A hand-off drain (see drain()): requests on open connections are still served. */
+  #handoff = false;
   #drainDone: Promise<DrainResult> | null = null;
   #shutdownStarted: () => void = () => {};
   readonly #shutdown = new Promise<void>((resolve) => (this.#shutdownStarted = resolve));
@@ -151,6 +155,7 @@ export class Server {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.#http = http;
+    this.#connections = new ConnectionWatch(http);
     await new Promise<void>((resolve, reject) => {
       http.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, 'server', config.server.host, config.server.port)));
       http.listen(config.server.port, config.server.host, () => {
@@ -425,17 +430,20 @@ export class Server {
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url ?? '/';
+    // While draining every answer closes its connection (see drain()).
+    if (this.#draining) res.shouldKeepAlive = false;
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
     if (path === '/readyz') {
-      const ready = !this.#draining && this.#config !== null;
+      // A worker handing off (rolling restart) is not the service going away: the port stays ready.
+      const ready = (!this.#draining || this.#handoff) && this.#config !== null;
       if (!ready) res.shouldKeepAlive = false;
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(ready ? '{"status":"ready"}' : '{"status":"draining"}');
       return;
     }
-    if (this.#draining) {
+    if (this.#draining && !this.#handoff) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;
     }
@@ -507,7 +515,7 @@ export class Server {
   #onServiceRequest(name: string, scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse): void {
     // The callee's request.url is the URL the caller fetched, its scheme too (not the listener's).
     setRequestScheme(req, scheme);
-    if (this.#draining) {
+    if (this.#draining && !this.#handoff) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;
     }
@@ -554,22 +562,34 @@ export class Server {
    *
    * Idle keep-alive sockets are not closed at the start (as Node's server.close() would): a
    * request a client sent just as the signal came would meet a reset, with no way to know whether
-   * it ran. Left open, it gets a clean 503 it can retry elsewhere.
+   * it ran. Left open, it gets a clean 503 it can retry elsewhere. After the in-flight work, idle
+   * sockets are closed only once quiet (drain/connections.ts), for the same reason.
+   *
+   * `handoff` is for a worker replaced while other workers serve the same port (rolling restart):
+   * instead of 503, requests arriving on its open connections are served, with Connection: close,
+   * until every connection has closed; then the apps drain as above.
    */
-  drain(timeoutMs: number): Promise<DrainResult> {
-    this.#drainDone ??= this.#drainAll(timeoutMs);
+  drain(timeoutMs: number, mode: 'refuse' | 'handoff' = 'refuse'): Promise<DrainResult> {
+    this.#drainDone ??= this.#drainAll(timeoutMs, mode);
     return this.#drainDone;
   }
 
-  async #drainAll(timeoutMs: number): Promise<DrainResult> {
+  async #drainAll(timeoutMs: number, mode: 'refuse' | 'handoff'): Promise<DrainResult> {
     const start = performance.now();
     this.#draining = true;
+    this.#handoff = mode === 'handoff';
     clearInterval(this.#sweeper);
     clearTimeout(this.#compactTimer);
     const http = this.#http;
     // net.Server's close stops accepting without http.Server's closing of idle sockets (see above).
     const closed = http === null || !http.listening ? Promise.resolve() : new Promise<void>((resolve) => netClose.call(http, () => resolve()));
     for (const res of this.#tracker.responses()) if (!res.headersSent) res.shouldKeepAlive = false;
+    if (this.#handoff) {
+      // Other processes serve this port: requests already on open connections are served here,
+      // each answer closing its connection, so the client's next request goes to another process.
+      await this.#connections?.closeWhenQuiet(start + timeoutMs);
+      this.#handoff = false;
+    }
     // A reconfigure in progress (warming isolates) finishes first, so what it swaps in drains too.
     let wait: NodeJS.Timeout | undefined;
     await Promise.race([this.#mutex.run(async () => {}), new Promise((r) => (wait = setTimeout(r, timeoutMs)))]);
@@ -578,7 +598,10 @@ export class Server {
     const outcome = await drain(apps, { timeoutMs: Math.max(0, timeoutMs - (performance.now() - start)), refuseNew: true, log: this.#log, reason: 'shutdown' });
     for (const a of outcome.apps) this.#hooks.drainCut(a.app, a.requests + a.waitUntil);
     this.#shutdownStarted();
-    http?.closeAllConnections();
+    // Cut work leaves nothing to wait for; otherwise connections close once their last answer is
+    // sent or, idle, once they stay quiet (drain/connections.ts), so no sent request meets a reset.
+    if (outcome.ended === 'deadline') http?.closeAllConnections();
+    else await this.#connections?.closeWhenQuiet(start + timeoutMs);
     await closed;
     // GCs already running on isolated-vm's pool end before their isolates are disposed.
     await this.#compacting;

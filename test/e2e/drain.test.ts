@@ -5,6 +5,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { serve, fetchRaw, type Served } from '../helpers/serve.js';
 import { workspace, writeConfig, Conn, until } from '../helpers/lifecycle.js';
+import { startLoad } from '../helpers/load.js';
 
 async function start(extra: Record<string, unknown> = {}): Promise<Served> {
   const dir = workspace({ gate: 'gate', plain: 'plain' });
@@ -69,6 +70,36 @@ t.test('SIGTERM: readiness fails at once, new work is refused, in-flight work (s
   const lines = s.logs.map((l) => String(l.msg));
   t.ok(lines.includes('waitUntil w done'), 'waitUntil work finished before exit');
   t.ok(s.logs.some((l) => l.event === 'drained' && l.reason === 'shutdown'), 'the log says the drain ended cleanly');
+});
+
+t.test('a keep-alive client at full speed across SIGTERM meets no reset: every request is answered or refused cleanly', async (t) => {
+  // The race is between the drain's end and requests already sent on kept-alive connections, so
+  // several runs: each one is a fresh chance for a request to land as the drain finishes.
+  for (let run = 0; run < 3; run++) {
+    const s = await start();
+    const load = startLoad({ port: s.port, host: 'plain.test', path: '/', concurrency: 16, durationMs: 20_000 });
+    await until('load is flowing', () => load.sentSoFar() > 200);
+    const exited = s.stop('SIGTERM');
+    const { code } = await exited;
+    const r = await load.stop();
+    t.equal(code, 0, `run ${run}: exit 0`);
+    t.equal(r.errors.ECONNRESET ?? 0, 0, `run ${run}: no ECONNRESET (errors: ${JSON.stringify(r.errors)})`);
+    t.equal(r.failed, 0, `run ${run}: every request answered 2xx or refused cleanly (${r.failures.join('; ')})`);
+    t.ok(r.ok > 200 && r.refused > 0, `run ${run}: served ${r.ok}, refused ${r.refused}`);
+  }
+});
+
+t.test('an idle keep-alive connection is closed once the drain is done, and does not hold the exit', async (t) => {
+  const s = await start();
+  const idle = new Conn(s.port);
+  t.teardown(() => idle.destroy());
+  t.equal((await idle.get('/', 'plain.test')).status, 200);
+  await new Promise((r) => setTimeout(r, 600));
+  const started = Date.now();
+  const { code } = await s.stop('SIGTERM');
+  t.equal(code, 0);
+  t.ok(Date.now() - started < 3000, 'exit soon after the signal');
+  await until('the idle connection to be closed by the server', () => idle.closed);
 });
 
 t.test('SIGINT drains the same way', async (t) => {

@@ -59,7 +59,8 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...kept, ...extra };
 }
 
-export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+/** `listenTimeoutMs`: how long the start may take (a supervisor starts several processes). */
+export async function serve(args: string[], env: NodeJS.ProcessEnv = {}, listenTimeoutMs = 15_000): Promise<Served> {
   const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--port', '0', '--log-format', 'json', ...args], {
     cwd: ROOT,
     env: cleanEnv(env),
@@ -106,7 +107,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
     });
   };
   // A server that did not come up in time is killed, or it would keep the test process alive.
-  const listening = await waitForLog((l) => l.event === 'listening').catch((err: unknown) => {
+  const listening = await waitForLog((l) => l.event === 'listening', listenTimeoutMs).catch((err: unknown) => {
     child.kill('SIGKILL');
     throw err;
   });

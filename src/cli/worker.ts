@@ -1,0 +1,82 @@
+// A `nano serve` process running as one worker under the supervisor (src/supervisor/): it tells
+// the supervisor when it listens, the last app a request went to and its RSS, and follows the
+// supervisor's reload and drain messages over node:cluster's IPC channel.
+import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import { AggregatorRegistry } from 'prom-client';
+import type { Hooks } from '../observability/hooks.js';
+import { noopHooks } from '../observability/hooks.js';
+import type { Logger } from '../observability/logger.js';
+import { isToWorker, STATS_EVERY_MS, TRACE_EVERY_MS, WORKER_ENV, type FromWorker } from '../supervisor/messages.js';
+import type { Running } from './run.js';
+import { appDetail, appSummary, type AppSummary } from '../admin/views.js';
+
+/** This worker's slot number (1..N), or null when the process is not a supervised worker. */
+export function workerIndex(): number | null {
+  const v = process.env[WORKER_ENV.index];
+  return v === undefined || !cluster.isWorker ? null : Number(v);
+}
+
+function send(m: FromWorker): void {
+  if (process.connected) process.send?.(m);
+}
+
+/**
+ * The hooks the server calls, plus a report of the app each request is routed to. Only a change of
+ * app is sent, at most every TRACE_EVERY_MS, so a one-app worker sends one message in all.
+ */
+export function tracedHooks(base: Hooks): Hooks {
+  const out = {} as Record<keyof Hooks, unknown>;
+  for (const k of Object.keys(noopHooks) as (keyof Hooks)[]) out[k] = (base[k] as (...a: unknown[]) => void).bind(base);
+  let sent: string | null = null;
+  let last: string | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    timer = undefined;
+    if (last !== null && last !== sent) {
+      sent = last;
+      send({ nano: 'app', app: last });
+    }
+  };
+  out.requestReceived = (app: string): void => {
+    base.requestReceived(app);
+    last = app;
+    if (app !== sent && timer === undefined) {
+      flush();
+      timer = setTimeout(flush, TRACE_EVERY_MS).unref();
+    }
+  };
+  return out as unknown as Hooks;
+}
+
+/**
+ * Wires a started worker to the supervisor: `ready` now, RSS every STATS_EVERY_MS, and the
+ * supervisor's messages. `stop` drains and exits the process (the CLI's own signal path).
+ */
+export function attachWorker(nano: Running, log: Logger, stop: (reason: string, mode: 'refuse' | 'handoff') => void): void {
+  // The supervisor's /metrics asks every worker for its registry (prom-client's cluster protocol).
+  // Constructing one installs prom-client's answering side; setRegistries picks what it answers with.
+  if (nano.metrics !== null) {
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([nano.metrics.registry]);
+  }
+  process.on('message', (m: unknown) => {
+    if (!isToWorker(m)) return;
+    if (m.nano === 'drain') stop('supervisor', m.mode);
+    else if (m.nano === 'apps') {
+      // Workers take no admin changes, so every app comes from the config file.
+      const one = m.name === null ? undefined : nano.server.app(m.name);
+      const apps = m.name === null ? nano.server.listApps().map((v) => appSummary(v, 'config')) : one === undefined ? [] : [appDetail(one, 'config') as unknown as AppSummary];
+      send({ nano: 'apps', id: m.id, apps });
+    } else {
+      const opts = m.changedPaths !== undefined ? { changedPaths: [...m.changedPaths] } : {};
+      void nano.reloader.reload(m.trigger, opts).then((r) => send({ nano: 'reloaded', ok: r.ok, watched: nano.reloader.watchedPaths() }));
+    }
+  });
+  // Without its supervisor a worker must not live on: it drains and exits.
+  process.once('disconnect', () => stop('supervisor gone', 'refuse'));
+  const addr: AddressInfo = nano.address;
+  send({ nano: 'ready', port: addr.port, host: addr.address, apps: nano.config.apps.map((a) => a.name), watched: nano.reloader.watchedPaths() });
+  setInterval(() => send({ nano: 'stats', rss: process.memoryUsage.rss() }), STATS_EVERY_MS).unref();
+  log.debug({ event: 'worker_attached' }, 'attached to the supervisor');
+}

@@ -1,0 +1,56 @@
+// The IPC messages between the supervisor and its worker processes (node:cluster's channel). Every
+// message is a plain object with `nano` naming its kind; anything else on the channel (prom-client's
+// metric requests) is not ours and is ignored by both sides.
+
+/** Worker → supervisor. */
+export type FromWorker =
+  /** Listening and serving: the bound address and the files its apps' reloads depend on. */
+  | { readonly nano: 'ready'; readonly port: number; readonly host: string; readonly apps: readonly string[]; readonly watched: readonly string[] }
+  /** The last app a request was routed to changed (sent at most every TRACE_EVERY_MS). */
+  | { readonly nano: 'app'; readonly app: string }
+  /** A reload asked for by the supervisor ended; `watched` is the new set of files to watch. */
+  | { readonly nano: 'reloaded'; readonly ok: boolean; readonly watched: readonly string[] }
+  /** Periodic: resident memory, for `recycle.maxRssMb` and the per-worker RSS gauge. */
+  | { readonly nano: 'stats'; readonly rss: number }
+  /** The answer to `apps`: the admin views of every app, or of the one named (empty when none). */
+  | { readonly nano: 'apps'; readonly id: number; readonly apps: readonly AppView[] };
+
+/** An app as the admin API shows it (src/admin/views.ts), as far as merging needs to know. */
+export interface AppView {
+  readonly name: string;
+  readonly status: string;
+  readonly inflight: number;
+  readonly connections: number;
+}
+
+/** Supervisor → worker. */
+export type ToWorker =
+  /** Re-read the config (already validated by the supervisor) and app code. */
+  | { readonly nano: 'reload'; readonly trigger: string; readonly changedPaths?: readonly string[] }
+  /** Drain and exit: 'refuse' for shutdown (503 to new requests), 'handoff' when replaced (serve them, closing connections). */
+  | { readonly nano: 'drain'; readonly mode: 'refuse' | 'handoff' }
+  /** Send the admin views of the apps (`name` null: every app, summaries; else that app in detail). */
+  | { readonly nano: 'apps'; readonly id: number; readonly name: string | null };
+
+/** How often a worker may report a change of its last app (a crash loses at most this much history). */
+export const TRACE_EVERY_MS = 50;
+/** How often a worker reports its RSS. */
+export const STATS_EVERY_MS = 5_000;
+
+/** Environment variables the supervisor sets for each worker. */
+export const WORKER_ENV = {
+  /** The worker's slot number, 1..N: stable across replacements, the `worker` label of metrics. */
+  index: 'NANO_WORKER',
+  /** The supervisor's admin port, which apps may not fetch; empty when the admin API is off. */
+  adminPort: 'NANO_WORKER_ADMIN_PORT',
+  /** "1" when the supervisor's admin API reads the workers' metrics. */
+  metrics: 'NANO_WORKER_METRICS',
+} as const;
+
+export function isFromWorker(m: unknown): m is FromWorker {
+  return typeof m === 'object' && m !== null && typeof (m as { nano?: unknown }).nano === 'string';
+}
+
+export function isToWorker(m: unknown): m is ToWorker {
+  return typeof m === 'object' && m !== null && ['reload', 'drain', 'apps'].includes((m as { nano?: unknown }).nano as string);
+}
