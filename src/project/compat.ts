@@ -27,7 +27,7 @@ export const WRANGLER_FIELDS: Readonly<Record<string, CompatRow>> = {
   preview_urls: { support: 'no effect', note: 'Deploy metadata.' },
   routes: { support: 'not supported', note: 'Route apps with `hostnames` in nano.json.' },
   route: { support: 'not supported', note: 'Route apps with `hostnames` in nano.json.' },
-  env: { support: 'not supported', note: 'Wrangler environments are not read; use one nano.json per environment.' },
+  env: { support: 'supported', note: 'Select one with `nano serve --app DIR --env NAME` or the app\'s `wranglerEnv` in nano.json; as in wrangler, `main` is inherited, `name` defaults to `<name>-<env>`, and `vars` and `services` are not inherited (a warning says so when the top level sets them). Without a selection the top level applies.' },
   limits: { support: 'not supported', note: 'Set `limits.cpuMs` in nano.json.' },
   build: { support: 'not supported', note: 'Custom build commands do not run; NANO bundles `main` itself.' },
   no_bundle: { support: 'not supported', note: 'NANO always bundles a project.' },
@@ -76,7 +76,7 @@ export const WORKERS_APIS: Readonly<Record<string, CompatRow>> = {
   'TypeScript / TSX / JSX': { support: 'supported', note: 'Built with esbuild; types are not checked (run tsc for that).' },
   'JSON, .txt and .html imports': { support: 'supported', note: 'JSON as a value, .txt/.html as a string.' },
   'Source maps': { support: 'supported', note: 'Uncaught exceptions in the log point at the project\'s own source lines.' },
-  'Secrets (.dev.vars)': { support: 'not supported', note: 'Use `secrets` in nano.json (fromEnv, fromFile or encrypted).' },
+  'Secrets (.dev.vars)': { support: 'partial', note: 'Read only when asked (`nano serve --dev-vars`, or `devVars: true` in nano.json), so a stray local file never changes a deployed env; then `.dev.vars.<env>` (with an environment) or `.dev.vars` is parsed with dotenv and overrides `vars`, as in wrangler dev. Unread, it is named in a warning. In production use `secrets` in nano.json (fromEnv, fromFile or encrypted).' },
 };
 
 /** Fields of a wrangler config that NANO does not honour, grouped for one warning line. */

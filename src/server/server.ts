@@ -102,8 +102,8 @@ export class Server {
   /** Per app name: the last wrangler-field warning logged, and the build's files to watch. */
   readonly #projectWarnings = new Map<string, string>();
   readonly #projectWatch = new Map<string, readonly string[]>();
-  /** What each app loaded last, with the path and entry it was loaded from (#unchangedLoad). */
-  readonly #loaded = new Map<string, { path: string; entry: string | undefined; loaded: LoadedApp }>();
+  /** What each app loaded last, with the config fields it was loaded with (#unchangedLoad). */
+  readonly #loaded = new Map<string, { path: string; entry: string | undefined; wranglerEnv: string | undefined; devVars: boolean; loaded: LoadedApp }>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
   #draining = false;
@@ -193,8 +193,8 @@ export class Server {
         let code;
         try {
           const kept = changedPaths === undefined ? undefined : this.#unchangedLoad(app, changedPaths);
-          const loaded = kept ?? (await loadApp(app.path, app.entry));
-          this.#loaded.set(app.name, { path: app.path, entry: app.entry, loaded });
+          const loaded = kept ?? (await loadApp(app.path, app));
+          this.#loaded.set(app.name, { path: app.path, entry: app.entry, wranglerEnv: app.wranglerEnv, devVars: app.devVars, loaded });
           this.#noteProject(app.name, loaded);
           code = loaded.code;
           settings = await this.#settings(applyProject(app, loaded, config.apps), config);
@@ -265,7 +265,7 @@ export class Server {
    */
   #unchangedLoad(app: AppConfig, changedPaths: readonly string[]): LoadedApp | undefined {
     const last = this.#loaded.get(app.name);
-    if (last === undefined || last.path !== app.path || last.entry !== app.entry) return undefined;
+    if (last === undefined || last.path !== app.path || last.entry !== app.entry || last.wranglerEnv !== app.wranglerEnv || last.devVars !== app.devVars) return undefined;
     const root = app.path.endsWith(sep) ? app.path : app.path + sep;
     const watched = this.#projectWatch.get(app.name) ?? [];
     const touched = changedPaths.some((p) => p === app.path || p.startsWith(root) || watched.includes(p));

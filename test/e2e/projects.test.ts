@@ -4,6 +4,7 @@
 // across a restart, and the one warning about wrangler fields NANO does not honour.
 import t from 'tap';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { serve, fetchRaw, tempTree, type Served } from '../helpers/serve.js';
 import { projectCopy, freshCache } from '../helpers/projects.js';
 
@@ -105,4 +106,69 @@ t.test('passThroughOnException in service-worker syntax: the same clear 500', as
   const p = await serve(['--app', plain, '--no-watch']);
   t.teardown(() => p.stop().then(() => undefined));
   t.equal((JSON.parse((await fetchRaw(p.port, '/')).text) as { error: { code: string } }).error.code, 'NANO_ERR_APP_EXCEPTION', 'without the call it stays an app exception');
+});
+
+t.test('wrangler environments: --env applies [env.NAME] as wrangler does', async (t) => {
+  const dir = projectCopy('envs-toml');
+  const json = async (s: Served): Promise<Record<string, unknown>> => JSON.parse((await fetchRaw(s.port, '/')).text) as Record<string, unknown>;
+
+  const top = await serve(['--app', dir, '--no-watch'], freshCache());
+  t.teardown(() => top.stop().then(() => undefined));
+  t.same(top.logs.find((l) => l.event === 'listening')?.apps, ['envs']);
+  t.same(await json(top), { entry: 'index', greeting: 'top', mode: 'top', token: null }, 'no --env: the top level; .dev.vars unread');
+  const unread = top.logs.find((l) => l.event === 'project_fields_ignored');
+  t.match(String(unread?.msg), /\.dev\.vars is not read .*--dev-vars/, 'the unread .dev.vars is named, never silently ignored');
+  await top.stop();
+
+  const staging = await serve(['--app', dir, '--env', 'staging', '--no-watch'], freshCache());
+  t.teardown(() => staging.stop().then(() => undefined));
+  t.same(staging.logs.find((l) => l.event === 'listening')?.apps, ['envs-staging'], 'the name defaults to <name>-<env>');
+  t.same(await json(staging), { entry: 'index', greeting: 'staging', mode: null, token: null }, 'main inherited; vars replaced, not merged');
+  await staging.stop();
+
+  const named = await serve(['--app', dir, '--env', 'named', '--no-watch'], freshCache());
+  t.teardown(() => named.stop().then(() => undefined));
+  t.same(named.logs.find((l) => l.event === 'listening')?.apps, ['custom-name'], 'the environment\'s own name');
+  t.same(await json(named), { entry: 'other', greeting: 'named' }, 'the environment\'s own main and vars');
+  await named.stop();
+
+  const bare = await serve(['--app', dir, '--env', 'bare', '--no-watch'], freshCache());
+  t.teardown(() => bare.stop().then(() => undefined));
+  t.same(await json(bare), { entry: 'index', greeting: null, mode: null, token: null }, 'an environment without vars has none');
+  const note = bare.logs.find((l) => l.event === 'project_fields_ignored');
+  t.match(String(note?.msg), /wrangler\.toml \[env\.bare\]: vars is set at the top level but not in the environment/);
+  await bare.stop();
+
+  const err = await serve(['--app', dir, '--env', 'prod', '--no-watch'], freshCache()).then(
+    (s) => s.stop().then(() => null),
+    (e: unknown) => e as Error,
+  );
+  t.match(String(err?.message), /env\.prod: no environment "prod" in this file \(it defines "staging", "named", "bare"\)/, 'an unknown environment stops nano at start');
+});
+
+t.test('.dev.vars: read only when asked, over wrangler vars, under nano.json env', async (t) => {
+  const dir = projectCopy('envs-toml');
+  const dev = await serve(['--app', dir, '--dev-vars', '--no-watch'], freshCache());
+  t.teardown(() => dev.stop().then(() => undefined));
+  t.same(JSON.parse((await fetchRaw(dev.port, '/')).text), { entry: 'index', greeting: 'from dev vars', mode: 'top', token: 'dev-token' }, '.dev.vars overrides vars, as wrangler dev');
+  t.notMatch(dev.stdout(), /dev-token/, 'a .dev.vars value is never logged');
+  t.equal(dev.logs.filter((l) => l.event === 'project_fields_ignored').length, 0, 'nothing to warn about');
+  await dev.stop();
+
+  const staging = await serve(['--app', dir, '--env', 'staging', '--dev-vars', '--no-watch'], freshCache());
+  t.teardown(() => staging.stop().then(() => undefined));
+  t.same(JSON.parse((await fetchRaw(staging.port, '/')).text), { entry: 'index', greeting: 'staging', mode: null, token: 'staging-token' }, '.dev.vars.staging instead of .dev.vars');
+  await staging.stop();
+
+  const config = join(dir, '..', 'nano.json');
+  writeFileSync(config, JSON.stringify({ apps: [{ name: 'envs', path: dir, wranglerEnv: 'staging', devVars: true, env: { TOKEN: 'from-config' } }] }));
+  const cfg = await serve(['--config', config, '--no-watch'], freshCache());
+  t.teardown(() => cfg.stop().then(() => undefined));
+  t.same(JSON.parse((await fetchRaw(cfg.port, '/')).text), { entry: 'index', greeting: 'staging', mode: null, token: 'from-config' }, 'wranglerEnv and devVars in nano.json; its env wins');
+
+  const both = await serve(['--config', config, '--env', 'staging'], freshCache()).then(
+    (s) => s.stop().then(() => null),
+    (e: unknown) => e as Error,
+  );
+  t.match(String(both?.message), /--env and --dev-vars go with --app/);
 });
