@@ -12,7 +12,7 @@ import { BACKGROUND_WINDOW_MS, LimitEnforcer, mainThreadSliceMs, WAIT_UNTIL_MS }
 import { cutAfterFlush, sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
-import { instantiateApp, type AppCode } from './app-code.js';
+import { instantiateApp, appStackOf, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
 import { consoleLimiter, type LogLimiter, type LogLimits } from '../observability/log-limiter.js';
 import { guestLimits } from '../host-calls/guest-limits.js';
@@ -250,7 +250,8 @@ export class AppInstance {
       const why = outOfMemory ? `start-up exceeded ${s.memoryMb} MiB` : timedOut ? `start-up used more than ${s.cpuMs} ms of CPU` : message;
       this.lastError = why;
       this.#limits.failed(Date.now());
-      if (!this.#silentLoad) this.#log.error({ err: why, retryInMs: this.#limits.backoffMs(Date.now()) }, 'app failed to load');
+      const stack = appStackOf(err);
+      if (!this.#silentLoad) this.#log.error({ err: why, ...(stack !== undefined ? { stack } : {}), retryInMs: this.#limits.backoffMs(Date.now()) }, 'app failed to load');
       throw new EntryError('error', why);
     }
     startedLong();

@@ -75,7 +75,7 @@ export const WORKERS_APIS: Readonly<Record<string, CompatRow>> = {
   'npm packages': { support: 'supported', note: 'Resolved from the project\'s node_modules with the conditions workerd, worker, browser.' },
   'TypeScript / TSX / JSX': { support: 'supported', note: 'Built with esbuild; types are not checked (run tsc for that).' },
   'JSON, .txt and .html imports': { support: 'supported', note: 'JSON as a value, .txt/.html as a string.' },
-  'Source maps': { support: 'supported', note: 'Uncaught exceptions in the log point at the project\'s own source lines.' },
+  'Source maps': { support: 'supported', note: 'Uncaught exceptions in the log, in a request or at module load (top-level code), point at the project\'s own source lines.' },
   'Secrets (.dev.vars)': { support: 'partial', note: 'Read only when asked (`nano serve --dev-vars`, or `devVars: true` in nano.json), so a stray local file never changes a deployed env; then `.dev.vars.<env>` (with an environment) or `.dev.vars` is parsed with dotenv and overrides `vars`, as in wrangler dev. Unread, it is named in a warning. In production use `secrets` in nano.json (fromEnv, fromFile or encrypted).' },
 };
 

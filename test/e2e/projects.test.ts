@@ -172,3 +172,20 @@ t.test('.dev.vars: read only when asked, over wrangler vars, under nano.json env
   );
   t.match(String(both?.message), /--env and --dev-vars go with --app/);
 });
+
+t.test('an exception at module load: the logged stack points at the .ts lines', async (t) => {
+  const dir = tempTree({
+    'wrangler.toml': 'main = "src/index.ts"\n',
+    'src/index.ts': 'import { check } from "./check";\nconst limit: number = 1;\ncheck(limit);\nexport default { fetch: (): Response => new Response("never") };\n',
+    'src/check.ts': 'export function check(n: number): void {\n  if (n > 0) {\n    throw new TypeError("failed while loading");\n  }\n}\n',
+  });
+  const s = await serve(['--app', dir, '--no-watch'], freshCache());
+  t.teardown(() => s.stop().then(() => undefined));
+  const r = await fetchRaw(s.port, '/');
+  t.equal(r.status, 503);
+  t.equal((JSON.parse(r.text) as { error: { code: string } }).error.code, 'NANO_ERR_APP_LOAD');
+  const logged = await s.waitForLog((l) => l.msg === 'app failed to load');
+  const stack = String(logged.stack);
+  t.match(stack, /^TypeError: failed while loading\n\s+at check \(src\/check\.ts:3:11\)\n\s+at src\/index\.ts:3:1$/, 'both frames mapped to the .ts sources');
+  t.notMatch(stack, /nano-bundle\.js|isolated-vm|\/dist\//, 'no bundle position and no host frame');
+});
