@@ -3,7 +3,9 @@
 // enforcing the app's CPU, memory, wall-clock and body limits.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Entry, Signal, MAX_TAKE_BYTES, HEADER_SEP } from '../protocol/bridge.js';
-import { decodeRespond, decodeWindowTake, decodeWireChunks, MAX_GUEST_MESSAGE } from '../protocol/wire.js';
+import { decodeRespond, decodeWireChunks } from '../protocol/wire.js';
+import { decodeWindowTake } from '../protocol/window-take.js';
+import { MAX_GUEST_MESSAGE } from '../protocol/limits.js';
 import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';

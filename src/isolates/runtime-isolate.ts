@@ -3,7 +3,9 @@
 import ivm from 'isolated-vm';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Entry, HEADER_SEP, MAX_LIVE_TIMERS, OUTBOX_ENABLED, OUTBOX_WAITING, Signal, TIMER_BATCH, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL, UNITS, type EntryKind, type WindowTake } from '../protocol/bridge.js';
+import { Entry, HEADER_SEP, MAX_LIVE_TIMERS, Signal, TIMER_BATCH, TIMER_CLAMP_MS, TIMER_NESTING_LEVEL, UNITS, type EntryKind } from '../protocol/bridge.js';
+import { decodeOutbox, OUTBOX_ENABLED, OUTBOX_WAITING } from '../protocol/outbox.js';
+import type { WindowTake } from '../protocol/window-take.js';
 import { noteIsolateDisposed } from './memory-release.js';
 import { syncCalls } from '../host-calls/sync-calls.js';
 import { asyncOps, OpError } from '../host-calls/ops.js';
@@ -200,7 +202,7 @@ export class RuntimeIsolate {
   /** Timers that fell due this turn, as [id, origin] pairs (#due). */
   #dueTimers: number[] = [];
   #execution: Execution;
-  /** Response outbox flags shared with the guest (src/protocol/bridge.ts, OUTBOX). */
+  /** Response outbox flags shared with the guest (src/protocol/outbox.ts). */
   readonly #outbox: Int32Array;
   #busy = false;
   #queue: (() => void)[] = [];
@@ -378,7 +380,7 @@ export class RuntimeIsolate {
     return takeDownload({ appName: this.name, isolateState: this.#opState, origin: 0 }, id);
   }
 
-  /** Entry.bodyTakeInto: primitives both ways (src/protocol/bridge.ts, WindowTake). */
+  /** Entry.bodyTakeInto: primitives both ways (src/protocol/window-take.ts). */
   takeInto(streamId: number, offset: number, max: number, origin: number, timeoutMs: number): Promise<WindowTake> {
     return this.#run([Entry.bodyTakeInto, streamId, offset, origin, max], false, origin, timeoutMs) as Promise<WindowTake>;
   }
@@ -423,7 +425,7 @@ export class RuntimeIsolate {
   /**
    * Entry.collect: takes what the guest queued during the entries so far and hands each response
    * to `calls.respond` and each bodyReady to `onSignal`, as if the guest had called back
-   * (src/protocol/bridge.ts, OUTBOX).
+   * (src/protocol/outbox.ts).
    */
   #collect(): void {
     if (this.disposed) return;
@@ -437,33 +439,17 @@ export class RuntimeIsolate {
       return;
     }
     const respond = this.#opts.calls?.respond;
-    let i = 0;
-    while (i < text.length) {
-      const start = i;
-      const a = text.indexOf('\n', start);
-      if (text[start] === 'b') {
-        i = a + 1;
-        this.#opts.onSignal?.(Signal.bodyReady, 0, [Number(text.slice(start + 1, a))]);
-        continue;
-      }
-      const b = text.indexOf('\n', a + 1);
-      const c = text.indexOf('\n', b + 1);
-      const d = text.indexOf('\n', c + 1);
-      const e = text.indexOf('\n', d + 1);
-      const statusTextLength = Number(text.slice(b + 1, c));
-      const headersLength = Number(text.slice(c + 1, d));
-      const bodyLength = Number(text.slice(d + 1, e));
-      let p = e + 1;
-      const statusText = text.slice(p, (p += statusTextLength));
-      const headers = text.slice(p, (p += headersLength));
-      const body = bodyLength < 0 ? null : text.slice(p, (p += bodyLength));
-      i = p;
-      try {
-        respond?.(Number(text.slice(start + 1, a)), Number(text.slice(a + 1, b)), statusText, headers, body, 0);
-      } catch (err) {
-        this.#opts.onLog?.('error', `nano: delivering a queued response failed: ${err instanceof Error ? err.message : String(err)}`, 0);
-      }
-    }
+    const ok = decodeOutbox(text, {
+      response: (id, status, statusText, headers, body) => {
+        try {
+          respond?.(id, status, statusText, headers, body, 0);
+        } catch (err) {
+          this.#opts.onLog?.('error', `nano: delivering a queued response failed: ${err instanceof Error ? err.message : String(err)}`, 0);
+        }
+      },
+      bodyReady: (streamId) => this.#opts.onSignal?.(Signal.bodyReady, 0, [streamId]),
+    });
+    if (!ok) this.#opts.onSignal?.('entryFailed', 0, [new EntryError('protocol', 'a response outbox that breaks its format', this)]);
   }
 
   #drainQueue(): void {

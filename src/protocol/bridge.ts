@@ -7,7 +7,7 @@ export const Entry = {
    * a = request id, b = method, c = url, d = headers joined (see HEADER_SEP), e = body stream id
    * (0: no body). Primitives only: copying an object across costs ~2.5 µs a request. The guest
    * answers with `call('respond', id, status, statusText, headers, body, bodyStream)` (or queues
-   * the response for Entry.collect, see OUTBOX) or `call('respondError', id, message, stack,
+   * the response for Entry.collect, see outbox.ts) or `call('respondError', id, message, stack,
    * passThrough)` (passThrough 1: the handler called ctx.passThroughOnException()).
    */
   dispatch: 1,
@@ -43,7 +43,7 @@ export const Entry = {
   bodyWindow: 10,
   /**
    * a = stream id, b = offset in the window, c = max bytes. Copies buffered chunks there; returns
-   * a WindowTake.
+   * a WindowTake (window-take.ts).
    */
   bodyTakeInto: 11,
   /**
@@ -52,10 +52,7 @@ export const Entry = {
    */
   requestAbort: 12,
   /**
-   * Returns what the guest queued since the last collect (see OUTBOX), as one string of records:
-   * a response is `r<id>\nstatus\nstatusTextLength\nheadersLength\nbodyLength\n` then statusText,
-   * headers (joined with HEADER_SEP) and body (a body length of -1 means no body); a response
-   * body stream with bytes ready is `b<streamId>\n` (Signal.bodyReady).
+   * Returns what the guest queued since the last collect, as one string of records (outbox.ts).
    */
   collect: 13,
   /**
@@ -73,19 +70,7 @@ export type EntryKind = (typeof Entry)[keyof typeof Entry];
  */
 export const HEADER_SEP = '\n';
 
-/**
- * The response outbox (Entry.collect). While an isolate runs on the main thread, a response whose
- * body is a string of at most OUTBOX_MAX_BODY characters (or absent) is queued in the guest
- * instead of crossing at once with `call('respond', …)`: after each entry returns (its microtasks
- * done) the host takes every queued response with one Entry.collect. A callback into the host
- * costs ~1.5 µs a request under load; one collect serves the whole batch of a turn.
- * The flags are an Int32Array over a SharedArrayBuffer the host hands to boot():
- * [OUTBOX_WAITING] is set by the guest when it queues, cleared by collect;
- * [OUTBOX_ENABLED] is set by the host while it collects (main-thread execution).
- */
-export const OUTBOX_WAITING = 0;
-export const OUTBOX_ENABLED = 1;
-export const OUTBOX_MAX_BODY = 64 * 1024;
+// The response outbox (Entry.collect) and its record format: outbox.ts.
 
 /** Separator of requests in a dispatch batch: NUL cannot occur in a method, URL or header. */
 export const BATCH_SEP = '\0';
@@ -148,12 +133,7 @@ export const Signal = {
   uncaught: 'uncaught',
 } as const;
 
-/**
- * What `bodyTakeInto` returns, primitives only: n >= 0 when n bytes were copied into the window and
- * the stream goes on; -(n + 1) when it ended cleanly after these n bytes; the string
- * `${n}\n${message}` when it failed after them.
- */
-export type WindowTake = number | string;
+// What Entry.bodyTakeInto returns: window-take.ts.
 
 /** Live timers one isolate may have; setTimeout/setInterval past it throw (host-enforced too). */
 export const MAX_LIVE_TIMERS = 1_000;

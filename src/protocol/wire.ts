@@ -3,25 +3,13 @@
 // value (`Uint8Array[Symbol.hasInstance]`, a `byteLength` getter), so whatever arrives is checked
 // here by type and bound in the host's own realm. A decoder returns null for a value that breaks
 // the contract: the caller treats that as a protocol violation of that app.
-import type { WindowTake } from './bridge.js';
-
-/** Longest error text the host keeps from a guest value (it goes to the log, never to a client). */
-export const MAX_GUEST_MESSAGE = 4096;
+import { MAX_GUEST_MESSAGE } from './limits.js';
 
 /** A body batch from Entry.bodyTake, as the host may use it. */
 export interface TakenChunks {
   readonly chunks: readonly Uint8Array[];
   readonly bytes: number;
   readonly done: boolean;
-  readonly error: string | null;
-}
-
-/** A window take from Entry.bodyTakeInto, as the host may use it. */
-export interface TakenWindow {
-  /** Bytes the guest copied into the window, 0 ≤ n ≤ the space offered. */
-  readonly n: number;
-  /** The stream ended (cleanly when `error` is null) after these bytes. */
-  readonly ended: boolean;
   readonly error: string | null;
 }
 
@@ -40,21 +28,6 @@ export function decodeWireChunks(v: unknown): TakenChunks | null {
     bytes += c.byteLength;
   }
   return { chunks: chunks as Uint8Array[], bytes, done, error: guestMessage(error) };
-}
-
-/** Decodes a WindowTake for a take offered `max` bytes of window space. */
-export function decodeWindowTake(r: WindowTake | unknown, max: number): TakenWindow | null {
-  if (typeof r === 'number') {
-    if (!Number.isSafeInteger(r)) return null;
-    const n = r < 0 ? -r - 1 : r;
-    return n <= max ? { n, ended: r < 0, error: null } : null;
-  }
-  if (typeof r !== 'string') return null;
-  const nl = r.indexOf('\n');
-  const head = nl < 0 ? '' : r.slice(0, nl);
-  if (!/^\d{1,10}$/.test(head)) return null;
-  const n = Number(head);
-  return n <= max ? { n, ended: true, error: r.slice(nl + 1, nl + 1 + MAX_GUEST_MESSAGE) } : null;
 }
 
 /** The arguments of `call('respond', …)`, checked; null when any breaks the contract. */

@@ -16,7 +16,12 @@ import { setUnitCore, setUnitSources, unitExports } from './core/units.js';
 import { unitCore } from './core/unit-core.js';
 import { exposeLazyGlobalsAtBoot, exposeLazyGlobalsAtLoad, prepareGlobalOnFirstRead, type LazyGlobals } from './core/lazy-globals.js';
 import { EAGER_UNITS } from './core/eager-units.js';
-import { dispatchRequest, initApp, installEnvGlobals, pushBody, takeBody, takeBodyInto, setBodyWindow, cancelBody, abortRequest, setOutbox, takeOutbox } from './serve/dispatch.js';
+import { dispatchRequest } from './serve/dispatch.js';
+import { initApp, installEnvGlobals } from './serve/app-env.js';
+import { pushBody } from './serve/request-body.js';
+import { takeBody, takeBodyInto, setBodyWindow, cancelBody } from './serve/response-body.js';
+import { abortRequest } from './serve/request-signal.js';
+import { setOutbox, takeOutbox } from './serve/outbox.js';
 
 exposeGlobals({
   setTimeout,
