@@ -14,6 +14,8 @@ export const LOG_DEFAULTS = { logLinesPerSec: 500, logBytesPerSec: 1024 * 1024, 
 const LOG_LINES = z.number().int().min(1).max(1_000_000);
 const LOG_BYTES = z.number().int().min(1024).max(1024 * 1024 * 1024);
 const LOG_LINE = z.number().int().min(256).max(64 * 1024);
+const RPC_BYTES = z.number().int().min(1024).max(32 * 1024 * 1024);
+const RPC_BYTES_DOC = 'Largest encoded argument list an RPC call of this app\'s WorkerEntrypoint methods (`env.BINDING.method()` from another app) may send, and largest encoded result it may return, in bytes; past it the call fails with an error in the caller.';
 const LOG_LINES_DOC = 'Console lines per second the app may log (token bucket: also the burst); past it lines are dropped, counted in nano_log_lines_dropped_total and reported in one log line per second.';
 const LOG_BYTES_DOC = 'Console bytes (UTF-8) per second the app may log (token bucket: also the burst); past it lines are dropped like past logLinesPerSec.';
 const LOG_LINE_DOC = 'Longest console line kept whole, in UTF-8 bytes; a longer line is cut and ends with a "[line truncated …]" marker.';
@@ -28,6 +30,7 @@ export const limitsSchema = z
     execution: z.enum(['auto', 'main-thread', 'pool']).describe('Where this app\'s code runs (see defaults.execution): "pool" for an app known to need more than a few ms of CPU per request.').optional(),
     subrequestTimeoutMs: z.number().int().min(1).max(3_600_000).describe('Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.').optional(),
     maxInflight: z.number().int().min(1).max(1_000_000).describe('Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.').optional(),
+    rpcMaxBytes: RPC_BYTES.describe(RPC_BYTES_DOC).optional(),
     logLinesPerSec: LOG_LINES.describe(LOG_LINES_DOC).optional(),
     logBytesPerSec: LOG_BYTES.describe(LOG_BYTES_DOC).optional(),
     logLineBytes: LOG_LINE.describe(LOG_LINE_DOC).optional(),
@@ -65,12 +68,12 @@ export const appSchema = z
         z
           .object({
             binding: z.string().regex(ENV_NAME, 'a binding name like AUTH').describe('The name in `env` (module syntax) or the global (service-worker syntax).'),
-            service: z.string().regex(APP_NAME, 'the name of an app in this config').describe('The app of this config that `env.BINDING.fetch(request)` calls.'),
+            service: z.string().regex(APP_NAME, 'the name of an app in this config').describe('The app of this config that `env.BINDING.fetch(request)` and `env.BINDING.method(…)` (RPC to its WorkerEntrypoint class) call.'),
           })
           .strict(),
       )
       .default([])
-      .describe('Service bindings: `env.BINDING.fetch(request)` sends the request to another app of this process without a network hop, with the callee\'s own limits, and counts it among the caller\'s subrequests.'),
+      .describe('Service bindings: `env.BINDING.fetch(request)` sends the request to another app of this process without a network hop, with the callee\'s own limits, and counts it among the caller\'s subrequests; `env.BINDING.method(args)` calls a method of the callee\'s WorkerEntrypoint class the same way, arguments and result copied (structured clone, at most `limits.rpcMaxBytes` encoded).'),
   })
   .strict();
 
@@ -128,13 +131,14 @@ export const configSchema = z
         maxBodyBytes: z.number().int().min(0).default(100 * 1024 * 1024).describe('Default of limits.maxBodyBytes for apps that do not set it.'),
         idleEvictMs: z.number().int().min(0).default(300_000).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
         maxInflight: z.number().int().min(1).max(1_000_000).default(1000).describe('Default of limits.maxInflight for apps that do not set it.'),
+        rpcMaxBytes: RPC_BYTES.default(1024 * 1024).describe(`Default of limits.rpcMaxBytes. ${RPC_BYTES_DOC}`),
         execution: z.enum(['auto', 'main-thread', 'pool']).default('auto').describe('Where app code runs: "main-thread" enters isolates synchronously (lowest latency, but an app\'s long turn stops every app for up to its cpuMs), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread with a 200 ms slice per entry (stretched while the machine starves the process) and moves an app to the pool for good after one turn over 20 ms, a higher average, or a turn stopped at the slice (that request gets 503 with Retry-After: 0).'),
         logLinesPerSec: LOG_LINES.default(LOG_DEFAULTS.logLinesPerSec).describe(`Default of limits.logLinesPerSec. ${LOG_LINES_DOC}`),
         logBytesPerSec: LOG_BYTES.default(LOG_DEFAULTS.logBytesPerSec).describe(`Default of limits.logBytesPerSec. ${LOG_BYTES_DOC}`),
         logLineBytes: LOG_LINE.default(LOG_DEFAULTS.logLineBytes).describe(`Default of limits.logLineBytes. ${LOG_LINE_DOC}`),
       })
       .strict()
-      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, maxInflight: 1000, execution: 'auto', ...LOG_DEFAULTS })
+      .default({ memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, idleEvictMs: 300_000, maxInflight: 1000, rpcMaxBytes: 1024 * 1024, execution: 'auto', ...LOG_DEFAULTS })
       .describe('Limits and behaviour every app gets unless its own `limits` say otherwise.'),
     fetch: z
       .object({ allow: allowList.describe('Destinations every app may fetch() although NANO refuses them by default. Refused by default: loopback (127.0.0.0/8, ::1), private networks (10/8, 172.16/12, 192.168/16, fc00::/7), carrier-grade NAT (100.64.0.0/10), link-local (169.254.0.0/16, fe80::/10) and cloud metadata addresses and names, multicast, unspecified and reserved addresses, IPv6 forms that embed such an IPv4 address (::ffff:, 64:ff9b::, 2002::), and this server\'s own listeners (which only an entry naming their port opens). `nano check` says what each entry permits.') })

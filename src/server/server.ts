@@ -22,7 +22,7 @@ import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
 import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
 import { countLoopHops } from '../host-calls/cdn-loop.js';
-import { ServiceExchange } from './service-exchange.js';
+import { ServiceExchange, placeRpcHeader, stripRpcHeader } from './service-exchange.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -119,7 +119,10 @@ export class Server {
   /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start); null when none (nothing to check). */
   #trust: ReturnType<typeof trustList> | null = null;
 
-  readonly #services = new ServiceExchange((name, scheme, req, res) => this.#onServiceRequest(name, scheme, req, res));
+  readonly #services = new ServiceExchange(
+    (name, scheme, rpc, req, res) => this.#onServiceRequest(name, scheme, rpc, req, res),
+    (name) => this.#appConfigs.get(name)?.limits.rpcMaxBytes ?? this.#config?.defaults.rpcMaxBytes ?? 0,
+  );
   readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
 
   constructor(opts: ServerOptions) {
@@ -450,6 +453,7 @@ export class Server {
     req.url = edge.path;
     setRequestScheme(req, edge.scheme);
     setClientIp(req, edge.clientIp);
+    stripRpcHeader(req);
     // A request without a body has nothing left to arrive after the answer.
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) this.#watchBodyAfterResponse(req, res);
     const loop = this.#config?.server;
@@ -504,9 +508,10 @@ export class Server {
   }
 
   /** A service binding's request (src/server/service-exchange.ts), for the app named `name`. */
-  #onServiceRequest(name: string, scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse): void {
+  #onServiceRequest(name: string, scheme: 'http' | 'https', rpc: string | null, req: IncomingMessage, res: ServerResponse): void {
     // The callee's request.url is the URL the caller fetched, its scheme too (not the listener's).
     setRequestScheme(req, scheme);
+    placeRpcHeader(req, rpc);
     if (this.#draining) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;

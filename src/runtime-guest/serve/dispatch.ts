@@ -1,7 +1,7 @@
 // Turns a host request into a call of the app's handler (module syntax, or a 'fetch' event for
 // service-worker syntax) with its ctx, and the handler's Response into wire form. The request's
 // body, its signal, the response body and the outbox each have their own module in this folder.
-import { Signal, type RespondArgs } from '../../protocol/bridge.js';
+import { HEADER_SEP, RPC_METHOD_HEADER, Signal, type RespondArgs } from '../../protocol/bridge.js';
 import { hostCall, hostSend } from '../core/host.js';
 import type { ReadableStream } from '../streams/streams.js';
 import { headersFromFlat, headersFromJoined, headersToJoined, type Headers } from '../fetch/headers.js';
@@ -22,6 +22,16 @@ import { errorStack, errorText } from './error-text.js';
 // handler's result worth describing.
 const fetchEventUnit = lazyUnit<typeof import('./fetch-event.js')>('fetch-event');
 const consoleUnit = lazyUnit<typeof import('../console/console.js')>('console');
+const rpcUnit = lazyUnit<typeof import('./service-rpc.js')>('service-rpc');
+const RPC_PREFIX = RPC_METHOD_HEADER + HEADER_SEP;
+
+/** The RPC method the host put first in a request's headers (a service-binding call), or null. */
+function rpcMethodIn(headers: string | string[]): string | null {
+  if (typeof headers !== 'string') return headers[0] === RPC_METHOD_HEADER ? (headers[1] ?? null) : null;
+  if (!headers.startsWith(RPC_PREFIX)) return null;
+  const end = headers.indexOf(HEADER_SEP, RPC_PREFIX.length);
+  return headers.slice(RPC_PREFIX.length, end === -1 ? undefined : end);
+}
 
 function toWire(requestId: number, r: unknown): RespondArgs {
   if (!isResponse(r)) throw new TypeError(`The handler did not return a Response (got ${consoleUnit().inspect(r, 0)})`);
@@ -145,9 +155,12 @@ export function dispatchRequest(id: number, method: string, url: string, headers
   const lazySignal = newRequestSignal(id);
   const request = makeRequest(new IncomingRequestState(method, url, headers, bodyStreamId === 0 ? null : { source: null, stream: requestBody(bodyStreamId), used: false, length: null }, lazySignal));
   const ctx = makeCtx(id);
+  const rpc = rpcMethodIn(headers);
   let result: unknown;
   try {
-    if (moduleHandler !== null) {
+    if (rpc !== null) {
+      result = rpcUnit().serveRpc(moduleThis, rpc, request, env, ctx);
+    } else if (moduleHandler !== null) {
       result = Reflect.apply(moduleHandler, moduleThis, [request, env, ctx]);
     } else {
       result = fetchEventUnit().dispatchFetchEvent(request, (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p), () => passThroughIds.add(id));
