@@ -3,6 +3,7 @@
 // network policy after DNS resolution (no rebinding around it). Request bodies stream guest → host
 // and response bodies host → guest, each with a bounded buffer so a slow side slows the other.
 import { OpError, registerOp, type OpContext } from './ops.js';
+import { UPLOAD_CHUNK_MAX } from '../protocol/bridge.js';
 import { RefusedError, dispatcherFor, type Dispatcher, type DispatchOptions } from './network-policy.js';
 import { countLoopHops } from './cdn-loop.js';
 
@@ -385,7 +386,11 @@ registerOp('fetchWrite', async (args, ctx) => {
   if (sub === undefined || sub.upload === null) throw new OpError('TypeError', 'The subrequest is no longer sending its body');
   if (chunk === null) sub.upload.end();
   else if (typeof chunk === 'string') sub.upload.fail(new Error(chunk));
-  else if (chunk instanceof Uint8Array) await sub.upload.write(chunk);
+  else if (chunk instanceof Uint8Array) {
+    // The guest splits larger chunks: one past the bound would be held in the host's memory at once.
+    if (chunk.byteLength > UPLOAD_CHUNK_MAX) throw new OpError('TypeError', `Request body chunks cross in pieces of at most ${UPLOAD_CHUNK_MAX} bytes`);
+    await sub.upload.write(chunk);
+  }
   else throw new OpError('TypeError', 'Request body chunks must be Uint8Array');
   return null;
 });

@@ -1,7 +1,7 @@
 // The synchronous host functions an isolate may call through `call(name, …args)`. Each treats its
 // arguments as hostile input and returns only copies of plain data. Listed in README.md here.
 import { randomFillSync } from 'node:crypto';
-import { TEXT_DECODE_MAX } from '../protocol/bridge.js';
+import { TEXT_DECODE_MAX, URL_MAX_LENGTH } from '../protocol/bridge.js';
 
 /** Most bytes `randomBytes` returns per call (the guest's getRandomValues takes at most 65,536). */
 export const RANDOM_BYTES_MAX = 65_536;
@@ -15,15 +15,17 @@ function partsOf(u: URL): Parts {
 const URL_SETTERS = new Set(['protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);
 
 export const syncCalls: Record<string, (...args: unknown[]) => unknown> = {
-  /** WHATWG URL parse with Node's parser (Ada): the 11 URL parts, or null when invalid. */
+  /** WHATWG URL parse with Node's parser (Ada): the 11 URL parts, or null when invalid or longer than URL_MAX_LENGTH. */
   urlParse(input: unknown, base: unknown): Parts | null {
     if (typeof input !== 'string' || (base !== undefined && typeof base !== 'string')) return null;
+    if (input.length > URL_MAX_LENGTH || (base !== undefined && base.length > URL_MAX_LENGTH)) return null;
     const u = URL.parse(input, base);
     return u === null ? null : partsOf(u);
   },
   /** Applies one URL setter to `href` and returns the new parts. */
   urlSet(href: unknown, key: unknown, value: unknown): Parts | null {
     if (typeof href !== 'string' || typeof key !== 'string' || typeof value !== 'string' || !URL_SETTERS.has(key)) return null;
+    if (href.length > URL_MAX_LENGTH || value.length > URL_MAX_LENGTH) return null;
     const u = URL.parse(href);
     if (u === null) return null;
     (u as unknown as Record<string, string>)[key] = value;

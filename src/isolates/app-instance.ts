@@ -10,7 +10,7 @@ import { StreamWindow, WINDOW_AFTER_BYTES } from './stream-window.js';
 import { encodeBatch, type InFlight, type QueuedDispatch } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy, LONG_TURN_MS } from './execution-policy.js';
-import { BACKGROUND_WINDOW_MS, LimitEnforcer, mainThreadSliceMs, WAIT_UNTIL_MS } from './limit-enforcer.js';
+import { BACKGROUND_WINDOW_MS, HOST_CALL_BUDGET_MS, HOST_CALL_WINDOW_MS, LimitEnforcer, mainThreadSliceMs, WAIT_UNTIL_MS } from './limit-enforcer.js';
 import { cutAfterFlush, sendError, frameResponseHeaders, requestScheme } from './http-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
@@ -219,6 +219,11 @@ export class AppInstance {
       onEntry: (origin, ms, hostStarted) => this.#charge(origin, ms, hostStarted),
       entryTimeout: (origin) => this.#entryTimeout(origin),
       onRefused: (what) => this.#log.warn({ limit: 'timers' }, what),
+      hostCalls: {
+        allowed: (now) => this.#limits.hostCallAllowed(now),
+        charge: (ms) => this.#limits.chargeHostCall(ms),
+        refused: (name) => this.#hostCallRefused(name),
+      },
       opState: [
         ...(s.fetch !== undefined ? [[FETCH_POLICY, s.fetch] as const] : []),
         [INCOMING_CDN_LOOP, (origin: number) => String(this.#inflight.get(origin)?.req.headers['cdn-loop'] ?? '')] as const,
@@ -268,6 +273,15 @@ export class AppInstance {
     this.#policy.isolateCreated();
     this.#hooks.isolateCreated(s.name, performance.now() - start);
     return iso;
+  }
+
+  #hostCallWarnedAt = -Infinity;
+  /** A synchronous host call was refused for the main-thread budget: said at most every 10 s. */
+  #hostCallRefused(name: string): void {
+    const now = performance.now();
+    if (now - this.#hostCallWarnedAt < 10_000) return;
+    this.#hostCallWarnedAt = now;
+    this.#log.warn({ limit: 'hostCalls', call: name, budgetMs: HOST_CALL_BUDGET_MS, windowMs: HOST_CALL_WINDOW_MS }, `synchronous host calls refused: the app used ${HOST_CALL_BUDGET_MS} ms of the main thread within ${HOST_CALL_WINDOW_MS} ms`);
   }
 
   readonly #logLimiter: LogLimiter;

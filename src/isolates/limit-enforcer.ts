@@ -47,6 +47,15 @@ export const BACKOFF_MAX_MS = 60_000;
 /** Failures in a row (no request served in between) before the backoff starts. */
 export const BACKOFF_AFTER_FAILURES = 2;
 
+/**
+ * Synchronous host calls (URL parsing, legacy decodes, …) made by an app on the isolate pool run on
+ * the main thread, which every app shares, outside any entry's timeout. They draw from this budget
+ * of the main thread's CPU milliseconds per window; past it a call throws until the window ends.
+ * (Apps on the main thread pay for their calls inside their entries' slice.)
+ */
+export const HOST_CALL_BUDGET_MS = 100;
+export const HOST_CALL_WINDOW_MS = 1000;
+
 /** The limits an app runs under, resolved from its config and the defaults. */
 export interface AppLimits {
   readonly memoryMb: number;
@@ -61,6 +70,8 @@ export class LimitEnforcer {
   #backgroundMs = 0;
   #failures = 0;
   #retryAt = 0;
+  #hostWindowStart = 0;
+  #hostCallMs = 0;
 
   constructor(limits: AppLimits) {
     this.limits = limits;
@@ -97,6 +108,20 @@ export class LimitEnforcer {
       this.#windowStart = now;
       this.#backgroundMs = 0;
     }
+  }
+
+  /** Whether a pool app may make a synchronous host call now (its budget for the window is not spent). */
+  hostCallAllowed(now: number): boolean {
+    if (now - this.#hostWindowStart >= HOST_CALL_WINDOW_MS) {
+      this.#hostWindowStart = now;
+      this.#hostCallMs = 0;
+    }
+    return this.#hostCallMs < HOST_CALL_BUDGET_MS;
+  }
+
+  /** Charges a pool app's synchronous host call with the main-thread time it took. */
+  chargeHostCall(ms: number): void {
+    this.#hostCallMs += ms;
   }
 
   /** The app failed to start or hit a limit that restarted its isolate. */

@@ -30,6 +30,11 @@ export interface RuntimeIsolateOptions {
   readonly onEntry?: (origin: number, ms: number, hostStarted: boolean) => void;
   /** Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. */
   readonly entryTimeout?: (origin: number) => number;
+  /**
+   * The main-thread budget of synchronous host calls made while the isolate runs on the pool:
+   * `allowed` is asked before each call (false: the call throws), `charge` gets its duration.
+   */
+  readonly hostCalls?: { allowed(now: number): boolean; charge(ms: number): void; refused(name: string): void };
   /** A request of the guest's was refused for a cap (live timers); said once per isolate. */
   readonly onRefused?: (what: string) => void;
   /** Initial OpContext.isolateState entries (e.g. the app's FetchPolicy under FETCH_POLICY). */
@@ -488,7 +493,21 @@ export class RuntimeIsolate {
     if (own !== undefined) return own(...args);
     const fn = syncCalls[name];
     if (fn === undefined) throw new TypeError(`unknown host call ${name}`);
-    return fn(...args);
+    const budget = this.#opts.hostCalls;
+    if (this.#execution === 'main-thread' || budget === undefined) return fn(...args);
+    if (!budget.allowed(performance.now())) {
+      budget.refused(name);
+      throw new RangeError(`This app's synchronous host calls (${name}) used their share of the main thread for now; retry later`);
+    }
+    // The main thread's CPU time, not the clock: on a starved machine the clock would charge an
+    // app for the wait, and a legitimate large decode would be refused.
+    const start = process.threadCpuUsage();
+    try {
+      return fn(...args);
+    } finally {
+      const used = process.threadCpuUsage(start);
+      budget.charge((used.user + used.system) / 1000);
+    }
   }
 
   #onSend(name: unknown, originArg: unknown, args: unknown[]): void {

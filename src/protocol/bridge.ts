@@ -120,6 +120,14 @@ export const WASM_PAGES_PER_MB = 16;
  * even for apps on the isolate pool); the guest splits larger inputs.
  */
 export const TEXT_DECODE_MAX = 256 * 1024;
+/**
+ * Longest string (input or base) the `urlParse`/`urlSet` host calls take; a longer one is not a
+ * valid URL. Parsing runs on the main thread, and a long non-ASCII path costs about a microsecond
+ * a character; this is four times the longest request URL Cloudflare accepts (16 KiB).
+ */
+export const URL_MAX_LENGTH = 64 * 1024;
+/** Largest chunk of a subrequest's body that crosses to the host in one `fetchWrite`; the guest splits larger ones. */
+export const UPLOAD_CHUNK_MAX = 256 * 1024;
 
 /** The log level of the guest's report of lines its console dropped (text: the count). */
 export const LOG_DROPPED = 'nano:dropped';

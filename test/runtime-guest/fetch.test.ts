@@ -176,6 +176,20 @@ t.test('a streaming request body goes up chunk by chunk (duplex: "half")', async
   t.same([r.length, r.sha], [128 * 65536, h.digest('hex')]);
 });
 
+t.test('a streamed chunk larger than the host takes at once crosses in pieces, bytes intact', async (t) => {
+  // 3 MiB + 5 in one chunk, with a byteLength the app shadowed: the guest splits by the real length.
+  const r = await g.run<{ length: number; sha: string }>(`
+    const big = new Uint8Array((3 << 20) + 5);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 255;
+    Object.defineProperty(big, 'byteLength', { value: 1 });
+    const body = new ReadableStream({ start(c) { c.enqueue(big); c.close(); } });
+    return (await fetch('${base}/echo', { method: 'POST', body, duplex: 'half' })).json();
+  `);
+  const big = Buffer.alloc((3 << 20) + 5);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 255;
+  t.same([r.length, r.sha], [big.length, createHash('sha256').update(big).digest('hex')]);
+});
+
 t.test('a response body streams down with backpressure: the server waits while the app does not read', async (t) => {
   const probe = g.run<number>(`
     const res = await fetch('${base}/stream?mib=64');

@@ -1,6 +1,7 @@
 // Attack: synchronous host calls hold the main thread, which every app shares (also apps on the
 // isolate pool). `textDecode` takes at most 256 KiB per call: the guest decodes larger inputs in
-// streamed pieces (results unchanged), and an input it cannot split (ISO-2022-JP) is refused.
+// streamed pieces (results unchanged), and an input it cannot split (ISO-2022-JP) is refused. A URL
+// string past 64 KiB is invalid, and a pool app's calls draw from a main-thread budget per second.
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { neighbours, alive } from '../helpers/neighbours.js';
@@ -60,6 +61,36 @@ t.test('textDecode: large inputs decode in pieces, unsplittable ones are refused
   t.equal(r.status, 500, 'an ISO-2022-JP decode over the bound fails the request');
   const log = await n.s.waitForLog((l) => l.app === 'attacker' && /More than 262144 bytes of iso-2022-jp in one call/.test(JSON.stringify(l)));
   t.ok(log, 'the log names the app and the bound');
+  await n.neighbourOk(t, 'after');
+  await alive(t, n.s);
+});
+
+const URL_APP = `export default { async fetch(request) {
+  const path = new URL(request.url).pathname;
+  if (path === '/long') {
+    try { new URL('https://a.example/' + 'a'.repeat(70 * 1024)); return new Response('parsed'); }
+    catch (e) { return new Response(e.name, { status: 400 }); }
+  }
+  // Parses a 60 KiB non-ASCII URL (about a millisecond of the host's main thread each) for 3 s.
+  const long = 'https://a.example/' + '\u20ac'.repeat(60 * 1024);
+  const until = Date.now() + 3000;
+  let parsed = 0;
+  while (Date.now() < until) {
+    try { new URL(long); parsed++; }
+    catch (e) { return Response.json({ parsed, error: e.name + ': ' + e.message }); }
+  }
+  return Response.json({ parsed, error: null });
+} };
+`;
+
+t.test('URL parsing: long strings are invalid, a pool app cannot hold the main thread with parses', async (t) => {
+  const n = await neighbours(t, URL_APP, { defaults: { execution: 'pool' }, limits: { cpuMs: 30_000 } });
+  const long = await n.attack('/long');
+  t.equal(`${long.status} ${long.text}`, '400 TypeError', 'a 70 KiB URL is invalid');
+  const r = JSON.parse((await n.attack('/loop')).text) as { parsed: number; error: string | null };
+  t.match(r.error, /RangeError: .*share of the main thread/, `the loop is refused once its budget is spent (after ${r.parsed} parses)`);
+  const log = await n.s.waitForLog((l) => l.app === 'attacker' && l.limit === 'hostCalls');
+  t.ok(log, 'the log names the app and the limit');
   await n.neighbourOk(t, 'after');
   await alive(t, n.s);
 });

@@ -8,6 +8,7 @@ export const ObjectSetPrototypeOf = Object.setPrototypeOf;
 export const ObjectKeys = Object.keys;
 export const ObjectEntries = Object.entries;
 export const ObjectCreate = Object.create;
+export const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 export const ReflectApply = Reflect.apply;
 export const ReflectOwnKeys = Reflect.ownKeys;
 export const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
@@ -45,6 +46,8 @@ export function captureBootPrimordials(): void {
 const TypedArrayPrototype = ObjectGetPrototypeOf(Uint8Array.prototype) as Uint8Array;
 export const TypedArraySet = uncurry(TypedArrayPrototype.set) as (target: Uint8Array, source: Uint8Array, offset: number) => void;
 export const TypedArraySubarray = uncurry(TypedArrayPrototype.subarray) as (view: Uint8Array, begin: number, end?: number) => Uint8Array;
+/** A typed array's byteLength from the built-in getter (an app can shadow or patch the property). */
+export const TypedArrayByteLength = uncurry((ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, 'byteLength') as PropertyDescriptor).get as (this: Uint8Array) => number);
 
 export const PromisePrototypeThen = uncurry(Promise.prototype.then) as <T>(
   p: Promise<T>,

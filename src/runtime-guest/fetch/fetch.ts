@@ -3,6 +3,8 @@
 // fetch. A streaming request body is pumped to the host chunk by chunk (each op resolves when the
 // host has room), and the response body is a byte stream that asks the host for a batch per pull.
 import { hostOp } from '../core/host.js';
+import { TypedArrayByteLength, TypedArraySubarray } from '../core/primordials.js';
+import { UPLOAD_CHUNK_MAX } from '../../protocol/bridge.js';
 import { requiredArguments } from '../core/webidl.js';
 import { streams, type ReadableStream, type ReadableByteStreamController } from '../streams/streams.js';
 import { readChunk, bare, strategy } from '../streams/stream-internals.js';
@@ -56,7 +58,11 @@ async function pumpUpload(id: number, body: BodyState, stop: { aborted: boolean 
         return;
       }
       if (!(value instanceof Uint8Array)) throw new TypeError('Request body chunks must be Uint8Array');
-      await hostOp('fetchWrite', [id, value]);
+      // In pieces the host holds at most one of beyond its buffer (UPLOAD_CHUNK_MAX).
+      const length = TypedArrayByteLength(value);
+      for (let at = 0; at < length; at += UPLOAD_CHUNK_MAX) {
+        await hostOp('fetchWrite', [id, at === 0 && length <= UPLOAD_CHUNK_MAX ? value : TypedArraySubarray(value, at, at + UPLOAD_CHUNK_MAX)]);
+      }
     }
   } catch (err) {
     // The host stopped taking the body (the subrequest ended or failed) or the stream errored.

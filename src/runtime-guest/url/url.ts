@@ -2,6 +2,7 @@
 // (Node's Ada) through the `urlParse`/`urlSet` host calls; URLSearchParams lives here, the File
 // API's URL.createObjectURL/revokeObjectURL in blob-url.ts.
 import { hostCall } from '../core/host.js';
+import { URL_MAX_LENGTH } from '../../protocol/bridge.js';
 import { defineInterface, requiredArguments, toUSVString, isObject } from '../core/webidl.js';
 import { utf8Encode, utf8DecodeKeepBOM } from '../encoding/utf8.js';
 import { createObjectURL, revokeObjectURL } from '../file/blob-url.js';
@@ -21,6 +22,8 @@ function us(self: unknown): UrlState {
 }
 
 function parse(input: string, base: string | undefined): Parts | null {
+  // The host refuses longer strings too; checked here so they are not copied to it first.
+  if (input.length > URL_MAX_LENGTH || (base !== undefined && base.length > URL_MAX_LENGTH)) return null;
   return hostCall<Parts | null>('urlParse', input, base);
 }
 
