@@ -71,7 +71,7 @@ export const WORKERS_APIS: Readonly<Record<string, CompatRow>> = {
   'cloudflare:workers WorkerEntrypoint': { support: 'partial', note: 'A class-based default export serves fetch() with `this.env` and `this.ctx`, and its methods are callable over service bindings (RPC); named entrypoints (other exported classes) are not.' },
   'cloudflare:workers env': { support: 'partial', note: 'The app\'s env, filled in when the first request arrives; empty while the module\'s top level runs.' },
   'cloudflare:workers DurableObject': { support: 'not supported', note: 'Importing it works; constructing one throws.' },
-  'request.cf': { support: 'not supported', note: 'Undefined.' },
+  'request.cf': { support: 'partial', note: 'A frozen object with what NANO knows of a request from its listener: `httpProtocol` ("HTTP/1.1"), `clientAcceptEncoding`, `tlsVersion` and `tlsCipher` as "" over plain HTTP (absent over TLS: a proxy ends TLS and NANO does not learn the version), and NANO\'s own `tls` (true when the client used HTTPS, as a trusted proxy says) and `clientAddress` (a trusted proxy\'s client address, else the peer\'s; also in CF-Connecting-IP). No geolocation, ASN, colo or bot fields. Undefined on a service binding\'s request; `new Request(url, { cf })` keeps the given object.' },
   'node:* modules (nodejs_compat)': { support: 'not supported', note: 'A build error names the import.' },
   'npm packages': { support: 'supported', note: 'Resolved from the project\'s node_modules with the conditions workerd, worker, browser.' },
   'TypeScript / TSX / JSX': { support: 'supported', note: 'Built with esbuild; types are not checked (run tsc for that).' },

@@ -78,6 +78,12 @@ export const HEADER_SEP = '\n';
 export const RPC_METHOD_HEADER = 'x-nano-rpc';
 /** The callee's answer: "value" or "error", its body the encoded result (serve/rpc-codec.ts). */
 export const RPC_RESULT_HEADER = 'x-nano-rpc-result';
+/**
+ * A request from the listener carries, as its first header, the facts `request.cf` reports that
+ * the headers do not: its value is the HTTP version ("1.1"). The host strips any copy a client
+ * sends; the guest takes it off before the app sees the headers.
+ */
+export const EDGE_HEADER = 'x-nano-edge';
 /** An RPC method name: an identifier of at most 128 characters. */
 export const RPC_METHOD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
 

@@ -22,7 +22,7 @@ import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
 import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
 import { countLoopHops } from '../host-calls/cdn-loop.js';
-import { ServiceExchange, placeRpcHeader, stripRpcHeader } from './service-exchange.js';
+import { ServiceExchange, placeEdgeHeader, placeRpcHeader } from './service-exchange.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -453,7 +453,7 @@ export class Server {
     req.url = edge.path;
     setRequestScheme(req, edge.scheme);
     setClientIp(req, edge.clientIp);
-    stripRpcHeader(req);
+    placeEdgeHeader(req);
     // A request without a body has nothing left to arrive after the answer.
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) this.#watchBodyAfterResponse(req, res);
     const loop = this.#config?.server;

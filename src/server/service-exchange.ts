@@ -7,7 +7,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { Readable, duplexPair, type Duplex } from 'node:stream';
 import type { ServiceRequest } from '../host-calls/fetch.js';
-import { RPC_METHOD_HEADER, RPC_METHOD_NAME } from '../protocol/bridge.js';
+import { EDGE_HEADER, RPC_METHOD_HEADER, RPC_METHOD_NAME } from '../protocol/bridge.js';
 
 /** Statuses whose response has no body (a Response with one cannot be constructed). */
 const NULL_BODY = new Set([101, 204, 205, 304]);
@@ -21,17 +21,27 @@ function socketLike(d: Duplex): Duplex {
   return d;
 }
 
-/** Removes every copy of the RPC method header (requests from the listener: a client's is never believed). */
-export function stripRpcHeader(req: IncomingMessage): void {
-  if (req.headers[RPC_METHOD_HEADER] === undefined) return;
+/** Removes every copy of the headers only the host may set (a client's or a caller's is never believed). */
+function stripInternalHeaders(req: IncomingMessage): void {
+  if (req.headers[RPC_METHOD_HEADER] === undefined && req.headers[EDGE_HEADER] === undefined) return;
   delete req.headers[RPC_METHOD_HEADER];
+  delete req.headers[EDGE_HEADER];
   const raw = req.rawHeaders;
-  for (let i = raw.length - 2; i >= 0; i -= 2) if ((raw[i] as string).toLowerCase() === RPC_METHOD_HEADER) raw.splice(i, 2);
+  for (let i = raw.length - 2; i >= 0; i -= 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (name === RPC_METHOD_HEADER || name === EDGE_HEADER) raw.splice(i, 2);
+  }
+}
+
+/** A request from the listener: its HTTP version first, for `request.cf` (bridge.ts EDGE_HEADER). */
+export function placeEdgeHeader(req: IncomingMessage): void {
+  stripInternalHeaders(req);
+  req.rawHeaders.unshift(EDGE_HEADER, req.httpVersion);
 }
 
 /** A service request's RPC header: the one the host vouches for, first, or none at all. */
 export function placeRpcHeader(req: IncomingMessage, method: string | null): void {
-  stripRpcHeader(req);
+  stripInternalHeaders(req);
   if (method === null) return;
   req.rawHeaders.unshift(RPC_METHOD_HEADER, method);
   req.headers[RPC_METHOD_HEADER] = method;

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { serve, fetchRaw, tempTree, type Served } from '../helpers/serve.js';
 import { projectCopy, freshCache } from '../helpers/projects.js';
 
@@ -188,4 +189,46 @@ t.test('an exception at module load: the logged stack points at the .ts lines', 
   const stack = String(logged.stack);
   t.match(stack, /^TypeError: failed while loading\n\s+at check \(src\/check\.ts:3:11\)\n\s+at src\/index\.ts:3:1$/, 'both frames mapped to the .ts sources');
   t.notMatch(stack, /nano-bundle\.js|isolated-vm|\/dist\//, 'no bundle position and no host frame');
+});
+
+t.test('request.cf: what NANO knows, with Cloudflare\'s field names where they exist', async (t) => {
+  const root = tempTree({
+    'cf/index.js': [
+      'export default {',
+      '  async fetch(request, env) {',
+      "    if (new URL(request.url).pathname === '/via-binding') return env.SELF.fetch('http://cf.test/inner');",
+      "    const copy = new Request(request, { headers: { a: '1' } });",
+      '    return Response.json({ cf: request.cf ?? null, frozen: Object.isFrozen(request.cf), copied: copy.cf === request.cf, cloned: request.clone().cf === request.cf,',
+      "      made: new Request('http://x/', { cf: { colo: 'LAB' } }).cf ?? null, headers: [...request.headers.keys()] });",
+      '  },',
+      '};',
+      '',
+    ].join('\n'),
+    'nano.json': JSON.stringify({ server: { trustedProxies: ['127.0.0.1'] }, apps: [{ name: 'cf', path: 'cf', services: [{ binding: 'SELF', service: 'cf' }] }] }),
+  });
+  const s = await serve(['--config', join(root, 'nano.json'), '--no-watch']);
+  t.teardown(() => s.stop().then(() => undefined));
+
+  const plain = JSON.parse((await fetchRaw(s.port, '/', { headers: { 'accept-encoding': 'gzip, br', 'x-nano-edge': '3', 'x-nano-rpc': 'fetch' } })).text) as Record<string, unknown>;
+  t.same(plain.cf, { httpProtocol: 'HTTP/1.1', clientAcceptEncoding: 'gzip, br', tlsVersion: '', tlsCipher: '', tls: false, clientAddress: '127.0.0.1' }, 'over plain HTTP from the peer');
+  t.equal(plain.frozen, true);
+  t.equal(plain.copied, true, 'new Request(request) keeps cf');
+  t.equal(plain.cloned, true, 'clone() keeps cf');
+  t.same(plain.made, { colo: 'LAB' }, 'a constructed Request takes init.cf');
+  t.notOk((plain.headers as string[]).some((h) => h.startsWith('x-nano')), 'NANO\'s internal headers, and a client\'s copies of them, never reach the app');
+
+  const proxied = JSON.parse((await fetchRaw(s.port, '/', { headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' } })).text) as { cf: Record<string, unknown> };
+  t.same(proxied.cf, { httpProtocol: 'HTTP/1.1', clientAcceptEncoding: '', tls: true, clientAddress: '203.0.113.9' }, 'a trusted proxy\'s client address and TLS; the TLS version is not known');
+
+  const old = await new Promise<string>((resolve, reject) => {
+    const sock = connect(s.port, '127.0.0.1', () => sock.write('GET / HTTP/1.0\r\nHost: cf.test\r\n\r\n'));
+    let data = '';
+    sock.on('data', (d: Buffer) => (data += d.toString()));
+    sock.on('end', () => resolve(data));
+    sock.on('error', reject);
+  });
+  t.match(old, /"httpProtocol":"HTTP\/1\.0"/, 'an HTTP/1.0 client shows as such');
+
+  const inner = JSON.parse((await fetchRaw(s.port, '/via-binding')).text) as Record<string, unknown>;
+  t.equal(inner.cf, null, 'a service binding\'s request has no cf (it did not come from a client)');
 });
