@@ -23,6 +23,7 @@ import { Mutex } from './mutex.js';
 import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
 import { countLoopHops } from '../host-calls/cdn-loop.js';
 import { ServiceExchange, placeEdgeHeader, placeRpcHeader } from './service-exchange.js';
+import { forwardToOrigin } from './origin-pass.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -124,6 +125,9 @@ export class Server {
     (name) => this.#appConfigs.get(name)?.limits.rpcMaxBytes ?? this.#config?.defaults.rpcMaxBytes ?? 0,
   );
   readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
+  /** One function for every app's origin (settings compare equal while the origin does not change). */
+  readonly #forwardOrigin = (url: string, req: IncomingMessage, res: ServerResponse, started: (status: number) => void): void =>
+    forwardToOrigin(url, this.#config?.server.loopName ?? 'nano', req, res, started);
 
   constructor(opts: ServerOptions) {
     this.#log = opts.logger;
@@ -313,6 +317,7 @@ export class Server {
         loopName: config.server.loopName,
         ...(app.services.length > 0 ? { services: Object.fromEntries(app.services.map((b) => [b.binding, b.service])), dispatchService: this.#dispatchService } : {}),
       },
+      ...(app.origin !== undefined ? { origin: { url: app.origin, forward: this.#forwardOrigin } } : {}),
       log: {
         linesPerSec: app.limits.logLinesPerSec ?? d.logLinesPerSec,
         bytesPerSec: app.limits.logBytesPerSec ?? d.logBytesPerSec,

@@ -5,7 +5,8 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { serve, fetchRaw, tempTree, type Served } from '../helpers/serve.js';
 import { projectCopy, freshCache } from '../helpers/projects.js';
 
@@ -231,4 +232,66 @@ t.test('request.cf: what NANO knows, with Cloudflare\'s field names where they e
 
   const inner = JSON.parse((await fetchRaw(s.port, '/via-binding')).text) as Record<string, unknown>;
   t.equal(inner.cf, null, 'a service binding\'s request has no cf (it did not come from a client)');
+});
+
+t.test('an app\'s origin: passThroughOnException() and an unanswered fetch event fall through to it', async (t) => {
+  const seen: { method: string; url: string; headers: Record<string, unknown>; body: string }[] = [];
+  const upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(203, { 'x-origin': 'yes', connection: 'close' }).end(`origin saw ${req.method} ${req.url}`);
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+  const originUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/base`;
+  const root = tempTree({
+    'mod/index.js': [
+      'export default {',
+      '  async fetch(request, env, ctx) {',
+      '    ctx.passThroughOnException();',
+      "    if (new URL(request.url).pathname === '/read') await request.text();",
+      "    if (new URL(request.url).pathname === '/ok') return new Response('from the app');",
+      "    throw new Error('handler failed');",
+      '  },',
+      '};',
+      '',
+    ].join('\n'),
+    'sw/index.js': "addEventListener('fetch', (event) => { if (new URL(event.request.url).pathname === '/ok') event.respondWith(new Response('sw answered')); });\n",
+    'nano.json': JSON.stringify({
+      apps: [
+        { name: 'mod', path: 'mod', hostnames: ['mod.test'], origin: originUrl },
+        { name: 'sw', path: 'sw', hostnames: ['sw.test'], origin: originUrl },
+        { name: 'gone', path: 'mod', hostnames: ['gone.test'], origin: 'http://127.0.0.1:1' },
+      ],
+    }),
+  });
+  const s = await serve(['--config', join(root, 'nano.json'), '--no-watch']);
+  t.teardown(() => s.stop().then(() => undefined));
+
+  const posted = await fetchRaw(s.port, '/fail?q=1', { host: 'mod.test', method: 'POST', headers: { 'x-client': 'c1', 'content-type': 'text/plain' }, body: 'the request body' });
+  t.equal(posted.status, 203, 'the origin\'s answer, as it came');
+  t.equal(posted.headers['x-origin'], 'yes');
+  t.equal(posted.text, 'origin saw POST /base/fail?q=1', 'path and query under the origin\'s path');
+  const first = seen.at(-1);
+  t.equal(first?.body, 'the request body', 'the unread body went on');
+  t.equal(first?.headers['x-client'], 'c1', 'the client\'s headers went on');
+  t.equal(first?.headers.host, 'mod.test', 'with the client\'s Host');
+  t.match(String(first?.headers['cdn-loop']), /nano/, 'CDN-Loop names this server');
+  t.notOk(Object.keys(first?.headers ?? {}).some((h) => h.startsWith('x-nano')), 'no internal header leaves NANO');
+  t.equal((await fetchRaw(s.port, '/ok', { host: 'mod.test' })).text, 'from the app', 'an answered request never reaches the origin');
+
+  const read = await fetchRaw(s.port, '/read', { host: 'mod.test', method: 'POST', body: 'consumed' });
+  t.equal(read.status, 500);
+  t.match(read.text, /NANO_ERR_NO_ORIGIN.*after reading part of the request body/, 'a body the app read cannot be sent on');
+
+  const sw = await fetchRaw(s.port, '/unanswered', { host: 'sw.test' });
+  t.equal(sw.text, 'origin saw GET /base/unanswered', 'a service-worker fetch event with no respondWith falls through');
+  t.equal((await fetchRaw(s.port, '/ok', { host: 'sw.test' })).text, 'sw answered');
+
+  const gone = await fetchRaw(s.port, '/x', { host: 'gone.test' });
+  t.equal(gone.status, 502);
+  t.match(gone.text, /NANO_ERR_ORIGIN_UNREACHABLE/, 'an origin that cannot be reached is a 502 that says so');
 });
