@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ReloadError, formatAppProblem, type AppProblem } from '../server/server.js';
 import { run, type Running } from './run.js';
 import { installLastResort } from '../server/last-resort.js';
+import { helperNice, lowerHelperThreads } from '../server/thread-priority.js';
 import { ConfigSource } from '../reload/source.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -72,6 +73,7 @@ program
       });
     };
     installLastResort(log);
+    lowerHelperThreads(helperNice());
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
