@@ -38,6 +38,8 @@ program
   .description('serve one app (--app) or the apps of a config file (--config)')
   .option('-a, --app <path>', 'app directory or file to serve as the only app')
   .option('-c, --config <file>', 'config file (JSON) naming the apps')
+  .option('-e, --env <name>', 'with --app: the wrangler environment to apply ([env.<name>])')
+  .option('--dev-vars', 'with --app: read the project\'s .dev.vars into env (as wrangler dev)')
   .option('-p, --port <port>', 'port (overrides the config; 0 picks a free port)')
   .option('-H, --host <address>', 'address to bind (overrides the config)')
   .option('--admin-port <port>', 'admin API port (overrides the config; 0 picks a free port)')
@@ -187,16 +189,18 @@ program
   .description('validate a config file (or one app directory) and build the apps it names; exit 1 with every problem')
   .option('-c, --config <file>', 'config file (JSON)')
   .option('-a, --app <path>', 'app directory or file to check instead of a config file')
-  .action(async (opts: { config?: string; app?: string }) => {
+  .option('-e, --env <name>', 'with --app: the wrangler environment to apply')
+  .option('--dev-vars', 'with --app: read the project\'s .dev.vars')
+  .action(async (opts: { config?: string; app?: string; env?: string; devVars?: boolean }) => {
     try {
       if ((opts.config === undefined) === (opts.app === undefined)) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'pass either --config <file> or --app <dir>');
-      const source = new ConfigSource(opts.app !== undefined ? { appPath: opts.app } : { file: opts.config as string });
+      const source = new ConfigSource(opts.app !== undefined ? { appPath: opts.app, ...appOnly(opts) } : { file: opts.config as string, ...appOnly(opts) });
       const cfg = source.compose(await source.readRaw(), new Map());
       const { loadApp, applyProject } = await import('../project/load.js');
       const problems: AppProblem[] = [];
       for (const app of cfg.apps) {
         try {
-          const loaded = await loadApp(app.path, app.entry);
+          const loaded = await loadApp(app.path, app);
           applyProject(app, loaded, cfg.apps);
           if (loaded.warning !== null) process.stderr.write(`warning: app "${app.name}": ${loaded.warning}\n`);
         } catch (err) {
@@ -271,6 +275,8 @@ async function explainAllowLists(cfg: Config, file: string): Promise<string> {
 interface ServeOptions {
   app?: string;
   config?: string;
+  env?: string;
+  devVars?: boolean;
   port?: string;
   host?: string;
   adminPort?: string;
@@ -288,6 +294,7 @@ function configSource(opts: ServeOptions, extra: SourceOverrides = {}): ConfigSo
   const adminPort = portOption('--admin-port', opts.adminPort);
   return new ConfigSource({
     ...(opts.app !== undefined ? { appPath: opts.app } : {}),
+    ...appOnly(opts),
     ...(opts.config !== undefined ? { file: opts.config } : {}),
     overrides: {
       ...(port !== undefined ? { port } : {}),
@@ -298,6 +305,14 @@ function configSource(opts: ServeOptions, extra: SourceOverrides = {}): ConfigSo
       ...extra,
     },
   });
+}
+
+/** `--env` and `--dev-vars` describe the one `--app` app; a config file sets them per app. */
+function appOnly(opts: { app?: string; env?: string; devVars?: boolean }): { wranglerEnv?: string; devVars?: boolean } {
+  if (opts.app === undefined && (opts.env !== undefined || opts.devVars === true)) {
+    throw new NanoError('NANO_ERR_CONFIG_INVALID', '--env and --dev-vars go with --app; in a config file set "wranglerEnv" and "devVars" on each app');
+  }
+  return { ...(opts.env !== undefined ? { wranglerEnv: opts.env } : {}), ...(opts.devVars === true ? { devVars: true } : {}) };
 }
 
 function portOption(flag: string, value: string | undefined): number | undefined {

@@ -15,6 +15,8 @@ export const LOG_DEFAULTS = { logLinesPerSec: 500, logBytesPerSec: 1024 * 1024, 
 const LOG_LINES = z.number().int().min(1).max(1_000_000);
 const LOG_BYTES = z.number().int().min(1024).max(1024 * 1024 * 1024);
 const LOG_LINE = z.number().int().min(256).max(64 * 1024);
+const RPC_BYTES = z.number().int().min(1024).max(32 * 1024 * 1024);
+const RPC_BYTES_DOC = 'Largest encoded argument list an RPC call of this app\'s WorkerEntrypoint methods (`env.BINDING.method()` from another app) may send, and largest encoded result it may return, in bytes; past it the call fails with an error in the caller.';
 const LOG_LINES_DOC = 'Console lines per second the app may log (token bucket: also the burst); past it lines are dropped, counted in nano_log_lines_dropped_total and reported in one log line per second.';
 const LOG_BYTES_DOC = 'Console bytes (UTF-8) per second the app may log (token bucket: also the burst); past it lines are dropped like past logLinesPerSec.';
 const LOG_LINE_DOC = 'Longest console line kept whole, in UTF-8 bytes; a longer line is cut and ends with a "[line truncated …]" marker.';
@@ -29,6 +31,7 @@ const LIMIT_TYPES = {
   execution: z.enum(['auto', 'main-thread', 'pool']),
   subrequestTimeoutMs: z.number().int().min(1).max(3_600_000),
   maxInflight: z.number().int().min(1).max(1_000_000),
+  rpcMaxBytes: RPC_BYTES,
   logLinesPerSec: LOG_LINES,
   logBytesPerSec: LOG_BYTES,
   logLineBytes: LOG_LINE,
@@ -45,13 +48,14 @@ const LIMIT_DOCS: Record<LimitName, string> = {
   execution: 'Where this app\'s code runs (see defaults.execution): "pool" for an app known to need more than a few ms of CPU per request.',
   subrequestTimeoutMs: 'Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.',
   maxInflight: 'Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.',
+  rpcMaxBytes: RPC_BYTES_DOC,
   logLinesPerSec: LOG_LINES_DOC,
   logBytesPerSec: LOG_BYTES_DOC,
   logLineBytes: LOG_LINE_DOC,
 };
 
 /** The default of each limit that `defaults` sets for every app (the one table of them). */
-export const LIMIT_DEFAULTS = { memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, maxInflight: 1000, execution: 'auto', ...LOG_DEFAULTS } as const;
+export const LIMIT_DEFAULTS = { memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, maxInflight: 1000, rpcMaxBytes: 1024 * 1024, execution: 'auto', ...LOG_DEFAULTS } as const;
 type DefaultedLimit = keyof typeof LIMIT_DEFAULTS;
 /** How long an app's isolate may sit without requests before it is disposed (0: never); `defaults` only. */
 const IDLE_EVICT_MS = 300_000;
@@ -78,6 +82,13 @@ export const appSchema = z
     name: z.string().regex(APP_NAME, 'lowercase letters, digits, "-" or "_", starting with a letter or digit').describe('Unique app name, used in logs, metrics and the admin API.'),
     path: z.string().min(1).describe('App directory (its entry is index.js, worker.js, main.js or the "main" of its package.json), a Workers project (wrangler.toml/json/jsonc, TypeScript, npm packages: built with esbuild, see "Coming from Cloudflare Workers"), or a single .js/.mjs/.ts file; relative to the config file.'),
     entry: z.string().min(1).optional().describe('Entry module inside the app directory, when it is not one of the defaults (for a Workers project: instead of wrangler\'s `main`).'),
+    origin: z
+      .string()
+      .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol) && new URL(u).username === '' && new URL(u).password === '' && new URL(u).search === '' && new URL(u).hash === '', 'an absolute http(s) URL without credentials, query or fragment, like "http://127.0.0.1:8080" or "https://backend.internal/base"')
+      .optional()
+      .describe('The server a request falls through to when the app calls `ctx.passThroughOnException()` and then throws, or a service-worker fetch event gets no `respondWith()`: NANO sends the client\'s request on (method, path and query under this URL\'s path, headers, and the body when the app read none of it) and returns the answer. Configured by the operator, so the apps\' `fetch.allow` policy does not apply to it. Without it such requests get 500 NANO_ERR_NO_ORIGIN.'),
+    wranglerEnv: z.string().regex(/^[A-Za-z0-9_-]+$/, 'an environment name like "staging"').optional().describe('For a Workers project: the wrangler environment to apply (`[env.staging]` in wrangler.toml, `"env": { "staging": … }` in wrangler.jsonc), as `wrangler --env` does: its `name` (default `<name>-<env>`), `main` (inherited), `vars` and `services` (not inherited). `nano serve --app DIR --env NAME` sets it.'),
+    devVars: z.boolean().default(false).describe('Read the app directory\'s `.dev.vars` (dotenv format; `.dev.vars.<env>` first when `wranglerEnv` is set) into `env`, over wrangler `vars`, as `wrangler dev` does; nano.json `env` and `secrets` still win. Off by default so a local secrets file left in a deployed directory never changes a served env unnoticed (NANO logs a warning when it finds one unread). `nano serve --app DIR --dev-vars` sets it.'),
     hostnames: z
       .array(z.string().transform((h) => h.toLowerCase()).pipe(z.string().regex(HOSTNAME, 'a hostname like "api.example.com" or a wildcard like "*.example.com" (no port, no scheme)')))
       .default([])
@@ -96,12 +107,12 @@ export const appSchema = z
         z
           .object({
             binding: z.string().regex(ENV_NAME, 'a binding name like AUTH').describe('The name in `env` (module syntax) or the global (service-worker syntax).'),
-            service: z.string().regex(APP_NAME, 'the name of an app in this config').describe('The app of this config that `env.BINDING.fetch(request)` calls.'),
+            service: z.string().regex(APP_NAME, 'the name of an app in this config').describe('The app of this config that `env.BINDING.fetch(request)` and `env.BINDING.method(…)` (RPC to its WorkerEntrypoint class) call.'),
           })
           .strict(),
       )
       .default([])
-      .describe('Service bindings: `env.BINDING.fetch(request)` sends the request to another app of this process without a network hop, with the callee\'s own limits, and counts it among the caller\'s subrequests.'),
+      .describe('Service bindings: `env.BINDING.fetch(request)` sends the request to another app of this process without a network hop, with the callee\'s own limits, and counts it among the caller\'s subrequests; `env.BINDING.method(args)` calls a method of the callee\'s WorkerEntrypoint class the same way, arguments and result copied (structured clone, at most `limits.rpcMaxBytes` encoded).'),
   })
   .strict();
 
@@ -170,6 +181,7 @@ export const configSchema = z
         maxBodyBytes: limitDefault('maxBodyBytes'),
         idleEvictMs: z.number().int().min(0).default(IDLE_EVICT_MS).describe('Dispose an app\'s isolate after this long without requests (0: never).'),
         maxInflight: limitDefault('maxInflight'),
+        rpcMaxBytes: limitDefault('rpcMaxBytes', `Default of limits.rpcMaxBytes. ${RPC_BYTES_DOC}`),
         execution: limitDefault('execution', 'Where app code runs: "main-thread" enters isolates synchronously (lowest latency, but an app\'s long turn stops every app for up to its cpuMs), "pool" on isolated-vm\'s threads (CPU-heavy apps in parallel), "auto" starts on the main thread with a 200 ms slice per entry (stretched while the machine starves the process) and moves an app to the pool for good after one turn over 20 ms, a higher average, or a turn stopped at the slice (that request gets 503 with Retry-After: 0).'),
         logLinesPerSec: limitDefault('logLinesPerSec', `Default of limits.logLinesPerSec. ${LOG_LINES_DOC}`),
         logBytesPerSec: limitDefault('logBytesPerSec', `Default of limits.logBytesPerSec. ${LOG_BYTES_DOC}`),

@@ -174,7 +174,27 @@ export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context,
     return m;
   });
   // Top-level await works either way: its continuation runs in the isolate's next turns.
-  if (sync) entry.evaluateSync({ timeout: timeoutMs });
-  else await entry.evaluate({ timeout: timeoutMs });
+  try {
+    if (sync) entry.evaluateSync({ timeout: timeoutMs });
+    else await entry.evaluate({ timeout: timeoutMs });
+  } catch (err) {
+    if (err instanceof Error && typeof err.stack === 'string') appStacks.set(err, appStack(err.stack, code));
+    throw err;
+  }
   return entry;
+}
+
+/** Stacks of errors thrown by an app's top level: the app's frames only, mapped to its sources. */
+const appStacks = new WeakMap<Error, string>();
+
+function appStack(stack: string, code: AppCode): string {
+  // isolated-vm appends the host's frames after this marker; they say nothing about the app.
+  const cut = stack.indexOf('\n    at (<isolated-vm boundary>)');
+  const own = cut === -1 ? stack : stack.slice(0, cut);
+  return code.mapStack?.(own) ?? own;
+}
+
+/** The stack of an error an app's top level threw (see instantiateApp), or undefined. */
+export function appStackOf(err: unknown): string | undefined {
+  return err instanceof Error ? appStacks.get(err) : undefined;
 }

@@ -17,7 +17,7 @@ import { feedRequestBody } from './request-body.js';
 import { DispatchQueue } from './dispatch-queue.js';
 import type { Logger } from '../observability/logger.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
-import { instantiateApp, type AppCode } from './app-code.js';
+import { instantiateApp, appStackOf, type AppCode } from './app-code.js';
 import type { Hooks } from '../observability/hooks.js';
 import { consoleLimiter, type LogLimiter, type LogLimits } from '../observability/log-limiter.js';
 import { guestLimits } from '../host-calls/guest-limits.js';
@@ -57,6 +57,15 @@ export interface AppSettings {
   readonly fetch?: FetchPolicy;
   /** Console rate and line-size limits (the schema's defaults when absent). */
   readonly log?: LogLimits;
+  /** Where a passed-through request goes (the app's `origin`); absent: NANO_ERR_NO_ORIGIN. */
+  readonly origin?: OriginPass;
+}
+
+/** The app's origin and the server's forwarder (src/server/origin-pass.ts). */
+export interface OriginPass {
+  readonly url: string;
+  /** Takes over the request and its response; `started(status)` when the origin's status is known. */
+  readonly forward: (url: string, req: IncomingMessage, res: ServerResponse, started: (status: number) => void) => void;
 }
 
 export class AppInstance {
@@ -271,7 +280,8 @@ export class AppInstance {
       const why = outOfMemory ? `start-up exceeded ${s.memoryMb} MiB` : timedOut ? `start-up used more than ${s.cpuMs} ms of CPU` : message;
       this.lastError = why;
       this.#limits.failed(Date.now());
-      if (!this.#silentLoad) this.#log.error({ err: why, retryInMs: this.#limits.backoffMs(Date.now()) }, 'app failed to load');
+      const stack = appStackOf(err);
+      if (!this.#silentLoad) this.#log.error({ err: why, ...(stack !== undefined ? { stack } : {}), retryInMs: this.#limits.backoffMs(Date.now()) }, 'app failed to load');
       throw new EntryError('error', why);
     }
     startedLong();
@@ -543,9 +553,17 @@ export class AppInstance {
     if (f === undefined) return;
     this.lastError = message;
     this.#log.error({ reqId: id, stack: this.code.mapStack?.(stack) ?? stack }, `uncaught exception in handler: ${message}`);
-    // NANO has no origin server behind an app, so passThroughOnException() cannot fall through.
-    if (passThrough) this.#finishWithError(f, 'NANO_ERR_NO_ORIGIN', 'the app called passThroughOnException() and then failed, but no origin is configured to pass the request to');
-    else this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
+    // Falling through needs an origin, a response not started and a request body the app left unread.
+    const origin = this.settings.origin;
+    if (passThrough && origin !== undefined && !f.res.headersSent && f.bodyBytes === 0 && !f.bodyPiped && f.pipe === null) {
+      f.responded = true;
+      f.head = null;
+      if (!f.isolate.disposed) f.isolate.enter(Entry.requestAbort, f.id, 'passed through to the origin', f.id, 100).catch(() => {});
+      origin.forward(origin.url, f.req, f.res, (status) => this.#hooks.responseStart(this.settings.name, status));
+      this.#complete(f);
+    } else if (passThrough) {
+      this.#finishWithError(f, 'NANO_ERR_NO_ORIGIN', origin === undefined ? 'the app passed the request through (passThroughOnException() and then an exception, or no respondWith()), but no origin is configured to pass it to' : 'the app passed the request through to its origin after reading part of the request body, which cannot be sent on');
+    } else this.#finishWithError(f, 'NANO_ERR_APP_EXCEPTION', 'the app failed to handle the request');
   }
 
   #onSignal(name: SignalName, origin: number, args: unknown[]): void {

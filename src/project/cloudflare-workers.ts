@@ -2,7 +2,9 @@
 // app (it runs inside the app's isolate, with the app's own privileges: it holds nothing of the
 // host). `WorkerEntrypoint` makes a class-based default export servable: the runtime calls
 // `default.fetch(request, env, ctx)`, which for a class is the static `fetch` below, inherited by
-// every subclass; it builds an instance with (ctx, env) and calls the instance's `fetch`.
+// every subclass; it builds an instance with (ctx, env) and calls the instance's `fetch`. A
+// service-binding RPC call builds an instance the same way and calls the named method
+// (src/runtime-guest/serve/service-rpc.ts).
 // `env` is the env of the latest request (the same frozen object every time), so it is empty
 // until the first request arrives.
 
@@ -25,7 +27,10 @@ export const env = new Proxy(Object.create(null), {
 });
 
 export class WorkerEntrypoint {
+  /** How the runtime recognises this class (and its subclasses) as an RPC target. */
+  static [Symbol.for('nano.WorkerEntrypoint')] = true;
   constructor(ctx, env) {
+    remember(env);
     this.ctx = ctx;
     this.env = env;
   }

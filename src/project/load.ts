@@ -2,7 +2,8 @@
 // wrangler file, a tsconfig.json, npm dependencies or a TypeScript entry) is built with esbuild
 // (build.ts); a plain directory of ES modules, or a single .js file, is read as it is
 // (src/isolates/app-code.ts). The entry comes from the config's `entry`, else wrangler's `main`,
-// else package.json `module`/`main`, else the first default name that exists.
+// else package.json `module`/`main`, else the first default name that exists. A selected wrangler
+// environment and, when the app asks for it, the project's `.dev.vars` shape the env.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, posix, resolve } from 'node:path';
 import { readAppCode, type AppCode } from '../isolates/app-code.js';
@@ -11,6 +12,7 @@ import { NanoError } from '../errors/registry.js';
 import { buildProject } from './build.js';
 import { unhonouredFields } from './compat.js';
 import { readWrangler, type ServiceBinding, type WranglerConfig } from './wrangler.js';
+import { devVarsFile, readDevVars } from '../env/dev-vars.js';
 
 const BUILT_EXTS = new Set(['.ts', '.tsx', '.mts', '.cts', '.jsx']);
 const PROJECT_ENTRIES = [
@@ -20,9 +22,19 @@ const PROJECT_ENTRIES = [
 /** The heuristic app-code.ts uses too: an `export default` (or `as default`) means module syntax. */
 const DEFAULT_EXPORT = /(^|[\s;}])export\s+default\b|export\s*\{[^}]*\bas\s+default\b/;
 
+/** What of an app's config decides how its code loads. */
+export interface LoadOptions {
+  /** The config's `entry`, instead of wrangler's `main`. */
+  readonly entry?: string | undefined;
+  /** The wrangler environment to apply (`wranglerEnv`, `--env`). */
+  readonly wranglerEnv?: string | undefined;
+  /** Read the project's `.dev.vars` (`devVars`, `--dev-vars`). */
+  readonly devVars?: boolean | undefined;
+}
+
 export interface LoadedApp {
   readonly code: AppCode;
-  /** The wrangler file's `vars`, to merge under the config's env. */
+  /** The wrangler file's `vars` with `.dev.vars` over them, to merge under the config's env. */
   readonly vars: Readonly<Record<string, unknown>>;
   /** The wrangler file's service bindings, to add to the config's. */
   readonly services: readonly ServiceBinding[];
@@ -41,15 +53,20 @@ interface PackageJson {
   readonly dependencies?: unknown;
 }
 
-export async function loadApp(path: string, entryOverride?: string): Promise<LoadedApp> {
+export async function loadApp(path: string, opts: LoadOptions = {}): Promise<LoadedApp> {
+  const entryOverride = opts.entry;
   const abs = resolve(path);
   const st = await stat(abs).catch(() => null);
   if (st === null) throw new NanoError('NANO_ERR_APP_LOAD', `app path ${abs} does not exist`);
   if (st.isFile()) {
-    if (!BUILT_EXTS.has(extname(abs))) return plain(await readAppCode(abs, entryOverride));
-    return built(dirname(abs), basename(abs), null);
+    if (opts.wranglerEnv !== undefined) throw new NanoError('NANO_ERR_CONFIG_INVALID', `app path ${abs} is a single file, which has no wrangler environments; remove "wranglerEnv"`);
+    if (!BUILT_EXTS.has(extname(abs))) return plain(dirname(abs), await readAppCode(abs, entryOverride), opts);
+    return built(dirname(abs), basename(abs), null, opts);
   }
-  const wrangler = await readWrangler(abs);
+  const wrangler = await readWrangler(abs, opts.wranglerEnv);
+  if (wrangler === null && opts.wranglerEnv !== undefined) {
+    throw new NanoError('NANO_ERR_CONFIG_INVALID', `app path ${abs} has no wrangler.toml/json/jsonc, so no environment "${opts.wranglerEnv}"; remove "wranglerEnv" (or --env)`);
+  }
   const pkg = await readPackageJson(abs);
   let entry: string | undefined;
   let from = '';
@@ -70,7 +87,7 @@ export async function loadApp(path: string, entryOverride?: string): Promise<Loa
   const hasDeps = typeof pkg?.dependencies === 'object' && pkg.dependencies !== null && Object.keys(pkg.dependencies).length > 0;
   const isProject = wrangler !== null || hasDeps || (await isFile(join(abs, 'tsconfig.json'))) || (entry !== undefined && BUILT_EXTS.has(extname(entry)));
   // A plain directory of ES modules loads exactly as it always has.
-  if (!isProject) return plain(await readAppCode(abs, entryOverride));
+  if (!isProject) return plain(abs, await readAppCode(abs, entryOverride), opts);
   if (entry === undefined) {
     throw new NanoError('NANO_ERR_APP_LOAD', `project ${abs} has no entry module: set "main" in wrangler.toml/wrangler.jsonc, or add src/index.ts`);
   }
@@ -81,7 +98,7 @@ export async function loadApp(path: string, entryOverride?: string): Promise<Loa
   if (!(await isFile(join(abs, rel)))) {
     throw new NanoError('NANO_ERR_APP_LOAD', `project ${abs}: the entry "${entry}" (${from}) does not exist; fix the path`);
   }
-  return built(abs, rel, wrangler);
+  return built(abs, rel, wrangler, opts);
 }
 
 /**
@@ -102,14 +119,37 @@ export function applyProject(app: AppConfig, loaded: LoadedApp, apps: readonly A
   return { ...app, env: { ...Object.fromEntries(vars), ...app.env } as AppConfig['env'], services: [...app.services, ...services] };
 }
 
-async function built(root: string, entry: string, wrangler: WranglerConfig | null): Promise<LoadedApp> {
+async function built(root: string, entry: string, wrangler: WranglerConfig | null, opts: LoadOptions): Promise<LoadedApp> {
   const source = await readFile(join(root, entry), 'utf8');
   const b = await buildProject(root, entry, DEFAULT_EXPORT.test(source));
-  return { code: b.code, vars: wrangler?.vars ?? {}, services: wrangler?.services ?? [], wrangler, warning: wrangler === null ? null : fieldWarning(wrangler), watch: b.watch, build: { fromCache: b.fromCache, ms: b.ms } };
+  return finish(root, b.code, wrangler, opts, b.watch, { fromCache: b.fromCache, ms: b.ms });
 }
 
-function plain(code: AppCode): LoadedApp {
-  return { code, vars: {}, services: [], wrangler: null, warning: null, watch: [], build: null };
+async function plain(root: string, code: AppCode, opts: LoadOptions): Promise<LoadedApp> {
+  return finish(root, code, null, opts, [], null);
+}
+
+/** The loaded app with its env from the wrangler file and, when asked for, `.dev.vars`. */
+async function finish(root: string, code: AppCode, wrangler: WranglerConfig | null, opts: LoadOptions, watch: readonly string[], build: LoadedApp['build']): Promise<LoadedApp> {
+  // As `wrangler dev`: .dev.vars values override the wrangler file's vars of the same name.
+  const dev = opts.devVars === true ? await readDevVars(root, opts.wranglerEnv) : null;
+  const unread = opts.devVars === true ? null : await devVarsFile(root, opts.wranglerEnv);
+  const warnings = [wrangler === null ? null : fieldWarning(wrangler), unread === null ? null : devVarsNotRead(unread)].filter((w) => w !== null);
+  return {
+    code,
+    vars: { ...(wrangler?.vars ?? {}), ...(dev?.vars ?? {}) },
+    services: wrangler?.services ?? [],
+    wrangler,
+    warning: warnings.length === 0 ? null : warnings.join('; '),
+    // The watcher skips dot-files unless named: a .dev.vars in use is named.
+    watch: dev === null ? watch : [...watch, dev.file],
+    build,
+  };
+}
+
+/** The note about a .dev.vars NANO leaves alone: a local file never reaches a served env unasked. */
+function devVarsNotRead(file: string): string {
+  return `${basename(file)} is not read (it would override the env): set "devVars": true for the app, or pass --dev-vars, to use it`;
 }
 
 /** The one warning about a wrangler file's fields, or null when NANO honours all of them. */
@@ -120,15 +160,18 @@ export function fieldWarning(w: WranglerConfig): string | null {
   if (g.partial.length > 0) parts.push(`partly supported: ${g.partial.join(', ')}`);
   if (g.noEffect.length > 0) parts.push(`no effect here: ${g.noEffect.join(', ')}`);
   if (g.unknown.length > 0) parts.push(`unknown: ${g.unknown.join(', ')}`);
-  if (parts.length === 0) return null;
-  return `${basename(w.file)}: NANO ignores fields it cannot honour (${parts.join('; ')}); see the "Coming from Cloudflare Workers" guide`;
+  const label = w.env === undefined ? basename(w.file) : `${basename(w.file)} [env.${w.env}]`;
+  const n = w.notInherited;
+  const notes = n.length === 0 ? '' : `${label}: ${n.join(' and ')} ${n.length === 1 ? 'is' : 'are'} set at the top level but not in the environment, which does not inherit ${n.length === 1 ? 'it' : 'them'} (as in wrangler)`;
+  if (parts.length === 0) return notes === '' ? null : notes;
+  return `${notes === '' ? '' : `${notes}; `}${label}: NANO ignores fields it cannot honour (${parts.join('; ')}); see the "Coming from Cloudflare Workers" guide`;
 }
 
 /** The wrangler `name` of the project at `path`, or null (no wrangler file, or not a directory). */
-export async function projectName(path: string): Promise<string | null> {
+export async function projectName(path: string, wranglerEnv?: string): Promise<string | null> {
   const abs = resolve(path);
   if ((await stat(abs).catch(() => null))?.isDirectory() !== true) return null;
-  return (await readWrangler(abs))?.name ?? null;
+  return (await readWrangler(abs, wranglerEnv))?.name ?? null;
 }
 
 async function readPackageJson(root: string): Promise<PackageJson | null> {

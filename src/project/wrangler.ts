@@ -2,7 +2,9 @@
 // order, as wrangler looks for them) into the few fields NANO honours, plus the names of every
 // other field so the loader can warn about them once. TOML is parsed with smol-toml, JSONC with
 // jsonc-parser (comments and trailing commas allowed). The file is the user's: every field is
-// checked by type, and a problem names the file, the field and the fix.
+// checked by type, and a problem names the file, the field and the fix. A wrangler environment
+// (`[env.staging]`, `"env": { "staging": … }`) is applied as wrangler applies it: `main` is
+// inherited, `name` defaults to `<name>-<env>`, `vars` and `services` are not inherited.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -28,12 +30,23 @@ export interface WranglerConfig {
   readonly vars: Readonly<Record<string, unknown>>;
   /** `services`: service bindings to other apps of the NANO config. */
   readonly services: readonly ServiceBinding[];
-  /** Every top-level field present, for the unhonoured-field warning. */
+  /** Every field present (top level and the selected environment's), for the unhonoured-field warning. */
   readonly fields: readonly string[];
+  /** The environment applied (`env.<name>`), if one was selected. */
+  readonly env?: string;
+  /** Top-level fields the selected environment does not inherit and does not set (wrangler warns too). */
+  readonly notInherited: readonly string[];
 }
 
-/** Reads the first wrangler file in `root`, or returns null when there is none. */
-export async function readWrangler(root: string): Promise<WranglerConfig | null> {
+/** Fields wrangler does not inherit from the top level into an environment (of those NANO reads). */
+const NOT_INHERITED = ['vars', 'services'] as const;
+const ENV_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Reads the first wrangler file in `root`, or returns null when there is none. `envName` selects
+ * an environment of the file; naming one the file does not define is an error.
+ */
+export async function readWrangler(root: string, envName?: string): Promise<WranglerConfig | null> {
   for (const name of WRANGLER_FILES) {
     const file = join(root, name);
     let text: string;
@@ -43,7 +56,7 @@ export async function readWrangler(root: string): Promise<WranglerConfig | null>
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new ConfigError('NANO_ERR_CONFIG_READ', [{ file, path: '(root)', message: `cannot read: ${(err as Error).message}` }]);
     }
-    return interpret(file, name.endsWith('.toml') ? parseTomlFile(file, text) : parseJsoncFile(file, text));
+    return interpret(file, name.endsWith('.toml') ? parseTomlFile(file, text) : parseJsoncFile(file, text), envName);
   }
   return null;
 }
@@ -71,46 +84,85 @@ function parseJsoncFile(file: string, text: string): unknown {
   return value;
 }
 
-function interpret(file: string, raw: unknown): WranglerConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+function interpret(file: string, raw: unknown, envName: string | undefined): WranglerConfig {
+  if (!isTable(raw)) {
     throw new ConfigError('NANO_ERR_CONFIG_INVALID', [{ file, path: '(root)', message: 'expected a table (TOML) or an object (JSON) of wrangler fields' }]);
   }
-  const r = raw as Record<string, unknown>;
   const problems: ConfigProblem[] = [];
+  const top = section(file, raw, '', problems);
+  if (raw.env !== undefined && !isTable(raw.env)) problems.push({ file, path: 'env', message: 'expected a table of environments, like [env.staging]' });
+  if (envName === undefined) {
+    if (problems.length > 0) throw new ConfigError('NANO_ERR_CONFIG_INVALID', problems);
+    return { file, ...opt('name', top.name), ...opt('main', top.main), vars: top.vars, services: top.services, fields: Object.keys(raw), notInherited: [] };
+  }
+  const envs = isTable(raw.env) ? raw.env : {};
+  const own = Object.hasOwn(envs, envName) ? envs[envName] : undefined;
+  if (!ENV_NAME.test(envName) || !isTable(own)) {
+    const known = Object.keys(envs).filter((k) => isTable(envs[k]));
+    const list = known.length === 0 ? 'it defines none' : `it defines ${known.map((k) => `"${k}"`).join(', ')}`;
+    problems.push({ file, path: `env.${envName}`, message: `no environment "${envName}" in this file (${list}); fix the environment name or add [env.${envName}]` });
+    throw new ConfigError('NANO_ERR_CONFIG_INVALID', problems);
+  }
+  const sub = section(file, own, `env.${envName}.`, problems);
+  if (problems.length > 0) throw new ConfigError('NANO_ERR_CONFIG_INVALID', problems);
+  // As wrangler: an environment's name is "<top name>-<env>" unless it sets its own; main is
+  // inherited; vars and services belong to the environment alone.
+  const name = sub.name ?? (top.name === undefined ? undefined : `${top.name}-${envName}`);
+  const notInherited = NOT_INHERITED.filter((f) => raw[f] !== undefined && own[f] === undefined);
+  const fields = [...new Set([...Object.keys(raw), ...Object.keys(own)])];
+  return { file, ...opt('name', name), ...opt('main', sub.main ?? top.main), vars: sub.vars, services: sub.services, fields, env: envName, notInherited };
+}
+
+interface Section {
+  readonly name: string | undefined;
+  readonly main: string | undefined;
+  readonly vars: Record<string, unknown>;
+  readonly services: ServiceBinding[];
+}
+
+/** The fields NANO reads from the top level or one environment (`prefix` is "" or "env.<name>."). */
+function section(file: string, r: Record<string, unknown>, prefix: string, problems: ConfigProblem[]): Section {
   const str = (field: string): string | undefined => {
     const v = r[field];
     if (v === undefined) return undefined;
     if (typeof v === 'string' && v !== '') return v;
-    problems.push({ file, path: field, message: `expected a non-empty string, got ${typeof v}` });
+    problems.push({ file, path: prefix + field, message: `expected a non-empty string, got ${typeof v}` });
     return undefined;
   };
   const name = str('name');
   const main = str('main');
   const vars: Record<string, unknown> = {};
   if (r.vars !== undefined) {
-    if (typeof r.vars !== 'object' || r.vars === null || Array.isArray(r.vars)) {
-      problems.push({ file, path: 'vars', message: 'expected a table of NAME = value' });
+    if (!isTable(r.vars)) {
+      problems.push({ file, path: `${prefix}vars`, message: 'expected a table of NAME = value' });
     } else {
       for (const [k, v] of Object.entries(r.vars)) {
-        if (!BINDING.test(k)) problems.push({ file, path: `vars.${k}`, message: 'invalid binding name: use letters, digits and "_", not starting with a digit' });
+        if (!BINDING.test(k)) problems.push({ file, path: `${prefix}vars.${k}`, message: 'invalid binding name: use letters, digits and "_", not starting with a digit' });
         else vars[k] = jsonValue(v);
       }
     }
   }
   const services: ServiceBinding[] = [];
   if (r.services !== undefined) {
-    if (!Array.isArray(r.services)) problems.push({ file, path: 'services', message: 'expected an array of { binding, service }' });
+    if (!Array.isArray(r.services)) problems.push({ file, path: `${prefix}services`, message: 'expected an array of { binding, service }' });
     else {
       r.services.forEach((b: unknown, i) => {
-        const o = typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};
-        if (typeof o.binding !== 'string' || !BINDING.test(o.binding)) problems.push({ file, path: `services[${i}].binding`, message: 'expected a binding name like AUTH' });
-        else if (typeof o.service !== 'string' || o.service === '') problems.push({ file, path: `services[${i}].service`, message: 'expected the name of an app in the NANO config' });
+        const o = isTable(b) ? b : {};
+        if (typeof o.binding !== 'string' || !BINDING.test(o.binding)) problems.push({ file, path: `${prefix}services[${i}].binding`, message: 'expected a binding name like AUTH' });
+        else if (typeof o.service !== 'string' || o.service === '') problems.push({ file, path: `${prefix}services[${i}].service`, message: 'expected the name of an app in the NANO config' });
         else services.push({ binding: o.binding, service: o.service });
       });
     }
   }
-  if (problems.length > 0) throw new ConfigError('NANO_ERR_CONFIG_INVALID', problems);
-  return { file, ...(name !== undefined ? { name } : {}), ...(main !== undefined ? { main } : {}), vars, services, fields: Object.keys(r) };
+  return { name, main, vars, services };
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function opt<K extends string>(key: K, v: string | undefined): { [P in K]?: string } {
+  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: string };
 }
 
 /** TOML dates and other non-JSON values become their JSON form, as the env carries JSON. */

@@ -69,6 +69,23 @@ export type EntryKind = (typeof Entry)[keyof typeof Entry];
  */
 export const HEADER_SEP = '\n';
 
+/**
+ * Service-binding RPC (`env.AUTH.method(args)`): the caller's request names the method in this
+ * header; the host moves it to the callee request's first header (stripping any other copy, and
+ * every copy on requests from the listener), so a callee that sees it there knows the host put it.
+ */
+export const RPC_METHOD_HEADER = 'x-nano-rpc';
+/** The callee's answer: "value" or "error", its body the encoded result (serve/rpc-codec.ts). */
+export const RPC_RESULT_HEADER = 'x-nano-rpc-result';
+/**
+ * A request from the listener carries, as its first header, the facts `request.cf` reports that
+ * the headers do not: its value is the HTTP version ("1.1"). The host strips any copy a client
+ * sends; the guest takes it off before the app sees the headers.
+ */
+export const EDGE_HEADER = 'x-nano-edge';
+/** An RPC method name: an identifier of at most 128 characters. */
+export const RPC_METHOD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
+
 // The response outbox (Entry.collect) and its record format: outbox.ts.
 
 /**
@@ -193,5 +210,6 @@ export const UNITS = [
   'blob',
   'dom-exception',
   'mime-type',
+  'service-rpc',
 ] as const;
 export type UnitName = (typeof UNITS)[number];

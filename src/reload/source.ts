@@ -24,6 +24,9 @@ export interface SourceOptions {
   readonly file?: string;
   /** A single app directory or file (`--app`): served as the default app named "app". */
   readonly appPath?: string;
+  /** For `--app`: the wrangler environment (`--env`) and whether to read `.dev.vars` (`--dev-vars`). */
+  readonly wranglerEnv?: string;
+  readonly devVars?: boolean;
   readonly overrides?: SourceOverrides;
 }
 
@@ -33,11 +36,13 @@ export class ConfigSource {
   /** Absolute path of the config file, or null in `--app` mode. */
   readonly file: string | null;
   readonly #appPath: string | null;
+  readonly #appOptions: { wranglerEnv?: string; devVars?: true };
   readonly #overrides: SourceOverrides;
 
   constructor(opts: SourceOptions) {
     this.file = opts.file === undefined ? null : resolve(opts.file);
     this.#appPath = opts.appPath === undefined ? null : resolve(opts.appPath);
+    this.#appOptions = { ...(opts.wranglerEnv !== undefined ? { wranglerEnv: opts.wranglerEnv } : {}), ...(opts.devVars === true ? { devVars: true } : {}) };
     this.#overrides = opts.overrides ?? {};
   }
 
@@ -48,7 +53,10 @@ export class ConfigSource {
 
   /** Reads the config file as parsed JSON (not yet validated). */
   async readRaw(): Promise<Raw> {
-    if (this.file === null) return { apps: [{ name: await appNameOf(this.#appPath ?? '.'), path: this.#appPath ?? '.', default: true }] };
+    if (this.file === null) {
+      const path = this.#appPath ?? '.';
+      return { apps: [{ name: await appNameOf(path, this.#appOptions.wranglerEnv), path, default: true, ...this.#appOptions }] };
+    }
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -111,8 +119,8 @@ export function applyOverlays(apps: unknown, overlays: ReadonlyMap<string, Overl
 }
 
 /** The `--app` app's name: a Workers project's wrangler `name` when it is a valid app name, else "app". */
-async function appNameOf(path: string): Promise<string> {
-  const name = await projectName(path);
+async function appNameOf(path: string, wranglerEnv: string | undefined): Promise<string> {
+  const name = await projectName(path, wranglerEnv);
   return name !== null && APP_NAME.test(name) ? name : 'app';
 }
 

@@ -23,7 +23,8 @@ import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
 import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
 import { countLoopHops } from '../host-calls/cdn-loop.js';
-import { ServiceExchange } from './service-exchange.js';
+import { ServiceExchange, placeEdgeHeader, placeRpcHeader } from './service-exchange.js';
+import { forwardToOrigin } from './origin-pass.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -103,8 +104,8 @@ export class Server {
   /** Per app name: the last wrangler-field warning logged, and the build's files to watch. */
   readonly #projectWarnings = new Map<string, string>();
   readonly #projectWatch = new Map<string, readonly string[]>();
-  /** What each app loaded last, with the path and entry it was loaded from (#unchangedLoad). */
-  readonly #loaded = new Map<string, { path: string; entry: string | undefined; loaded: LoadedApp }>();
+  /** What each app loaded last, with the config fields it was loaded with (#unchangedLoad). */
+  readonly #loaded = new Map<string, { path: string; entry: string | undefined; wranglerEnv: string | undefined; devVars: boolean; loaded: LoadedApp }>();
   #vhosts = new VhostTable<AppInstance>([]);
   #http: HttpServer | null = null;
   #connections: ConnectionWatch | null = null;
@@ -123,8 +124,14 @@ export class Server {
   /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start); null when none (nothing to check). */
   #trust: ReturnType<typeof trustList> | null = null;
 
-  readonly #services = new ServiceExchange((name, scheme, req, res) => this.#onServiceRequest(name, scheme, req, res));
+  readonly #services = new ServiceExchange(
+    (name, scheme, rpc, req, res) => this.#onServiceRequest(name, scheme, rpc, req, res),
+    (name) => this.#appConfigs.get(name)?.limits.rpcMaxBytes ?? this.#config?.defaults.rpcMaxBytes ?? 0,
+  );
   readonly #dispatchService: ServiceDispatch = (name, request) => this.#services.dispatch(name, request);
+  /** One function for every app's origin (settings compare equal while the origin does not change). */
+  readonly #forwardOrigin = (url: string, req: IncomingMessage, res: ServerResponse, started: (status: number) => void): void =>
+    forwardToOrigin(url, this.#config?.server.loopName ?? 'nano', req, res, started);
 
   constructor(opts: ServerOptions) {
     this.#log = opts.logger;
@@ -198,8 +205,8 @@ export class Server {
         let code;
         try {
           const kept = changedPaths === undefined ? undefined : this.#unchangedLoad(app, changedPaths);
-          const loaded = kept ?? (await loadApp(app.path, app.entry));
-          this.#loaded.set(app.name, { path: app.path, entry: app.entry, loaded });
+          const loaded = kept ?? (await loadApp(app.path, app));
+          this.#loaded.set(app.name, { path: app.path, entry: app.entry, wranglerEnv: app.wranglerEnv, devVars: app.devVars, loaded });
           this.#noteProject(app.name, loaded);
           code = loaded.code;
           settings = await this.#settings(applyProject(app, loaded, config.apps), config);
@@ -270,7 +277,7 @@ export class Server {
    */
   #unchangedLoad(app: AppConfig, changedPaths: readonly string[]): LoadedApp | undefined {
     const last = this.#loaded.get(app.name);
-    if (last === undefined || last.path !== app.path || last.entry !== app.entry) return undefined;
+    if (last === undefined || last.path !== app.path || last.entry !== app.entry || last.wranglerEnv !== app.wranglerEnv || last.devVars !== app.devVars) return undefined;
     const root = app.path.endsWith(sep) ? app.path : app.path + sep;
     const watched = this.#projectWatch.get(app.name) ?? [];
     const touched = changedPaths.some((p) => p === app.path || p.startsWith(root) || watched.includes(p));
@@ -315,6 +322,7 @@ export class Server {
         loopName: config.server.loopName,
         ...(app.services.length > 0 ? { services: Object.fromEntries(app.services.map((b) => [b.binding, b.service])), dispatchService: this.#dispatchService } : {}),
       },
+      ...(app.origin !== undefined ? { origin: { url: app.origin, forward: this.#forwardOrigin } } : {}),
       log: {
         linesPerSec: app.limits.logLinesPerSec ?? d.logLinesPerSec,
         bytesPerSec: app.limits.logBytesPerSec ?? d.logBytesPerSec,
@@ -458,6 +466,7 @@ export class Server {
     req.url = edge.path;
     setRequestScheme(req, edge.scheme);
     setClientIp(req, edge.clientIp);
+    placeEdgeHeader(req);
     // A request without a body has nothing left to arrive after the answer.
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) this.#watchBodyAfterResponse(req, res);
     const loop = this.#config?.server;
@@ -512,9 +521,10 @@ export class Server {
   }
 
   /** A service binding's request (src/server/service-exchange.ts), for the app named `name`. */
-  #onServiceRequest(name: string, scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse): void {
+  #onServiceRequest(name: string, scheme: 'http' | 'https', rpc: string | null, req: IncomingMessage, res: ServerResponse): void {
     // The callee's request.url is the URL the caller fetched, its scheme too (not the listener's).
     setRequestScheme(req, scheme);
+    placeRpcHeader(req, rpc);
     if (this.#draining && !this.#handoff) {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;

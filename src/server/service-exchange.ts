@@ -1,9 +1,13 @@
 // A service binding's request to another app of this process: one HTTP exchange over an in-memory
 // socket pair (no network, no port), parsed by a private node:http server whose handler serves it
-// with the named app exactly as the listener would (its limits, its drain, its accounting).
+// with the named app exactly as the listener would (its limits, its drain, its accounting). An RPC
+// call (`env.AUTH.method()`) is such a request whose method header the host vouches for: taken
+// off the caller's request, checked, and put first on the callee's; its encoded arguments and
+// result are bounded by the callee's `limits.rpcMaxBytes`. The host never parses them.
 import { createServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { Readable, duplexPair, type Duplex } from 'node:stream';
 import type { ServiceRequest } from '../host-calls/fetch.js';
+import { EDGE_HEADER, RPC_METHOD_HEADER, RPC_METHOD_NAME } from '../protocol/bridge.js';
 
 /** Statuses whose response has no body (a Response with one cannot be constructed). */
 const NULL_BODY = new Set([101, 204, 205, 304]);
@@ -17,25 +21,72 @@ function socketLike(d: Duplex): Duplex {
   return d;
 }
 
+/** Removes every copy of the headers only the host may set (a client's or a caller's is never believed). */
+function stripInternalHeaders(req: IncomingMessage): void {
+  if (req.headers[RPC_METHOD_HEADER] === undefined && req.headers[EDGE_HEADER] === undefined) return;
+  delete req.headers[RPC_METHOD_HEADER];
+  delete req.headers[EDGE_HEADER];
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (name === RPC_METHOD_HEADER || name === EDGE_HEADER) raw.splice(i, 2);
+  }
+}
+
+/** A request from the listener: its HTTP version first, for `request.cf` (bridge.ts EDGE_HEADER). */
+export function placeEdgeHeader(req: IncomingMessage): void {
+  stripInternalHeaders(req);
+  req.rawHeaders.unshift(EDGE_HEADER, req.httpVersion);
+}
+
+/** A service request's RPC header: the one the host vouches for, first, or none at all. */
+export function placeRpcHeader(req: IncomingMessage, method: string | null): void {
+  stripInternalHeaders(req);
+  if (method === null) return;
+  req.rawHeaders.unshift(RPC_METHOD_HEADER, method);
+  req.headers[RPC_METHOD_HEADER] = method;
+}
+
+interface Target {
+  readonly app: string;
+  readonly scheme: 'http' | 'https';
+  /** The RPC method called, or null for `env.X.fetch()`. */
+  readonly rpc: string | null;
+}
+
 export class ServiceExchange {
   readonly #http: HttpServer;
-  /** The server end of each in-memory connection → the app it is for and the URL's scheme. */
-  readonly #targets = new WeakMap<object, { app: string; scheme: 'http' | 'https' }>();
+  /** The server end of each in-memory connection → the app it is for, the URL's scheme, the RPC method. */
+  readonly #targets = new WeakMap<object, Target>();
+  readonly #rpcMaxBytes: (app: string) => number;
 
-  /** `serve(app, scheme, req, res)` handles a request for the named app (the server's normal path). */
-  constructor(serve: (app: string, scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse) => void) {
+  /**
+   * `serve(app, scheme, rpc, req, res)` handles a request for the named app (the server's normal
+   * path); `rpcMaxBytes(app)` is the callee's bound on an RPC call's arguments and result.
+   */
+  constructor(serve: (app: string, scheme: 'http' | 'https', rpc: string | null, req: IncomingMessage, res: ServerResponse) => void, rpcMaxBytes: (app: string) => number) {
+    this.#rpcMaxBytes = rpcMaxBytes;
     this.#http = createServer({ requestTimeout: 0, keepAliveTimeout: 0 }, (req, res) => {
       const target = this.#targets.get(req.socket);
-      serve(target?.app ?? '', target?.scheme ?? 'http', req, res);
+      serve(target?.app ?? '', target?.scheme ?? 'http', target?.rpc ?? null, req, res);
     });
   }
 
   /** Sends `r` to `app` and resolves with its response once the head is in; the body streams. */
   dispatch(app: string, r: ServiceRequest): Promise<Response> {
+    const rpcHeader = r.headers.find(([k]) => k.toLowerCase() === RPC_METHOD_HEADER);
+    const rpc = rpcHeader === undefined ? null : rpcHeader[1];
+    let limit = Infinity;
+    if (rpc !== null) {
+      if (!RPC_METHOD_NAME.test(rpc)) return Promise.reject(new Error(`"${rpc.slice(0, 40)}" is not an RPC method name`));
+      limit = this.#rpcMaxBytes(app);
+      if (!(r.body instanceof Uint8Array)) return Promise.reject(new Error('RPC arguments must be sent in memory, not streamed'));
+      if (r.body.byteLength > limit) return Promise.reject(new Error(`the RPC arguments are ${r.body.byteLength} bytes encoded, more than app "${app}" accepts (limits.rpcMaxBytes: ${limit})`));
+    }
     const [client, server] = duplexPair();
     socketLike(client);
     socketLike(server);
-    this.#targets.set(server, { app, scheme: r.url.protocol === 'https:' ? 'https' : 'http' });
+    this.#targets.set(server, { app, scheme: r.url.protocol === 'https:' ? 'https' : 'http', rpc });
     this.#http.emit('connection', server);
     const close = (): void => {
       client.destroy();
@@ -48,6 +99,7 @@ export class ServiceExchange {
       };
       const headers: Record<string, string | string[]> = {};
       for (const [k, v] of r.headers) {
+        if (k.toLowerCase() === RPC_METHOD_HEADER) continue;
         const prev = headers[k];
         headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }
@@ -58,6 +110,7 @@ export class ServiceExchange {
         req = httpRequest(options, (res) => {
           res.once('close', close);
           try {
+            if (rpc !== null) capBody(res, limit, app);
             resolve(toResponse(res, r.method));
           } catch (err) {
             // A status a web Response cannot carry (1xx): the subrequest fails, never the host.
@@ -76,6 +129,22 @@ export class ServiceExchange {
       else Readable.fromWeb(r.body as import('node:stream/web').ReadableStream<Uint8Array>).once('error', (err) => req.destroy(err)).pipe(req);
     });
   }
+}
+
+/** Fails an RPC result's body past `limit` bytes: the caller's read rejects, the callee's stream stops. */
+function capBody(res: IncomingMessage, limit: number, app: string): void {
+  const declared = Number(res.headers['content-length']);
+  let seen = Number.isFinite(declared) ? declared : 0;
+  const fail = (): void => void res.destroy(new Error(`the RPC result of app "${app}" is larger than its limits.rpcMaxBytes (${limit} bytes)`));
+  if (seen > limit) {
+    fail();
+    return;
+  }
+  seen = 0;
+  res.on('data', (chunk: Buffer) => {
+    seen += chunk.byteLength;
+    if (seen > limit) fail();
+  });
 }
 
 /** The callee's answer as a web Response whose body streams from the in-memory connection. */

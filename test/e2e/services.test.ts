@@ -2,11 +2,14 @@
 // `services` in a TypeScript project, or nano.json `services` with a service-worker global) reaches
 // the other app in process (its URL's host does not even resolve), with method, headers, body and
 // streamed response intact; the callee's own CPU limit applies; the call counts among the
-// caller's subrequests; a binding to an app that does not exist is a config error.
+// caller's subrequests; a binding to an app that does not exist is a config error. RPC
+// (`env.AUTH.method(args)` on a WorkerEntrypoint class): values cross as copies, errors as errors,
+// bounded by the callee's limits.rpcMaxBytes, with the callee's CPU limit and the caller's
+// subrequest count; a client of the listener can never make a request an RPC call.
 import t from 'tap';
 import { join } from 'node:path';
 import { serve, fetchRaw, tempTree, type Served } from '../helpers/serve.js';
-import { freshCache } from '../helpers/projects.js';
+import { freshCache, projectCopy } from '../helpers/projects.js';
 import { validateConfig, ConfigError } from '../../src/config/load.js';
 
 const dir = tempTree({
@@ -119,4 +122,70 @@ t.test('a binding to an app that is not in the config is a config error', async 
     ['apps[0].services[0].service', 'no app named "nope" in this config; name one of its apps'],
     ['apps[0].services[0].binding', '"AUTH" is already a binding of this app (env, secrets or another service); give each binding its own name'],
   ]);
+});
+
+t.test('RPC: env.AUTH.method(args) calls the callee\'s WorkerEntrypoint method', async (t) => {
+  const auth = projectCopy('rpc-auth');
+  const caller = projectCopy('rpc-caller');
+  const root = tempTree({
+    'plain/index.js': 'export default { fetch: () => new Response("plain"), add: (a, b) => a + b };\n',
+    'nano.json': JSON.stringify({
+      defaults: { idleEvictMs: 0 },
+      apps: [
+        { name: 'rpc-auth', path: auth, hostnames: ['auth.test'], limits: { cpuMs: 300, rpcMaxBytes: 8192 } },
+        { name: 'rpc-caller', path: caller, hostnames: ['caller.test'], limits: { subrequests: 2 } },
+        { name: 'plain', path: 'plain', hostnames: ['plain.test'] },
+      ],
+    }),
+  });
+  const r = await serve(['--config', join(root, 'nano.json'), '--no-watch'], freshCache());
+  t.teardown(() => r.stop().then(() => undefined));
+  const get = async (path: string): Promise<unknown> => {
+    const res = await fetchRaw(r.port, path, { host: 'caller.test' });
+    t.equal(res.status, 200, `${path} answers`, { body: res.text, log: r.logs.filter((l) => l.level === 50).map((l) => l.msg) });
+    return JSON.parse(res.text) as unknown;
+  };
+
+  t.equal(await get('/add'), 5, 'arguments in, result out');
+  t.same(await get('/copies'), {
+    copy: true, cycle: true, date: true, mapSetBigint: true, bytes: [1, 2, 3], undefinedKept: true, nan: true, negZero: true, regexp: '/a+b/gi', error: 'inner', callerUnchanged: true, calleeChanged: true,
+  }, 'structured-clone values cross as copies: cycles, Date, Map, Set, BigInt, bytes, undefined, NaN, -0, RegExp, Error; never references');
+  const [first, second] = (await get('/realm')) as { realm: string; fresh: number }[];
+  t.equal(first?.realm, 'fixtures', 'the method sees this.env');
+  t.equal((second?.fresh ?? 0) - (first?.fresh ?? 0), 1, 'a fresh instance per call');
+
+  const errors = (await get('/errors')) as Record<string, { error?: { name: string; message: string; isError: boolean } } | string>;
+  t.same(errors.thrown, { error: { name: 'TypeError', message: 'bad token', isError: true } }, 'a thrown error crosses as an error of the same type');
+  t.match(errors.missing, { error: { name: 'TypeError', message: /has no RPC method nope\(\)/ } });
+  t.match(errors.argNotCloneable, { error: { name: 'DataCloneError' } }, 'a function argument is refused in the caller');
+  t.match(errors.resultNotCloneable, { error: { name: 'DataCloneError', message: /could not be cloned/, isError: true } }, 'a function result becomes the DataCloneError, in the caller');
+  t.match(errors.notEntrypoint, { error: { name: 'TypeError', message: /not a WorkerEntrypoint class/ } }, 'an object-style default export has no RPC methods');
+  t.equal(errors.notThenable, 'undefined', 'a binding is not a thenable');
+  t.equal(errors.asString, '[object Object]', 'String(binding) calls nothing');
+
+  const forged = (await get('/forged')) as Record<string, { result?: string; body?: string; error?: unknown }>;
+  for (const m of ['toString', 'constructor', 'fetch']) {
+    t.equal(forged[m]?.result, 'error', `"${m}" is not callable by RPC`);
+    t.match(forged[m]?.body, /has no RPC method/);
+  }
+  t.match(forged.bad, { error: { name: 'TypeError', message: /not an RPC method name/ } }, 'a malformed method name never reaches the callee');
+  const malformed = (forged.malformed as unknown as { result: string; body: string }[]).map((m) => [m.result, m.body]);
+  t.equal(malformed.length, 9);
+  for (const [result, body] of malformed) {
+    t.equal(result, 'error', 'a hostile payload is an error result, the callee keeps serving');
+    t.match(body, /malformed RPC|nested too deeply/);
+  }
+  t.same(JSON.parse(String((forged.proto as unknown as { body: string }).body)), ['o', 'ownProto', true, 'plainProto', true, 'polluted', null], '"__proto__" in a payload is a plain key');
+
+  const outside = await fetchRaw(r.port, '/', { host: 'auth.test', method: 'POST', headers: { 'x-nano-rpc': 'add', 'X-Nano-Rpc': 'add' }, body: '[1,2]' });
+  t.same(JSON.parse(outside.text), { http: true, rpcHeader: null }, 'a client of the listener cannot make an RPC call: the header is removed');
+
+  t.same(await get('/big?n=1000'), { value: 1000 });
+  t.match(await get('/big?n=10000'), { error: { name: 'TypeError', message: /rpcMaxBytes/ } }, 'a result over the callee\'s rpcMaxBytes fails in the caller');
+  t.match(await get('/big-arg?n=10000'), { error: { name: 'TypeError', message: /more than app "rpc-auth" accepts \(limits\.rpcMaxBytes: 8192\)/ } }, 'so do arguments');
+  t.match(await get('/spin'), { error: { message: /503|500|cpu|CPU/ } }, 'the callee\'s CPU limit ends a spinning method');
+  t.equal((await get('/add')), 5, 'the callee serves again after its CPU limit');
+  const many = (await get('/many')) as { value?: string; error?: { message: string } }[];
+  t.equal(many.filter((m) => m.value === 'held').length, 2, 'two calls within subrequests: 2');
+  t.match(many.filter((m) => m.error !== undefined), [{ error: { message: /subrequests/ } }], 'the third counts against the caller\'s subrequests');
 });

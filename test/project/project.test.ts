@@ -11,12 +11,13 @@ import { loadApp, fieldWarning } from '../../src/project/load.js';
 import { SourceMap, mapStack } from '../../src/project/source-map.js';
 import { BUNDLE_NAME } from '../../src/project/build.js';
 import { ConfigError } from '../../src/config/load.js';
+import { readDevVars, DEV_VARS_MAX_BYTES } from '../../src/env/dev-vars.js';
 
 process.env.NANO_CACHE_DIR = tempTree({});
 
 t.test('wrangler.toml, wrangler.json and wrangler.jsonc give name, main and vars', async (t) => {
   const toml = tempTree({ 'wrangler.toml': 'name = "a"\nmain = "src/x.ts"\nkv_namespaces = []\n[vars]\nA = "1"\nB = 2\n' });
-  t.same(await readWrangler(toml), { file: join(toml, 'wrangler.toml'), name: 'a', main: 'src/x.ts', vars: { A: '1', B: 2 }, services: [], fields: ['name', 'main', 'kv_namespaces', 'vars'] });
+  t.same(await readWrangler(toml), { file: join(toml, 'wrangler.toml'), name: 'a', main: 'src/x.ts', vars: { A: '1', B: 2 }, services: [], fields: ['name', 'main', 'kv_namespaces', 'vars'], notInherited: [] });
   const json = tempTree({ 'wrangler.json': '{"name":"b","vars":{"X":{"y":[1]}}}' });
   t.same((await readWrangler(json))?.vars, { X: { y: [1] } });
   const jsonc = tempTree({ 'wrangler.jsonc': '// comment\n{ "main": "w.ts", /* inline */ "vars": { "K": "v", }, }' });
@@ -40,9 +41,9 @@ t.test('a broken wrangler file names the file, the place and the fix', async (t)
 });
 
 t.test('the unhonoured-field warning groups fields and stays quiet when all are honoured', async (t) => {
-  t.equal(fieldWarning({ file: '/p/wrangler.toml', vars: {}, services: [], fields: ['name', 'main', 'vars'] }), null);
+  t.equal(fieldWarning({ file: '/p/wrangler.toml', vars: {}, services: [], fields: ['name', 'main', 'vars'], notInherited: [] }), null);
   t.equal(
-    fieldWarning({ file: '/p/wrangler.toml', vars: {}, services: [], fields: ['name', 'd1_databases', 'compatibility_date', 'mystery'] }),
+    fieldWarning({ file: '/p/wrangler.toml', vars: {}, services: [], fields: ['name', 'd1_databases', 'compatibility_date', 'mystery'], notInherited: [] }),
     'wrangler.toml: NANO ignores fields it cannot honour (not supported: d1_databases; no effect here: compatibility_date; unknown: mystery); see the "Coming from Cloudflare Workers" guide',
   );
 });
@@ -141,4 +142,35 @@ t.test('a missing package: one 1-based location, a code frame and how to fix it'
   t.match(err.message, /Install the package into the project's node_modules \(npm install\)/);
   t.notMatch(err.message, /src\/index\.ts:1:14/, 'esbuild\'s 0-based column is not shown as well');
   t.notMatch(err.message, /external/, 'no advice NANO cannot follow');
+});
+
+t.test('a wrangler environment: inherited main, derived name, own vars and services', async (t) => {
+  const dir = tempTree({
+    'wrangler.jsonc': '{ "name": "w", "main": "src/a.ts", "vars": { "A": "top" }, "services": [{ "binding": "S", "service": "s" }],\n  "env": { "dev": { "vars": { "A": "dev" } }, "x": { "name": "own", "main": "b.ts", "kv_namespaces": [] }, "bad": { "vars": { "1A": "" } } } }',
+  });
+  const dev = await readWrangler(dir, 'dev');
+  t.same({ name: dev?.name, main: dev?.main, vars: dev?.vars, services: dev?.services, notInherited: dev?.notInherited, env: dev?.env }, { name: 'w-dev', main: 'src/a.ts', vars: { A: 'dev' }, services: [], notInherited: ['services'], env: 'dev' });
+  const x = await readWrangler(dir, 'x');
+  t.same({ name: x?.name, main: x?.main, vars: x?.vars }, { name: 'own', main: 'b.ts', vars: {} });
+  t.match(fieldWarning(x as NonNullable<typeof x>), /^wrangler\.jsonc \[env\.x\]: vars and services are set at the top level but not in the environment.*; wrangler\.jsonc \[env\.x\]: NANO ignores fields it cannot honour \(not supported: kv_namespaces;/);
+  t.same(((await readWrangler(dir, 'bad').catch((e: unknown) => e)) as ConfigError).problems.map((p) => p.path), ['env.bad.vars.1A'], 'an environment\'s problems name its path');
+  t.match(((await readWrangler(dir, 'constructor').catch((e: unknown) => e)) as Error).message, /no environment "constructor" in this file \(it defines "dev", "x", "bad"\)/, 'only the file\'s own environments');
+  t.match(((await loadApp(tempTree({ 'index.js': 'export default {}' }), { wranglerEnv: 'dev' }).catch((e: unknown) => e)) as Error).message, /has no wrangler\.toml\/json\/jsonc, so no environment "dev"/);
+});
+
+t.test('.dev.vars: dotenv syntax, the environment\'s file first, checked names, size cap', async (t) => {
+  const dir = tempTree({ '.dev.vars': '# comment\nA=1\nexport B="two words"\nC=\'x=y\'\n', '.dev.vars.dev': 'A=dev\n', 'index.js': 'export default { fetch: () => new Response("") };' });
+  t.same((await readDevVars(dir))?.vars, { A: '1', B: 'two words', C: 'x=y' });
+  t.same((await readDevVars(dir, 'dev'))?.vars, { A: 'dev' }, '.dev.vars.<env> replaces .dev.vars');
+  t.same((await readDevVars(dir, 'other'))?.vars.A, '1', 'without .dev.vars.<env>, .dev.vars');
+  t.equal(await readDevVars(tempTree({})), null);
+  const bad = tempTree({ '.dev.vars': 'GOOD=1\n9BAD=secret-value\n' });
+  const err = (await readDevVars(bad).catch((e: unknown) => e)) as Error;
+  t.match(err.message, /invalid binding name "9BAD"/);
+  t.notMatch(err.message, /secret-value/, 'the value is never in the message');
+  const big = tempTree({ '.dev.vars': `A=${'x'.repeat(DEV_VARS_MAX_BYTES)}\n` });
+  t.match(((await readDevVars(big).catch((e: unknown) => e)) as Error).message, /larger than/);
+  const plain = await loadApp(dir, { devVars: true });
+  t.same(plain.vars, { A: '1', B: 'two words', C: 'x=y' }, 'a plain app directory reads it too when asked');
+  t.match(String((await loadApp(dir)).warning), /^\.dev\.vars is not read/);
 });

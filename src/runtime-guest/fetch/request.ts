@@ -29,6 +29,28 @@ export interface RequestState {
    * a Request keeps its Blob when the URL is revoked later. Absent for every other URL.
    */
   blobEntry?: Blob | undefined;
+  /**
+   * Cloudflare's `request.cf`: for a request from NANO's listener the facts NANO knows
+   * (cfProperties), for a constructed one its init's `cf` or its input's; else undefined.
+   */
+  readonly cf?: object | undefined;
+}
+
+/**
+ * `request.cf` of a request from the listener: Cloudflare's field names where Cloudflare has the
+ * field (`httpProtocol`, `clientAcceptEncoding`, `tlsVersion`/`tlsCipher` as "" over plain HTTP),
+ * NANO's own for the TLS flag and the client address (both as the edge believed them: from a
+ * trusted proxy's headers, else from the connection). Geolocation, ASN, bot scores: not known.
+ */
+export function cfProperties(httpVersion: string, url: string, headers: Headers): object {
+  const tls = url.startsWith('https:');
+  return Object.freeze({
+    httpProtocol: `HTTP/${httpVersion}`,
+    clientAcceptEncoding: headers.get('accept-encoding') ?? '',
+    ...(tls ? {} : { tlsVersion: '', tlsCipher: '' }),
+    tls,
+    clientAddress: headers.get('cf-connecting-ip') ?? '',
+  });
 }
 // State lives in a private field (not a WeakMap): a WeakMap entry per object makes every young
 // object an ephemeron key, and the tables' churn showed up as scavenge and mark-compact time
@@ -80,6 +102,7 @@ interface RequestInitDict {
   referrerPolicy?: string;
   signal?: unknown;
   window?: unknown;
+  cf?: unknown;
 }
 /** AbortSignal (a unit, units.ts): loaded when an app constructs a Request or reads a signal. */
 const abortUnit = lazyUnit<typeof import('../events/abort.js')>('abort');
@@ -119,6 +142,7 @@ function convertInit(init: unknown): { dict: RequestInitDict; empty: boolean } {
   const asEnum = (name: keyof typeof ENUMS, type: string) => (v: unknown): string => toEnum(v, ENUMS[name], type, CTX);
   read('body', (v) => v);
   read('cache', asEnum('cache', 'RequestCache'));
+  read('cf', (v) => v);
   read('credentials', asEnum('credentials', 'RequestCredentials'));
   read('duplex', asEnum('duplex', 'RequestDuplex'));
   read('headers', (v) => v);
@@ -266,7 +290,8 @@ export class Request {
     // The URL record (and with it a blob: URL's entry) is the input Request's, or was just parsed.
     const blobEntry = base !== null ? base.blobEntry : resolveBlobUrl(url);
     if (blobEntry !== undefined) state.blobEntry = blobEntry;
-    this.#state = state;
+    const cf = opts.cf !== undefined ? opts.cf : base?.cf;
+    this.#state = typeof cf === 'object' && cf !== null ? { ...state, cf } : state;
   }
   get method(): string { return rs(this).method; }
   get url(): string { return rs(this).url; }
@@ -284,6 +309,8 @@ export class Request {
   get isHistoryNavigation(): boolean { rs(this); return false; }
   get signal(): AbortSignal { return rs(this).signal; }
   get duplex(): string { return rs(this).duplex; }
+  /** Cloudflare's request properties (RequestState.cf). */
+  get cf(): object | undefined { return rs(this).cf; }
   get body(): ReadableStream<Uint8Array> | null {
     const b = rs(this).body;
     return b === null ? null : bodyStream(b);
@@ -301,7 +328,8 @@ export class Request {
     const s = rs(this);
     if (bodyUnusable(s.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used");
     const signal = followingSignal(s.signal);
-    return makeRequest({ ...s, headers: cloneHeaders(s.headers, 'request'), body: cloneBody(s.body), signal });
+    const cf = s.cf;
+    return makeRequest({ ...s, headers: cloneHeaders(s.headers, 'request'), body: cloneBody(s.body), signal, ...(cf !== undefined ? { cf } : {}) });
   }
 }
 defineInterface(Request, 'Request', { ctorLength: 1 });

@@ -1,11 +1,11 @@
 // Turns a host request into a call of the app's handler (module syntax, or a 'fetch' event for
 // service-worker syntax) with its ctx, and the handler's Response into wire form. The request's
 // body, its signal, the response body and the outbox each have their own module in this folder.
-import { Signal, type RespondArgs } from '../../protocol/bridge.js';
+import { EDGE_HEADER, HEADER_SEP, RPC_METHOD_HEADER, Signal, type RespondArgs } from '../../protocol/bridge.js';
 import { hostCall, hostSend } from '../core/host.js';
 import type { ReadableStream } from '../streams/streams.js';
 import { headersFromFlat, headersFromJoined, headersToJoined, type Headers } from '../fetch/headers.js';
-import { makeRequest, type RequestState } from '../fetch/request.js';
+import { cfProperties, makeRequest, type RequestState } from '../fetch/request.js';
 import { isResponse, resp } from '../fetch/response.js';
 import type { AbortSignal } from '../events/abort.js';
 import { bodyUnusable, markUsed, takeSourceBytes, type BodyState } from '../fetch/body.js';
@@ -22,6 +22,23 @@ import { errorStack, errorText } from './error-text.js';
 // handler's result worth describing.
 const fetchEventUnit = lazyUnit<typeof import('./fetch-event.js')>('fetch-event');
 const consoleUnit = lazyUnit<typeof import('../console/console.js')>('console');
+const rpcUnit = lazyUnit<typeof import('./service-rpc.js')>('service-rpc');
+
+/**
+ * The header the host put first (bridge.ts: the listener's EDGE_HEADER or a service call's
+ * RPC_METHOD_HEADER), taken off the list the app sees; null when there is none.
+ */
+function takeInternalHeader(headers: string | string[]): { name: string; value: string; rest: string | string[] } | null {
+  if (typeof headers !== 'string') {
+    const name = headers[0];
+    return name === EDGE_HEADER || name === RPC_METHOD_HEADER ? { name, value: headers[1] ?? '', rest: headers.slice(2) } : null;
+  }
+  const cut = headers.indexOf(HEADER_SEP);
+  const name = cut === -1 ? headers : headers.slice(0, cut);
+  if (name !== EDGE_HEADER && name !== RPC_METHOD_HEADER) return null;
+  const end = headers.indexOf(HEADER_SEP, cut + 1);
+  return { name, value: headers.slice(cut + 1, end === -1 ? undefined : end), rest: end === -1 ? '' : headers.slice(end + 1) };
+}
 
 function toWire(requestId: number, r: unknown): RespondArgs {
   if (!isResponse(r)) throw new TypeError(`The handler did not return a Response (got ${consoleUnit().inspect(r, 0)})`);
@@ -119,6 +136,9 @@ class IncomingRequestState implements RequestState {
   duplex = 'half' as const;
   #wire: string | string[];
   #headers: Headers | null = null;
+  /** The HTTP version of a request from the listener (request.cf); null for a service binding's. */
+  httpVersion: string | null = null;
+  #cf: object | undefined | null = null;
   readonly #signal: LazySignal;
   constructor(method: string, url: string, headers: string | string[], body: BodyState | null, signal: LazySignal) {
     this.method = method;
@@ -138,16 +158,26 @@ class IncomingRequestState implements RequestState {
   get signal(): AbortSignal {
     return this.#signal.get();
   }
+  get cf(): object | undefined {
+    if (this.#cf === null) this.#cf = this.httpVersion === null ? undefined : cfProperties(this.httpVersion, this.url, this.headers);
+    return this.#cf;
+  }
 }
 
 /** Entry.dispatch: builds the Request without re-parsing what the host already validated. */
 export function dispatchRequest(id: number, method: string, url: string, headers: string | string[], bodyStreamId: number): void {
   const lazySignal = newRequestSignal(id);
-  const request = makeRequest(new IncomingRequestState(method, url, headers, bodyStreamId === 0 ? null : { source: null, stream: requestBody(bodyStreamId), used: false, length: null }, lazySignal));
+  const internal = takeInternalHeader(headers);
+  const state = new IncomingRequestState(method, url, internal === null ? headers : internal.rest, bodyStreamId === 0 ? null : { source: null, stream: requestBody(bodyStreamId), used: false, length: null }, lazySignal);
+  if (internal?.name === EDGE_HEADER) state.httpVersion = internal.value;
+  const request = makeRequest(state);
   const ctx = makeCtx(id);
+  const rpc = internal?.name === RPC_METHOD_HEADER ? internal.value : null;
   let result: unknown;
   try {
-    if (moduleHandler !== null) {
+    if (rpc !== null) {
+      result = rpcUnit().serveRpc(moduleThis, rpc, request, env, ctx);
+    } else if (moduleHandler !== null) {
       result = Reflect.apply(moduleHandler, moduleThis, [request, env, ctx]);
     } else {
       result = fetchEventUnit().dispatchFetchEvent(request, (p) => (ctx as { waitUntil(p: unknown): void }).waitUntil(p), () => passThroughIds.add(id));

@@ -57,6 +57,10 @@ export function dispatchFetchEvent(request: unknown, waitUntil: (p: unknown) => 
   markTrusted(event);
   dispatch(globalThis as unknown as EventTarget, event);
   s.respond = null;
-  if (!called) throw new TypeError('No fetch handler responded: export default { fetch } or call event.respondWith()');
+  // As in Workers, an event nobody answered falls through to the origin (the app's `origin`).
+  if (!called) {
+    passThrough();
+    throw new TypeError('No fetch handler responded: export default { fetch } or call event.respondWith()');
+  }
   return responded;
 }
