@@ -131,9 +131,13 @@ export const configSchema = z
         bodyIdleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000).describe('After NANO has answered a request, how long the rest of its body may keep the connection with no bytes arriving, in ms (a client trickling a body after a 413 or a time limit); then the connection is closed.'),
         maxConnections: z.number().int().min(0).default(10_000).describe('Open client connections at most (0: no limit); connections past it are closed at once.'),
         trustedProxies: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address or CIDR like "10.0.0.0/8"')).default([]).describe('Addresses (IPs or CIDRs) of reverse proxies in front of NANO. Only from these are Forwarded, X-Forwarded-For and X-Forwarded-Proto believed: `request.url` then has the client\'s scheme and CF-Connecting-IP the client\'s address. Default: none (the peer is the client).'),
+        forwardedHeader: z
+          .enum(['x-forwarded-for', 'forwarded'])
+          .default('x-forwarded-for')
+          .describe('Which header the trusted proxies write the client\'s hop into: "x-forwarded-for" (with X-Forwarded-Proto; what nginx, Caddy and ingress-nginx set) or "forwarded" (RFC 7239). Only that one is read: a proxy passes the other through from the client unchanged, so reading it would let a client choose its own address and scheme.'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: 'nano', maxLoopHops: 16, headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, bodyIdleTimeoutMs: 30_000, maxConnections: 10_000, trustedProxies: [] })
+      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: 'nano', maxLoopHops: 16, headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, bodyIdleTimeoutMs: 30_000, maxConnections: 10_000, trustedProxies: [], forwardedHeader: 'x-forwarded-for' })
       .describe('The traffic listener. /healthz and /readyz are answered here, before routing to apps.'),
     admin: z
       .object({

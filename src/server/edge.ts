@@ -80,7 +80,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * proxy; walking the chain from the nearest hop, the client is the first address that is not
  * itself a trusted proxy.
  */
-export function readEdge(req: IncomingMessage, trust: net.BlockList | null): Edge | null {
+export function readEdge(req: IncomingMessage, trust: net.BlockList | null, useForwarded = false): Edge | null {
   const target = req.url ?? '/';
   let host = header(req, 'host') ?? '';
   let path = target;
@@ -97,11 +97,13 @@ export function readEdge(req: IncomingMessage, trust: net.BlockList | null): Edg
   let clientIp = peer;
   if (trust !== null && trusted(trust, peer)) {
     // Each proxy appends one hop (its peer) and may say which scheme that peer used.
-    const fwd = header(req, 'forwarded');
+    // Only the header the proxies are configured to write (server.forwardedHeader): they pass the
+    // other one through from the client as it came.
+    const fwd = useForwarded ? header(req, 'forwarded') : undefined;
     let hops: string[];
     let protos: (string | undefined)[];
-    if (fwd !== undefined) {
-      const pairs = forwardedPairs(fwd);
+    if (useForwarded) {
+      const pairs = forwardedPairs(fwd ?? '');
       hops = pairs.map((p) => p.for ?? '');
       protos = pairs.map((p) => p.proto);
     } else {

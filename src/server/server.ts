@@ -123,6 +123,8 @@ export class Server {
   #compactAgain = false;
   /** Peers whose Forwarded / X-Forwarded-* headers are believed (server.trustedProxies, set at start); null when none (nothing to check). */
   #trust: ReturnType<typeof trustList> | null = null;
+  /** server.forwardedHeader is "forwarded" (RFC 7239) rather than X-Forwarded-For. */
+  #useForwarded = false;
 
   readonly #services = new ServiceExchange(
     (name, scheme, rpc, req, res) => this.#onServiceRequest(name, scheme, rpc, req, res),
@@ -152,6 +154,7 @@ export class Server {
   async start(config: Config): Promise<AddressInfo> {
     await this.reconfigure(config);
     this.#trust = config.server.trustedProxies.length === 0 ? null : trustList(config.server.trustedProxies);
+    this.#useForwarded = config.server.forwardedHeader === 'forwarded';
     const edge = config.server;
     const http = createServer({ keepAliveTimeout: 5000, headersTimeout: edge.headersTimeoutMs, requestTimeout: edge.requestTimeoutMs }, (req, res) => this.#onRequest(req, res));
     if (edge.maxConnections > 0) http.maxConnections = edge.maxConnections;
@@ -455,7 +458,7 @@ export class Server {
       sendError(res, 'NANO_ERR_APP_DRAINING', 'the server is shutting down', true);
       return;
     }
-    const edge = readEdge(req, this.#trust);
+    const edge = readEdge(req, this.#trust, this.#useForwarded);
     if (edge === null) {
       sendError(res, 'NANO_ERR_BAD_REQUEST', 'malformed Host header or request target', true);
       req.resume();

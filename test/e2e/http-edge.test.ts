@@ -117,14 +117,19 @@ t.test('a client trickling a body after its 413 is cut after server.bodyIdleTime
   sock.destroy();
 });
 
-t.test('trusted proxies: X-Forwarded-* and Forwarded believed only from server.trustedProxies', async (t) => {
+t.test('trusted proxies: the configured forwarding header believed only from server.trustedProxies', async (t) => {
   const fwd = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7, 10.0.0.2', 'cf-connecting-ip': '6.6.6.6' };
   const trusting = await start({ trustedProxies: ['127.0.0.1', '10.0.0.0/8'] });
   t.teardown(() => trusting.stop().then(() => undefined));
   const a = JSON.parse((await fetchRaw(trusting.port, '/p', { host: 'a.example.com', headers: fwd })).text) as { url: string; ip: string };
   t.same(a, { url: 'https://a.example.com/p', ip: '203.0.113.7', app: 'a' }, 'scheme and client from the trusted chain');
-  const f = JSON.parse((await fetchRaw(trusting.port, '/p', { host: 'a.example.com', headers: { forwarded: 'for=198.51.100.4;proto=https, for="[2001:db8::1]:4711"' } })).text) as { url: string; ip: string };
-  t.same([f.url, f.ip], ['https://a.example.com/p', '2001:db8::1'], 'Forwarded: the nearest untrusted hop');
+  const spoof = JSON.parse((await fetchRaw(trusting.port, '/p', { host: 'a.example.com', headers: { ...fwd, forwarded: 'for=198.51.100.4;proto=http' } })).text) as { url: string; ip: string };
+  t.same([spoof.url, spoof.ip], ['https://a.example.com/p', '203.0.113.7'], 'a Forwarded header a client sent through the proxy is not read');
+
+  const rfc = await start({ trustedProxies: ['127.0.0.1', '10.0.0.0/8'], forwardedHeader: 'forwarded' });
+  t.teardown(() => rfc.stop().then(() => undefined));
+  const f = JSON.parse((await fetchRaw(rfc.port, '/p', { host: 'a.example.com', headers: { ...fwd, forwarded: 'for=198.51.100.4;proto=https, for="[2001:db8::1]:4711"' } })).text) as { url: string; ip: string };
+  t.same([f.url, f.ip], ['https://a.example.com/p', '2001:db8::1'], 'forwardedHeader "forwarded": the nearest untrusted hop of Forwarded, X-Forwarded-For ignored');
 
   const plain = await start({});
   t.teardown(() => plain.stop().then(() => undefined));
