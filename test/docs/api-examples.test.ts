@@ -4,7 +4,7 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, serve, fetchRaw, tempTree } from '../helpers/serve.js';
+import { ROOT, serve, fetchRaw, tempTree, type Served } from '../helpers/serve.js';
 
 interface Page {
   slug: string;
@@ -36,8 +36,12 @@ const config = {
 };
 writeFileSync(join(dir, 'nano.json'), JSON.stringify(config));
 
-const server = await serve(['--config', join(dir, 'nano.json')]);
-t.teardown(() => server.stop());
+// In t.before, so a server that fails to start is reported as such, with its stderr.
+let server: Served;
+t.before(async () => {
+  server = await serve(['--config', join(dir, 'nano.json')]);
+});
+t.teardown(() => server?.stop());
 
 t.ok(pages.length >= 14, 'one page per API family');
 
