@@ -31,7 +31,7 @@ export interface RequestState {
   blobEntry?: Blob | undefined;
   /**
    * Cloudflare's `request.cf`: for a request from NANO's listener the facts NANO knows
-   * (cfProperties), for a constructed one its init's `cf` or its input's; else undefined.
+   * (cfProperties), for one constructed from another Request that one's; else undefined.
    */
   readonly cf?: object | undefined;
 }
@@ -102,7 +102,6 @@ interface RequestInitDict {
   referrerPolicy?: string;
   signal?: unknown;
   window?: unknown;
-  cf?: unknown;
 }
 /** AbortSignal (a unit, units.ts): loaded when an app constructs a Request or reads a signal. */
 const abortUnit = lazyUnit<typeof import('../events/abort.js')>('abort');
@@ -142,7 +141,6 @@ function convertInit(init: unknown): { dict: RequestInitDict; empty: boolean } {
   const asEnum = (name: keyof typeof ENUMS, type: string) => (v: unknown): string => toEnum(v, ENUMS[name], type, CTX);
   read('body', (v) => v);
   read('cache', asEnum('cache', 'RequestCache'));
-  read('cf', (v) => v);
   read('credentials', asEnum('credentials', 'RequestCredentials'));
   read('duplex', asEnum('duplex', 'RequestDuplex'));
   read('headers', (v) => v);
@@ -290,8 +288,9 @@ export class Request {
     // The URL record (and with it a blob: URL's entry) is the input Request's, or was just parsed.
     const blobEntry = base !== null ? base.blobEntry : resolveBlobUrl(url);
     if (blobEntry !== undefined) state.blobEntry = blobEntry;
-    const cf = opts.cf !== undefined ? opts.cf : base?.cf;
-    this.#state = typeof cf === 'object' && cf !== null ? { ...state, cf } : state;
+    // cf is Cloudflare's: kept from an input Request; RequestInit's members stay the standard ones.
+    const cf = base?.cf;
+    this.#state = cf !== undefined ? { ...state, cf } : state;
   }
   get method(): string { return rs(this).method; }
   get url(): string { return rs(this).url; }

@@ -55,11 +55,23 @@ export function dispatchFetchEvent(request: unknown, waitUntil: (p: unknown) => 
   s.waitUntil = waitUntil;
   s.passThrough = passThrough;
   markTrusted(event);
-  dispatch(globalThis as unknown as EventTarget, event);
+  // A listener's exception is reported (an 'error' event on the global), not thrown: note it, as
+  // an event that failed is an exception, not an event nobody answered.
+  let threw = false;
+  const noteError = (): void => {
+    threw = true;
+  };
+  const global = globalThis as unknown as EventTarget;
+  EventTarget.prototype.addEventListener.call(global, 'error', noteError);
+  try {
+    dispatch(global, event);
+  } finally {
+    EventTarget.prototype.removeEventListener.call(global, 'error', noteError);
+  }
   s.respond = null;
   // As in Workers, an event nobody answered falls through to the origin (the app's `origin`).
   if (!called) {
-    passThrough();
+    if (!threw) passThrough();
     throw new TypeError('No fetch handler responded: export default { fetch } or call event.respondWith()');
   }
   return responded;
