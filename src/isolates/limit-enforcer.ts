@@ -54,7 +54,7 @@ export const BACKOFF_AFTER_FAILURES = 2;
  * of the main thread's CPU milliseconds per window; past it a call throws until the window ends.
  * (Apps on the main thread pay for their calls inside their entries' slice.)
  */
-export const HOST_CALL_BUDGET_MS = 100;
+export const HOST_CALL_BUDGET_MS = 250;
 export const HOST_CALL_WINDOW_MS = 1000;
 
 /** The limits an app runs under, resolved from its config and the defaults. */

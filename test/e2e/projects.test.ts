@@ -181,7 +181,9 @@ t.test('an exception at module load: the logged stack points at the .ts lines', 
     'src/index.ts': 'import { check } from "./check";\nconst limit: number = 1;\ncheck(limit);\nexport default { fetch: (): Response => new Response("never") };\n',
     'src/check.ts': 'export function check(n: number): void {\n  if (n > 0) {\n    throw new TypeError("failed while loading");\n  }\n}\n',
   });
-  const s = await serve(['--app', dir, '--no-watch'], freshCache());
+  // Without tap's coverage collection in this server (@tapjs/processinfo reads this variable in
+  // child processes): a server that collects V8 coverage logs this error with host frames only.
+  const s = await serve(['--app', dir, '--no-watch'], { ...freshCache(), _TAPJS_PROCESSINFO_COVERAGE_: '0' });
   t.teardown(() => s.stop().then(() => undefined));
   const r = await fetchRaw(s.port, '/');
   t.equal(r.status, 503);

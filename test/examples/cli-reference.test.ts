@@ -8,8 +8,8 @@ import { ROOT, BIN, cleanEnv } from '../helpers/serve.js';
 
 const PAGE = readFileSync(join(ROOT, 'docs/src/content/docs/guides/cli.md'), 'utf8');
 const COMMANDS = [['serve'], ['check'], ['init'], ['secret', 'keygen'], ['secret', 'encrypt']];
-/** Flags the page may name before the CLI has them (built in parallel elsewhere). */
-const AHEAD = new Set(['--workers', '--help', '--version']);
+/** Flags the page names that --help lists apart from each command's options. */
+const AHEAD = new Set(['--help', '--version']);
 
 function helpFlags(command: string[]): string[] {
   const r = spawnSync(process.execPath, [BIN, ...command, '--help'], { env: cleanEnv(), encoding: 'utf8' });
