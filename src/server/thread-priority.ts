@@ -5,15 +5,21 @@
 // scheduler gives the main thread its time first and a tenant's background CPU cannot stretch
 // its neighbours' latency. When cores are idle the nice value changes nothing.
 //
+// V8's platform workers (GC and compile helpers, named V8Worker and DelayedTaskScheduler) keep
+// the main thread's priority: the main thread waits for them during its own parallel GC pauses,
+// so lowering them lengthens the pauses of every app on the main thread.
+//
 // Linux gives each thread its own nice value, set with setpriority() on the thread id
 // (`os.setPriority(tid, …)`); raising it needs no privilege. Threads appear lazily (the isolate
 // pool grows with load), so the list is read again every POLL_MS.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /** The nice value of every thread but the main one (0: leave them as they are). */
 export const HELPER_THREAD_NICE = 10;
 const POLL_MS = 500;
+/** Thread names (comm, at most 15 characters) of V8's platform workers. */
+const V8_HELPERS = new Set(['V8Worker', 'DelayedTaskSche']);
 
 /** The nice value to use: NANO_HELPER_NICE (0–19) or HELPER_THREAD_NICE. */
 export function helperNice(env: NodeJS.ProcessEnv = process.env): number {
@@ -40,7 +46,7 @@ export function lowerHelperThreads(nice: number): () => void {
       live.add(tid);
       if (tid === process.pid || done.has(tid)) continue;
       try {
-        setPriority(tid, nice);
+        if (!V8_HELPERS.has(readFileSync(`/proc/self/task/${name}/comm`, 'utf8').trim())) setPriority(tid, nice);
       } catch {
         // The thread ended between the listing and the call.
       }
