@@ -9,7 +9,7 @@ import { MAX_GUEST_MESSAGE } from '../protocol/limits.js';
 import type { InFlight, RequestEnds } from './in-flight.js';
 import { ERRORS, type ErrorCode } from '../errors/registry.js';
 import { ExecutionPolicy, LONG_TURN_MS } from './execution-policy.js';
-import { BACKGROUND_WINDOW_MS, HOST_CALL_BUDGET_MS, HOST_CALL_WINDOW_MS, LimitEnforcer, mainThreadSliceMs } from './limit-enforcer.js';
+import { BACKGROUND_WINDOW_MS, HOST_CALL_BUDGET_MS, HOST_CALL_WINDOW_MS, LimitEnforcer, mainThreadSliceMs, type AppLimits } from './limit-enforcer.js';
 import { sendError, requestScheme } from './http-reply.js';
 import { AppActivity } from './app-activity.js';
 import { ResponseStreams } from './response-stream.js';
@@ -43,12 +43,9 @@ export const COMPACT_CONCURRENCY = 8;
  */
 export const COMPACT_MAX_REQUESTS = 50;
 
-export interface AppSettings {
+/** An app's resolved settings: its limits (LimitEnforcer's AppLimits) and the rest. */
+export interface AppSettings extends AppLimits {
   readonly name: string;
-  readonly memoryMb: number;
-  readonly cpuMs: number;
-  readonly wallMs: number;
-  readonly maxBodyBytes: number;
   readonly idleEvictMs: number;
   readonly execution: 'auto' | Execution;
   /** The env as JSON (strings, JSON values and resolved secrets). */

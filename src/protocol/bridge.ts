@@ -78,9 +78,10 @@ export const RPC_METHOD_HEADER = 'x-nano-rpc';
 /** The callee's answer: "value" or "error", its body the encoded result (serve/rpc-codec.ts). */
 export const RPC_RESULT_HEADER = 'x-nano-rpc-result';
 /**
- * A request from the listener carries, as its first header, the facts `request.cf` reports that
- * the headers do not: its value is the HTTP version ("1.1"). The host strips any copy a client
- * sends; the guest takes it off before the app sees the headers.
+ * The first header of a request the host marks: from the listener, the HTTP version when it is not
+ * "1.1" (a listener request without it is HTTP/1.1), which `request.cf` reports; from a service
+ * binding, the empty string (no `request.cf`). The host strips any copy a client sends; the guest
+ * takes it off before the app sees the headers.
  */
 export const EDGE_HEADER = 'x-nano-edge';
 /** An RPC method name: an identifier of at most 128 characters. */

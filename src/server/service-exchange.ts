@@ -33,16 +33,22 @@ function stripInternalHeaders(req: IncomingMessage): void {
   }
 }
 
-/** A request from the listener: its HTTP version first, for `request.cf` (bridge.ts EDGE_HEADER). */
+/**
+ * A request from the listener: its HTTP version first when it is not 1.1, for `request.cf`
+ * (bridge.ts EDGE_HEADER). An HTTP/1.1 request, nearly every one, carries nothing extra.
+ */
 export function placeEdgeHeader(req: IncomingMessage): void {
   stripInternalHeaders(req);
-  req.rawHeaders.unshift(EDGE_HEADER, req.httpVersion);
+  if (req.httpVersion !== '1.1') req.rawHeaders.unshift(EDGE_HEADER, req.httpVersion);
 }
 
-/** A service request's RPC header: the one the host vouches for, first, or none at all. */
+/** A service request: the RPC header the host vouches for first, or an empty EDGE_HEADER (no `request.cf`). */
 export function placeRpcHeader(req: IncomingMessage, method: string | null): void {
   stripInternalHeaders(req);
-  if (method === null) return;
+  if (method === null) {
+    req.rawHeaders.unshift(EDGE_HEADER, '');
+    return;
+  }
   req.rawHeaders.unshift(RPC_METHOD_HEADER, method);
   req.headers[RPC_METHOD_HEADER] = method;
 }

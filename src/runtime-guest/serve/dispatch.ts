@@ -169,7 +169,8 @@ export function dispatchRequest(id: number, method: string, url: string, headers
   const lazySignal = newRequestSignal(id);
   const internal = takeInternalHeader(headers);
   const state = new IncomingRequestState(method, url, internal === null ? headers : internal.rest, bodyStreamId === 0 ? null : { source: null, stream: requestBody(bodyStreamId), used: false, length: null }, lazySignal);
-  if (internal?.name === EDGE_HEADER) state.httpVersion = internal.value;
+  // No mark: an HTTP/1.1 request from the listener; an empty EDGE_HEADER: a service binding's.
+  state.httpVersion = internal === null ? '1.1' : internal.name === EDGE_HEADER && internal.value !== '' ? internal.value : null;
   const request = makeRequest(state);
   const ctx = makeCtx(id);
   const rpc = internal?.name === RPC_METHOD_HEADER ? internal.value : null;
