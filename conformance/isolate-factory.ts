@@ -1,12 +1,13 @@
 // The one place the runner gets an isolate from: RuntimeIsolate, the same builder NANO uses for apps.
 import { EntryError, RuntimeIsolate } from '../src/isolates/runtime-isolate.js';
-import { FETCH_POLICY, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type FetchPolicy } from '../src/host-calls/fetch.js';
+import { FETCH_POLICY, type FetchPolicy } from '../src/host-calls/fetch.js';
+import { APP_LIMIT_DEFAULTS, LOOP_NAME_DEFAULT } from '../src/config/schema.js';
 
 /**
  * The fetch policy of test isolates: the runner's static server listens on loopback, which apps
  * may reach only when their config allows it, so the runner allows it as such a config would.
  */
-const TEST_FETCH_POLICY: FetchPolicy = { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: ['127.0.0.1', 'localhost'], loopName: 'nano' };
+const TEST_FETCH_POLICY: FetchPolicy = { maxConcurrent: APP_LIMIT_DEFAULTS.subrequests, timeoutMs: APP_LIMIT_DEFAULTS.subrequestTimeoutMs, allow: ['127.0.0.1', 'localhost'], loopName: LOOP_NAME_DEFAULT };
 
 /** The part of RuntimeIsolate the runner relies on. */
 export interface TestIsolate {

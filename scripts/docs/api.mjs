@@ -65,15 +65,15 @@ const num = (n) => n.toLocaleString('en-US');
 /** The `{{name}}` values templates may use, all read from the built modules. */
 export async function limitValues(root) {
   const mod = (rel) => import(pathToFileURL(join(root, 'dist', rel)).href);
-  const { configSchema } = await mod('src/config/schema.js');
+  const { configSchema, APP_LIMIT_DEFAULTS } = await mod('src/config/schema.js');
   const fetch = await mod('src/host-calls/fetch.js');
   const zlib = await mod('src/host-calls/compression.js');
   const crypto = await mod('src/host-calls/crypto.js');
   const bridge = await mod('src/protocol/bridge.js');
   const d = configSchema.parse({ apps: [{ name: 'a', path: '.' }] }).defaults;
   return {
-    subrequests: num(fetch.DEFAULT_SUBREQUESTS),
-    subrequestTimeout: `${fetch.DEFAULT_SUBREQUEST_TIMEOUT_MS / 1000} s`,
+    subrequests: num(APP_LIMIT_DEFAULTS.subrequests),
+    subrequestTimeout: `${APP_LIMIT_DEFAULTS.subrequestTimeoutMs / 1000} s`,
     fetchBodyBuffer: mib(fetch.BODY_BUFFER_BYTES),
     maxBodyBytes: mib(d.maxBodyBytes),
     memoryMb: `${d.memoryMb} MiB`,

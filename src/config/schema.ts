@@ -1,6 +1,7 @@
 // The one config schema (zod): it gives the TypeScript types, the validation with defaults, the
 // published JSON Schema (scripts/gen-docs.mjs) and the docs' config reference. Each per-app limit
-// is written once (LIMIT_TYPES, LIMIT_DOCS) with its default in one table (LIMIT_DEFAULTS).
+// is written once (LIMIT_TYPES, LIMIT_DOCS) with its default in one of two tables: LIMIT_DEFAULTS
+// (also a field of `defaults`) or APP_LIMIT_DEFAULTS (set in an app's own `limits` only).
 import { z } from 'zod';
 
 const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -36,7 +37,15 @@ const LIMIT_TYPES = {
   logBytesPerSec: LOG_BYTES,
   logLineBytes: LOG_LINE,
 } as const;
-type LimitName = keyof typeof LIMIT_TYPES;
+export type LimitName = keyof typeof LIMIT_TYPES;
+
+/**
+ * The default of each limit that has no `defaults` field: an app sets it in its own `limits`, and
+ * an isolate without a fetch policy (host-calls/fetch.ts) gets these.
+ */
+export const APP_LIMIT_DEFAULTS = { subrequests: 32, subrequestTimeoutMs: 30_000 } as const;
+/** The name a server adds to CDN-Loop when `server.loopName` is not set. */
+export const LOOP_NAME_DEFAULT = 'nano';
 
 /** What each limit means, as an app's `limits` field. */
 const LIMIT_DOCS: Record<LimitName, string> = {
@@ -44,9 +53,9 @@ const LIMIT_DOCS: Record<LimitName, string> = {
   cpuMs: 'CPU time one request may use inside the isolate, in ms, across all its turns (handler, timers, stream pulls).',
   wallMs: 'Wall-clock time until the response starts, in ms.',
   maxBodyBytes: 'Largest request body accepted, in bytes; larger gets 413.',
-  subrequests: 'Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default 32.',
+  subrequests: `Subrequests (fetch() calls) the app may have in flight at once, counted until the response body is read or cancelled; past it fetch() rejects with a TypeError. Default ${APP_LIMIT_DEFAULTS.subrequests}.`,
   execution: 'Where this app\'s code runs (see defaults.execution): "pool" for an app known to need more than a few ms of CPU per request.',
-  subrequestTimeoutMs: 'Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default 30000.',
+  subrequestTimeoutMs: `Time a subrequest may wait for its response headers, in ms; past it fetch() rejects with a TypeError. Default ${APP_LIMIT_DEFAULTS.subrequestTimeoutMs}.`,
   maxInflight: 'Requests this app may have in flight at once (all its versions); past it new ones get 503 at once.',
   rpcMaxBytes: RPC_BYTES_DOC,
   logLinesPerSec: LOG_LINES_DOC,
@@ -57,6 +66,8 @@ const LIMIT_DOCS: Record<LimitName, string> = {
 /** The default of each limit that `defaults` sets for every app (the one table of them). */
 export const LIMIT_DEFAULTS = { memoryMb: 128, cpuMs: 1000, wallMs: 30_000, maxBodyBytes: 100 * 1024 * 1024, maxInflight: 1000, rpcMaxBytes: 1024 * 1024, execution: 'auto', ...LOG_DEFAULTS } as const;
 type DefaultedLimit = keyof typeof LIMIT_DEFAULTS;
+/** Every limit has its default in exactly one of the two tables (a limit left out fails to compile). */
+export const ALL_LIMIT_DEFAULTS: { readonly [K in LimitName]: z.output<(typeof LIMIT_TYPES)[K]> } = { ...LIMIT_DEFAULTS, ...APP_LIMIT_DEFAULTS };
 /** How long an app's isolate may sit without requests before it is disposed (0: never); `defaults` only. */
 const IDLE_EVICT_MS = 300_000;
 
@@ -124,7 +135,7 @@ export const configSchema = z
         host: z.string().default('127.0.0.1').describe('Address the HTTP listener binds to. Changing it needs a restart.'),
         port: z.number().int().min(0).max(65535).default(8787).describe('HTTP port; 0 picks a free one (printed on start). Changing it needs a restart.'),
         drainTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a drain (SIGTERM/SIGINT, a replaced app version, a removed app) waits for in-flight requests and waitUntil work before cutting them. On shutdown, cutting makes nano exit 1.'),
-        loopName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a token like "nano" or "edge-1.example.com"').default('nano').describe('The name this server adds to the CDN-Loop header (RFC 8586) of every subrequest its apps make. Servers that pass requests to each other may share it: hops through any of them count together.'),
+        loopName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a token like "nano" or "edge-1.example.com"').default(LOOP_NAME_DEFAULT).describe('The name this server adds to the CDN-Loop header (RFC 8586) of every subrequest its apps make. Servers that pass requests to each other may share it: hops through any of them count together.'),
         maxLoopHops: z.number().int().min(1).max(1000).default(16).describe('A request whose CDN-Loop header already lists `loopName` more than this many times gets 508 Loop Detected (an app fetching its own hostname, directly or through other servers).'),
         headersTimeoutMs: z.number().int().min(1000).max(600_000).default(60_000).describe('Time a client has to send a request\'s headers, in ms; past it the connection is closed (408).'),
         requestTimeoutMs: z.number().int().min(0).max(86_400_000).default(300_000).describe('Time a client has to send a whole request, body included, in ms (0: no limit); past it the connection is closed (408).'),
@@ -137,7 +148,7 @@ export const configSchema = z
           .describe('Which header the trusted proxies write the client\'s hop into: "x-forwarded-for" (with X-Forwarded-Proto; what nginx, Caddy and ingress-nginx set) or "forwarded" (RFC 7239). Only that one is read: a proxy passes the other through from the client unchanged, so reading it would let a client choose its own address and scheme.'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: 'nano', maxLoopHops: 16, headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, bodyIdleTimeoutMs: 30_000, maxConnections: 10_000, trustedProxies: [], forwardedHeader: 'x-forwarded-for' })
+      .default({ host: '127.0.0.1', port: 8787, drainTimeoutMs: 30_000, loopName: LOOP_NAME_DEFAULT, maxLoopHops: 16, headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, bodyIdleTimeoutMs: 30_000, maxConnections: 10_000, trustedProxies: [], forwardedHeader: 'x-forwarded-for' })
       .describe('The traffic listener. /healthz and /readyz are answered here, before routing to apps.'),
     admin: z
       .object({

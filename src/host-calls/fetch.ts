@@ -7,13 +7,10 @@ import { UPLOAD_CHUNK_MAX } from '../protocol/bridge.js';
 import { RefusedError, dispatcherFor, type Dispatcher, type DispatchOptions } from './network-policy.js';
 import { countLoopHops } from './cdn-loop.js';
 import type { FETCH_OPS } from '../protocol/host-api.js';
+import { APP_LIMIT_DEFAULTS, LOOP_NAME_DEFAULT } from '../config/schema.js';
 
 export { protectEndpoint, parseAllowEntry, describeAllowEntry } from './network-policy.js';
 
-/** Concurrent subrequests per app when `limits.subrequests` is not set. */
-export const DEFAULT_SUBREQUESTS = 32;
-/** Time a subrequest may wait for its response headers when `limits.subrequestTimeoutMs` is not set. */
-export const DEFAULT_SUBREQUEST_TIMEOUT_MS = 30_000;
 /** Bytes buffered per direction per subrequest before the other side must wait. */
 export const BODY_BUFFER_BYTES = 1 << 20;
 
@@ -48,7 +45,8 @@ export const FETCH_POLICY = Symbol('fetch policy');
  */
 export const INCOMING_CDN_LOOP = Symbol('incoming CDN-Loop');
 
-const DEFAULT_POLICY: FetchPolicy = { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: [], loopName: 'nano' };
+/** The policy of an isolate seeded without one (tests, tools): the schema's defaults, no allow-list. */
+const DEFAULT_POLICY: FetchPolicy = { maxConcurrent: APP_LIMIT_DEFAULTS.subrequests, timeoutMs: APP_LIMIT_DEFAULTS.subrequestTimeoutMs, allow: [], loopName: LOOP_NAME_DEFAULT };
 
 // --- per-isolate subrequest state ---------------------------------------------------------------
 

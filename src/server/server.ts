@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server as
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import { sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Config, AppConfig } from '../config/schema.js';
+import { APP_LIMIT_DEFAULTS, type Config, type AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
 import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
 import { sendError, setRequestScheme } from '../isolates/http-reply.js';
@@ -21,7 +21,7 @@ import { TrafficTracker } from '../drain/tracker.js';
 import { ConnectionWatch } from '../drain/connections.js';
 import { drain, type CutApp, type DrainOutcome } from '../drain/drain.js';
 import { Mutex } from './mutex.js';
-import { protectEndpoint, parseAllowEntry, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS, type ServiceDispatch } from '../host-calls/fetch.js';
+import { protectEndpoint, parseAllowEntry, type ServiceDispatch } from '../host-calls/fetch.js';
 import { countLoopHops } from '../host-calls/cdn-loop.js';
 import { ServiceExchange, placeEdgeHeader, placeRpcHeader } from './service-exchange.js';
 import { forwardToOrigin } from './origin-pass.js';
@@ -319,8 +319,8 @@ export class Server {
       execution: app.limits.execution ?? d.execution,
       envJson: await resolveEnv(app),
       fetch: {
-        maxConcurrent: app.limits.subrequests ?? DEFAULT_SUBREQUESTS,
-        timeoutMs: app.limits.subrequestTimeoutMs ?? DEFAULT_SUBREQUEST_TIMEOUT_MS,
+        maxConcurrent: app.limits.subrequests ?? APP_LIMIT_DEFAULTS.subrequests,
+        timeoutMs: app.limits.subrequestTimeoutMs ?? APP_LIMIT_DEFAULTS.subrequestTimeoutMs,
         allow,
         loopName: config.server.loopName,
         ...(app.services.length > 0 ? { services: Object.fromEntries(app.services.map((b) => [b.binding, b.service])), dispatchService: this.#dispatchService } : {}),

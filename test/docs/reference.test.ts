@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERRORS, type ErrorCode } from '../../src/errors/registry.js';
-import { configSchema } from '../../src/config/schema.js';
+import { configSchema, APP_LIMIT_DEFAULTS } from '../../src/config/schema.js';
 import { ROOT } from '../helpers/serve.js';
 
 interface Generator {
@@ -52,7 +52,7 @@ t.test('the troubleshooting page gives every code a symptom, a cause and a fix',
 
 t.test('every API reference page has its parts, with limits read from the modules', async (t) => {
   const { API_DIR, readTemplates } = (await import(pathToFileURL(join(ROOT, 'scripts/docs/api.mjs')).href)) as { API_DIR: string; readTemplates(root: string): { slug: string }[] };
-  const { DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } = await import('../../src/host-calls/fetch.js');
+  const { subrequests, subrequestTimeoutMs } = APP_LIMIT_DEFAULTS;
   const pages = readTemplates(ROOT);
   for (const { slug } of pages) {
     const page = read(`${API_DIR}/${slug}.md`);
@@ -61,8 +61,8 @@ t.test('every API reference page has its parts, with limits read from the module
     t.notMatch(page, /\{\{\w+\}\}/, `${slug}: no placeholder left`);
   }
   const fetchPage = read(`${API_DIR}/fetch.md`);
-  t.match(fetchPage, new RegExp(`\\| ${DEFAULT_SUBREQUESTS} \\| \`limits\\.subrequests\``), 'the subrequest limit from src/host-calls');
-  t.match(fetchPage, new RegExp(`\\| ${DEFAULT_SUBREQUEST_TIMEOUT_MS / 1000} s \\| \`limits\\.subrequestTimeoutMs\``), 'the subrequest timeout from src/host-calls');
+  t.match(fetchPage, new RegExp(`\\| ${subrequests} \\| \`limits\\.subrequests\``), 'the subrequest limit from the schema');
+  t.match(fetchPage, new RegExp(`\\| ${subrequestTimeoutMs / 1000} s \\| \`limits\\.subrequestTimeoutMs\``), 'the subrequest timeout from the schema');
   t.match(read(`${API_DIR}/crypto.md`), /Ed448[\s\S]*X448/, 'the crypto page names Ed448 and X448');
   t.match(read(`${API_DIR}/compression.md`), /`brotli`/, 'the compression page names brotli');
   const index = read(`${API_DIR}/index.md`);

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createGuest, type Guest } from '../helpers/guest.js';
 import { serve, fetchRaw, tempTree, ROOT, type Served } from '../helpers/serve.js';
-import { FETCH_POLICY, DEFAULT_SUBREQUESTS, DEFAULT_SUBREQUEST_TIMEOUT_MS } from '../../src/host-calls/fetch.js';
+import { FETCH_POLICY } from '../../src/host-calls/fetch.js';
+import { APP_LIMIT_DEFAULTS } from '../../src/config/schema.js';
 
 // --- the upstream server the apps call ---
 const seen = { closedEarly: 0, streamWritten: 0 };
@@ -113,7 +114,7 @@ t.before(async () => {
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Loopback is refused by default: this guest is allowed it, as an app's fetch.allow would.
-  g = await createGuest('fetch-test', [[FETCH_POLICY, { maxConcurrent: DEFAULT_SUBREQUESTS, timeoutMs: DEFAULT_SUBREQUEST_TIMEOUT_MS, allow: ['127.0.0.1'], loopName: 'nano' }]]);
+  g = await createGuest('fetch-test', [[FETCH_POLICY, { maxConcurrent: APP_LIMIT_DEFAULTS.subrequests, timeoutMs: APP_LIMIT_DEFAULTS.subrequestTimeoutMs, allow: ['127.0.0.1'], loopName: 'nano' }]]);
 });
 t.teardown(() => {
   g.dispose();
