@@ -78,7 +78,7 @@ export class LimitEnforcer {
     this.limits = limits;
   }
 
-  /** Timeout of an entry for a request that used `usedMs` of CPU so far. */
+  /** Timeout of an entry for a request that used `usedMs` of CPU so far. @limit cpuMs */
   requestTimeout(usedMs: number, mainThread: boolean): number {
     const left = Math.max(1, this.limits.cpuMs - usedMs);
     return mainThread ? Math.min(left, sliceMs) : left;
@@ -98,12 +98,12 @@ export class LimitEnforcer {
     return this.#backgroundMs >= this.limits.cpuMs;
   }
 
-  /** Whether a request body of `bytes` bytes is over maxBodyBytes (413, or a piped body cut). */
+  /** Whether a request body of `bytes` bytes is over maxBodyBytes (413, or a piped body cut). @limit maxBodyBytes */
   bodyTooLarge(bytes: number): boolean {
     return bytes > this.limits.maxBodyBytes;
   }
 
-  /** Requests started before this (performance.now() time) are past wallMs. */
+  /** Requests started before this (performance.now() time) are past wallMs (wall-sweep.ts ends them). @limit wallMs */
   wallDeadline(now: number): number {
     return now - this.limits.wallMs;
   }

@@ -7,7 +7,9 @@ import { sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { APP_LIMIT_DEFAULTS, type Config, type AppConfig } from '../config/schema.js';
 import { VhostTable, type VhostRoute } from '../vhost/table.js';
-import { AppInstance, COMPACT_CONCURRENCY, IDLE_COMPACT_MS, type AppSettings } from '../isolates/app-instance.js';
+import { AppInstance } from '../isolates/app-instance.js';
+import { COMPACT_CONCURRENCY, IDLE_COMPACT_MS } from '../isolates/compaction.js';
+import type { AppSettings } from '../isolates/app-settings.js';
 import { sendError, setRequestScheme } from '../isolates/http-reply.js';
 import { readEdge, trustList, CLIENT_IP_HEADER } from './edge.js';
 import { noteIsolatesCompacted } from '../isolates/memory-release.js';
@@ -490,6 +492,7 @@ export class Server {
   /** Counts and hands one request to an app: from the listener or from a service binding. */
   #serve(app: AppInstance, req: IncomingMessage, res: ServerResponse): void {
     const name = app.settings.name;
+    // @limit maxInflight: counted by the traffic tracker, all versions of the app together.
     const cap = this.#appConfigs.get(name)?.limits.maxInflight ?? this.#config?.defaults.maxInflight ?? Infinity;
     if (this.#tracker.inflight(name) >= cap) {
       sendError(res, 'NANO_ERR_APP_OVERLOADED', `the app has ${cap} requests in flight (limits.maxInflight); retry later`, false);

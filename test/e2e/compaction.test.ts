@@ -7,7 +7,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { serve, fetchRaw } from '../helpers/serve.js';
 import { workspace, writeConfig, adminClient, until, ADMIN_TOKEN } from '../helpers/lifecycle.js';
-import { COMPACT_MAX_REQUESTS, IDLE_COMPACT_MS } from '../../src/isolates/app-instance.js';
+import { COMPACT_MAX_REQUESTS, IDLE_COMPACT_MS } from '../../src/isolates/compaction.js';
 import { lazyLoadModule } from '../../src/isolates/runtime-image.js';
 
 const skip = lazyLoadModule() === null ? 'no lazy-load native module (NANO_LAZY_GLOBALS=0 or not built)' : false;
