@@ -308,6 +308,7 @@ const fetchOp: AsyncOp = async (args, ctx) => {
   const t = table(ctx);
   const policy = policyOf(ctx);
   if (t.live.has(id)) throw new OpError('TypeError', 'fetch: duplicate subrequest id');
+  // @limit subrequests: the app's subrequests in flight, counted until their bodies are read or cancelled.
   if (t.live.size >= policy.maxConcurrent) {
     throw new OpError('TypeError', `fetch refused: this app already has ${policy.maxConcurrent} subrequests in flight (limits.subrequests); read or cancel response bodies it no longer needs`);
   }
@@ -337,6 +338,7 @@ const fetchOp: AsyncOp = async (args, ctx) => {
   const streamLength = sub.upload === null ? null : (wire.length ?? declaredLength);
   const incoming = ctx.isolateState.get(INCOMING_CDN_LOOP) as ((origin: number) => string) | undefined;
   const cdnLoop = nextCdnLoop(appLoop, incoming?.(ctx.origin) ?? '', policy.loopName);
+  // @limit subrequestTimeoutMs: time until the response headers.
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -74,6 +74,7 @@ export class LogLimiter {
   /**
    * The line to log (cut to the maximum size when longer), or null when it is dropped. A line of
    * level LOG_DROPPED is the guest console's count of lines it dropped itself: counted, not logged.
+   * @limit logLinesPerSec, logBytesPerSec, logLineBytes
    */
   admit(level: string, text: string): string | null {
     if (level === LOG_DROPPED) {

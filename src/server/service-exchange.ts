@@ -82,6 +82,7 @@ export class ServiceExchange {
   dispatch(app: string, r: ServiceRequest): Promise<Response> {
     const rpcHeader = r.headers.find(([k]) => k.toLowerCase() === RPC_METHOD_HEADER);
     const rpc = rpcHeader === undefined ? null : rpcHeader[1];
+    // @limit rpcMaxBytes: the callee's bound on the encoded arguments here, on the result in the pipe below.
     let limit = Infinity;
     if (rpc !== null) {
       if (!RPC_METHOD_NAME.test(rpc)) return Promise.reject(new Error(`"${rpc.slice(0, 40)}" is not an RPC method name`));
