@@ -11,7 +11,7 @@ import { APP_LIMIT_DEFAULTS, LOOP_NAME_DEFAULT } from '../config/schema.js';
 
 export { protectEndpoint, parseAllowEntry, describeAllowEntry } from './network-policy.js';
 
-/** Bytes buffered per direction per subrequest before the other side must wait. */
+/** Bytes buffered per direction per subrequest before the other side must wait (fixed, not config: the API reference reads it from here). */
 export const BODY_BUFFER_BYTES = 1 << 20;
 
 /** What an app may do over the network (from its config); read by the ops through isolateState. */

@@ -8,8 +8,10 @@ import { join, resolve, relative, dirname, extname, sep, posix } from 'node:path
 import ivm from 'isolated-vm';
 import { NanoError } from '../errors/registry.js';
 
+/** The entry files looked for, in order, when an app names none (the schema's `entry` doc lists them). */
 const DEFAULT_ENTRIES = ['index.js', 'index.mjs', 'worker.js', 'worker.mjs', 'main.js', 'main.mjs', 'src/index.js', 'src/worker.js'];
 const MODULE_EXTS = new Set(['.js', '.mjs', '.cjs', '.json', '.txt', '.html', '.wasm']);
+/** Internal guards against loading a wrong directory (not config: no app needs more). */
 const MAX_FILES = 2000;
 const MAX_BYTES = 64 * 1024 * 1024;
 

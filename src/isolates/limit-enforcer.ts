@@ -5,6 +5,9 @@
 // the limits themselves come from the resolved config (src/config/schema.ts holds every default).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
+// The constants below are fixed by NANO, not config fields: they protect the shared main thread
+// and the process, so no app's config may loosen them.
+
 /**
  * Longest time one synchronous entry may hold the main thread, which every app shares. An entry
  * that runs longer is stopped; the app moves to the isolate thread pool for good (its isolate is
