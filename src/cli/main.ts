@@ -99,12 +99,23 @@ async function serveWorker(opts: ServeOptions, log: Logger): Promise<void> {
   const stop = drainOnce(log, (mode) => nano.shutdown(timeout(), mode), timeout);
   installLastResort(log);
   lowerHelperThreads(helperNice());
-  process.on('SIGTERM', () => stop('SIGTERM', 'refuse', true));
-  process.on('SIGINT', () => stop('SIGINT', 'refuse', true));
   // Reloads and restarts are the supervisor's; a signal sent to the whole process group must not end a worker.
   process.on('SIGHUP', () => {});
   process.on('SIGUSR2', () => {});
-  attachWorker(nano, log, (reason, mode) => stop(reason, mode, false));
+  const worker = attachWorker(nano, log, (reason, mode) => stop(reason, mode, false));
+  // The drain's order is the supervisor's (see AttachedWorker.signal); a second signal exits now.
+  let deferred: string | null = null;
+  const onSignal = (name: string): void => {
+    if (deferred === null && !stop.stopping && worker.signal(name)) {
+      deferred = name;
+      return;
+    }
+    // drainOnce counts signals: the first, which worker.signal took, counts now.
+    if (deferred !== null) stop(deferred, 'refuse', true);
+    stop(name, 'refuse', true);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 /** `nano serve --workers N`: the supervisor process (src/supervisor/), which holds no apps. */

@@ -53,16 +53,23 @@ export function tracedHooks(base: Hooks): Hooks {
  * Wires a started worker to the supervisor: `ready` now, RSS every STATS_EVERY_MS, and the
  * supervisor's messages. `stop` drains and exits the process (the CLI's own signal path).
  */
-export function attachWorker(nano: Running, log: Logger, stop: (reason: string, mode: 'refuse' | 'handoff') => void): void {
+export function attachWorker(nano: Running, log: Logger, stop: (reason: string, mode: 'refuse' | 'handoff') => void): AttachedWorker {
   // The supervisor's /metrics asks every worker for its registry (prom-client's cluster protocol).
   // Constructing one installs prom-client's answering side; setRegistries picks what it answers with.
   if (nano.metrics !== null) {
     new AggregatorRegistry();
     AggregatorRegistry.setRegistries([nano.metrics.registry]);
   }
+  const unlisten = (): void => {
+    nano.server.stopAccepting();
+    // Sent after node:cluster's own "close" on the same channel: when the supervisor reads this,
+    // its primary has taken this worker out of the listener's round robin.
+    send({ nano: 'unlistened' });
+  };
   process.on('message', (m: unknown) => {
     if (!isToWorker(m)) return;
-    if (m.nano === 'drain') stop('supervisor', m.mode);
+    if (m.nano === 'unlisten') unlisten();
+    else if (m.nano === 'drain') stop('supervisor', m.mode);
     else if (m.nano === 'apps') {
       // Workers take no admin changes, so every app comes from the config file.
       const one = m.name === null ? undefined : nano.server.app(m.name);
@@ -79,4 +86,26 @@ export function attachWorker(nano: Running, log: Logger, stop: (reason: string, 
   send({ nano: 'ready', port: addr.port, host: addr.address, apps: nano.config.apps.map((a) => a.name), watched: nano.reloader.watchedPaths() });
   setInterval(() => send({ nano: 'stats', rss: process.memoryUsage.rss() }), STATS_EVERY_MS).unref();
   log.debug({ event: 'worker_attached' }, 'attached to the supervisor');
+  return {
+    signal(name) {
+      if (!process.connected) return false;
+      unlisten();
+      setTimeout(() => stop(name, 'refuse'), SIGNAL_WAITS_MS);
+      return true;
+    },
+  };
+}
+
+/** How long a worker that got SIGTERM/SIGINT itself waits for the supervisor's drain before draining anyway. */
+const SIGNAL_WAITS_MS = 2_000;
+
+export interface AttachedWorker {
+  /**
+   * A first SIGTERM or SIGINT of the worker's own (a signal to the whole process group reaches
+   * the supervisor too): stop accepting and tell the supervisor, which starts this worker's drain
+   * once every worker it is stopping has stopped accepting, or at once when only this worker was
+   * signalled; without word from it for SIGNAL_WAITS_MS the worker drains anyway. False when the
+   * supervisor is gone (then the caller drains now).
+   */
+  signal(name: string): boolean;
 }

@@ -10,6 +10,8 @@ export type FromWorker =
   | { readonly nano: 'app'; readonly app: string }
   /** A reload asked for by the supervisor ended; `watched` is the new set of files to watch. */
   | { readonly nano: 'reloaded'; readonly ok: boolean; readonly watched: readonly string[] }
+  /** The listener is closed (after `unlisten`, or on a signal of its own); requests are still served. */
+  | { readonly nano: 'unlistened' }
   /** Periodic: resident memory, for `recycle.maxRssMb` and the per-worker RSS gauge. */
   | { readonly nano: 'stats'; readonly rss: number }
   /** The answer to `apps`: the admin views of every app, or of the one named (empty when none). */
@@ -27,6 +29,12 @@ export interface AppView {
 export type ToWorker =
   /** Re-read the config (already validated by the supervisor) and app code. */
   | { readonly nano: 'reload'; readonly trigger: string; readonly changedPaths?: readonly string[] }
+  /**
+   * Stop accepting, keep serving (Server.stopAccepting): the first step of a shutdown. The drain,
+   * whose answers close connections, starts only once no worker accepts, so no client reconnects
+   * into a connection node:cluster's primary queued for a worker that stopped listening.
+   */
+  | { readonly nano: 'unlisten' }
   /** Drain and exit: 'refuse' for shutdown (503 to new requests), 'handoff' when replaced (serve them, closing connections). */
   | { readonly nano: 'drain'; readonly mode: 'refuse' | 'handoff' }
   /** Send the admin views of the apps (`name` null: every app, summaries; else that app in detail). */
@@ -52,5 +60,5 @@ export function isFromWorker(m: unknown): m is FromWorker {
 }
 
 export function isToWorker(m: unknown): m is ToWorker {
-  return typeof m === 'object' && m !== null && ['reload', 'drain', 'apps'].includes((m as { nano?: unknown }).nano as string);
+  return typeof m === 'object' && m !== null && ['reload', 'unlisten', 'drain', 'apps'].includes((m as { nano?: unknown }).nano as string);
 }

@@ -58,6 +58,8 @@ interface Proc {
   lastApp: string | null;
   rss: number | null;
   readonly ready: Promise<ReadyInfo>;
+  /** Resolves when the worker says its listener is closed (`unlistened`). */
+  readonly unlistened: Promise<void>;
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
@@ -72,6 +74,13 @@ interface Slot {
 
 /** A new worker that is not listening after this long is given up (start or rolling restart). */
 const READY_TIMEOUT_MS = 60_000;
+/** At shutdown, how long the drain waits for every worker to have stopped accepting. */
+const UNLISTEN_TIMEOUT_MS = 2_000;
+/**
+ * A worker that stopped accepting on a signal of its own starts its drain after this long, unless
+ * the supervisor's shutdown (the same signal sent to the process group) takes over the order.
+ */
+const ALONE_AFTER_MS = 100;
 
 export class Supervisor {
   readonly #opts: SupervisorOptions;
@@ -115,8 +124,10 @@ export class Supervisor {
       onFail = reject;
     });
     ready.catch(() => {});
+    let onUnlistened!: () => void;
+    const unlistened = new Promise<void>((resolve) => (onUnlistened = resolve));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
-    const proc: Proc = { slot, worker, startedAt: Date.now(), state: 'starting', lastApp: null, rss: null, ready, exited };
+    const proc: Proc = { slot, worker, startedAt: Date.now(), state: 'starting', lastApp: null, rss: null, ready, unlistened, exited };
     slot.current = proc;
     this.#live.add(proc);
     const timer = setTimeout(() => onFail(new Error(`worker ${slot.index} did not start listening within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
@@ -130,6 +141,10 @@ export class Supervisor {
         onReady({ port: m.port, host: m.host, apps: m.apps, watched: m.watched });
       } else if (m.nano === 'app') proc.lastApp = m.app;
       else if (m.nano === 'stats') proc.rss = m.rss;
+      else if (m.nano === 'unlistened') {
+        onUnlistened();
+        if (!this.#stopping) setTimeout(() => this.#drainAlone(proc), ALONE_AFTER_MS);
+      }
       else if (m.nano === 'apps') this.#answers.get(m.id)?.(slot.index, m.apps);
       this.#opts.onMessage?.(slot.index, m);
     });
@@ -210,6 +225,12 @@ export class Supervisor {
     return true;
   }
 
+  /** A worker signalled on its own (not by a shutdown): it drains, exits and is replaced like any death. */
+  #drainAlone(p: Proc): void {
+    if (this.#stopping || p.state === 'draining' || !p.worker.isConnected()) return;
+    p.worker.send({ nano: 'drain', mode: 'refuse' } satisfies ToWorker);
+  }
+
   #drainProc(p: Proc, mode: 'refuse' | 'handoff'): void {
     p.state = 'draining';
     const msg: ToWorker = { nano: 'drain', mode };
@@ -255,6 +276,19 @@ export class Supervisor {
       p.state = 'draining';
       p.worker.process.kill('SIGKILL');
     }
+    // Every worker stops accepting first; only then do the drains' answers close connections. A
+    // client whose connection closes reconnects at once: while any worker still listened, the
+    // primary would accept that connection and queue it for a worker, and node:cluster closes the
+    // queued ones unanswered when the last worker stops listening. Once none listens, the port is
+    // closed and a reconnect is refused cleanly (ECONNREFUSED, which a client can retry elsewhere).
+    for (const p of serving) if (p.worker.isConnected()) p.worker.send({ nano: 'unlisten' } satisfies ToWorker);
+    let wait: NodeJS.Timeout | undefined;
+    const unlistened = Promise.all(serving.map((p) => Promise.race([p.unlistened, p.exited])));
+    const start = Date.now();
+    const all = await Promise.race([unlistened.then(() => true), new Promise<false>((resolve) => (wait = setTimeout(() => resolve(false), UNLISTEN_TIMEOUT_MS)))]);
+    clearTimeout(wait);
+    if (all) this.#opts.log.info({ event: 'workers_unlistened', workers: serving.length, ms: Date.now() - start }, 'every worker stopped accepting; draining them');
+    else this.#opts.log.warn({ event: 'workers_unlistened', workers: serving.length, ms: Date.now() - start, timedOut: true }, `not every worker said it stopped accepting within ${UNLISTEN_TIMEOUT_MS} ms; draining them anyway`);
     for (const p of serving) this.#drainProc(p, 'refuse');
     const results = await Promise.all(serving.map((p) => p.exited));
     await Promise.all(starting.map((p) => p.exited));
