@@ -16,7 +16,7 @@ import type { DrainResult } from '../server/server.js';
 import { resolveAdminToken } from '../admin/auth.js';
 import { supervise } from '../supervisor/supervise.js';
 import { WORKER_ENV } from '../supervisor/messages.js';
-import { attachWorker, tracedHooks, workerIndex } from './worker.js';
+import { attachWorker, greet, tracedHooks, workerIndex } from './worker.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -90,7 +90,8 @@ async function serveWorker(opts: ServeOptions, log: Logger): Promise<void> {
   try {
     const adminPort = process.env[WORKER_ENV.adminPort];
     const source = configSource(opts, { watch: false, ...(adminPort !== undefined && adminPort !== '' ? { adminPort: Number(adminPort) } : {}) });
-    nano = await run({ source, logger: log, worker: { metrics: process.env[WORKER_ENV.metrics] === '1', trace: tracedHooks } });
+    const overlays = await greet();
+    nano = await run({ source, logger: log, worker: { metrics: process.env[WORKER_ENV.metrics] === '1', trace: tracedHooks, overlays } });
   } catch (err) {
     fail(err);
   }

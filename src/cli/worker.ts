@@ -7,7 +7,10 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Hooks } from '../observability/hooks.js';
 import { noopHooks } from '../observability/hooks.js';
 import type { Logger } from '../observability/logger.js';
-import { isToWorker, STATS_EVERY_MS, TRACE_EVERY_MS, WORKER_ENV, type FromWorker } from '../supervisor/messages.js';
+import { isToWorker, STATS_EVERY_MS, TRACE_EVERY_MS, WORKER_ENV, type FromWorker, type ToWorker } from '../supervisor/messages.js';
+import type { Overlay } from '../reload/source.js';
+import { describeError } from '../reload/reloader.js';
+import { describeAdminError } from '../reload/admin-error.js';
 import type { Running } from './run.js';
 import { appDetail, appSummary, type AppSummary } from '../admin/views.js';
 
@@ -19,6 +22,38 @@ export function workerIndex(): number | null {
 
 function send(m: FromWorker): void {
   if (process.connected) process.send?.(m);
+}
+
+/**
+ * Asks the supervisor for the admin changes in force, before the worker builds any app, so a
+ * worker started after a change (a crash replacement, a rolling restart) serves the same apps.
+ */
+export function greet(): Promise<Map<string, Overlay>> {
+  return new Promise((resolve) => {
+    const on = (m: unknown): void => {
+      if (!isToWorker(m) || m.nano !== 'state') return;
+      process.off('message', on);
+      resolve(new Map(m.overlays));
+    };
+    process.on('message', on);
+    send({ nano: 'hello' });
+  });
+}
+
+/** Runs the admin changes the supervisor validated; answers with what the admin API shows, or the error. */
+async function applyOverlays(nano: Running, m: Extract<ToWorker, { nano: 'overlays' }>): Promise<FromWorker> {
+  try {
+    const change = await nano.reloader.applyOverlays(m.trigger, new Map(m.overlays));
+    if (m.remove) {
+      const d = (await change.retired)[0];
+      return { nano: 'applied', id: m.id, ok: true, result: { drain: d === undefined ? null : { ended: d.ended, ms: d.ms, cut: d.cut }, reload: change.record } };
+    }
+    const v = nano.server.app(m.app);
+    return { nano: 'applied', id: m.id, ok: true, result: { app: v === undefined ? null : appDetail(v, 'admin'), reload: change.record } };
+  } catch (err) {
+    const { code, problems } = describeAdminError(err, describeError);
+    return { nano: 'applied', id: m.id, ok: false, code, problems };
+  }
 }
 
 /**
@@ -71,12 +106,13 @@ export function attachWorker(nano: Running, log: Logger, stop: (reason: string, 
     if (m.nano === 'unlisten') unlisten();
     else if (m.nano === 'drain') stop('supervisor', m.mode);
     else if (m.nano === 'apps') {
-      // Workers take no admin changes, so every app comes from the config file.
+      const source = (name: string): 'config' | 'admin' => (nano.reloader.overlays.get(name)?.op === 'put' ? 'admin' : 'config');
       const one = m.name === null ? undefined : nano.server.app(m.name);
-      const apps = m.name === null ? nano.server.listApps().map((v) => appSummary(v, 'config')) : one === undefined ? [] : [appDetail(one, 'config') as unknown as AppSummary];
+      const apps = m.name === null ? nano.server.listApps().map((v) => appSummary(v, source(v.config.name))) : one === undefined ? [] : [appDetail(one, source(one.config.name)) as unknown as AppSummary];
       send({ nano: 'apps', id: m.id, apps });
-    } else {
-      const opts = m.changedPaths !== undefined ? { changedPaths: [...m.changedPaths] } : {};
+    } else if (m.nano === 'overlays') void applyOverlays(nano, m).then(send);
+    else if (m.nano === 'reload') {
+      const opts = { ...(m.changedPaths !== undefined ? { changedPaths: [...m.changedPaths] } : {}), ...(m.discardOverlays === true ? { discardOverlays: true } : {}) };
       void nano.reloader.reload(m.trigger, opts).then((r) => send({ nano: 'reloaded', ok: r.ok, watched: nano.reloader.watchedPaths() }));
     }
   });

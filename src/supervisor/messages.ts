@@ -2,8 +2,18 @@
 // message is a plain object with `nano` naming its kind; anything else on the channel (prom-client's
 // metric requests) is not ours and is ignored by both sides.
 
+import type { Overlay } from '../reload/source.js';
+
+/** The admin overlays in force, as sent over IPC (a Map does not survive JSON). */
+export type OverlayList = readonly (readonly [string, Overlay])[];
+
 /** Worker → supervisor. */
 export type FromWorker =
+  /** Started, before building any app: asks for the admin changes in force (answered by `state`). */
+  | { readonly nano: 'hello' }
+  /** The answer to `overlays`: applied (with the admin views the API answers with), or refused. */
+  | { readonly nano: 'applied'; readonly id: number; readonly ok: true; readonly result: Readonly<Record<string, unknown>> }
+  | { readonly nano: 'applied'; readonly id: number; readonly ok: false; readonly code: string; readonly problems: readonly string[] }
   /** Listening and serving: the bound address and the files its apps' reloads depend on. */
   | { readonly nano: 'ready'; readonly port: number; readonly host: string; readonly apps: readonly string[]; readonly watched: readonly string[] }
   /** The last app a request was routed to changed (sent at most every TRACE_EVERY_MS). */
@@ -27,8 +37,15 @@ export interface AppView {
 
 /** Supervisor → worker. */
 export type ToWorker =
+  /** The answer to `hello`: the admin changes the worker's apps start with. */
+  | { readonly nano: 'state'; readonly overlays: OverlayList }
+  /**
+   * Run exactly these admin changes (validated by the supervisor). `app` names the app the
+   * change is about, whose view the answer carries; `remove` waits for its drain.
+   */
+  | { readonly nano: 'overlays'; readonly id: number; readonly trigger: string; readonly overlays: OverlayList; readonly app: string; readonly remove: boolean }
   /** Re-read the config (already validated by the supervisor) and app code. */
-  | { readonly nano: 'reload'; readonly trigger: string; readonly changedPaths?: readonly string[] }
+  | { readonly nano: 'reload'; readonly trigger: string; readonly changedPaths?: readonly string[]; readonly discardOverlays?: boolean }
   /**
    * Stop accepting, keep serving (Server.stopAccepting): the first step of a shutdown. The drain,
    * whose answers close connections, starts only once no worker accepts, so no client reconnects
@@ -60,5 +77,5 @@ export function isFromWorker(m: unknown): m is FromWorker {
 }
 
 export function isToWorker(m: unknown): m is ToWorker {
-  return typeof m === 'object' && m !== null && ['reload', 'unlisten', 'drain', 'apps'].includes((m as { nano?: unknown }).nano as string);
+  return typeof m === 'object' && m !== null && ['state', 'overlays', 'reload', 'unlisten', 'drain', 'apps'].includes((m as { nano?: unknown }).nano as string);
 }

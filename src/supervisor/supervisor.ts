@@ -46,6 +46,8 @@ export interface SupervisorOptions {
   /** How long one worker's drain may take before it is killed (server.drainTimeoutMs plus a margin). */
   readonly killAfterMs: number;
   readonly onDeath?: (d: Death) => void;
+  /** The answer to a starting worker's `hello` (the admin changes in force). */
+  readonly greet?: () => Promise<ToWorker>;
   /** Every message a worker sends, after the supervisor's own handling. */
   readonly onMessage?: (worker: number, m: FromWorker) => void;
 }
@@ -55,6 +57,8 @@ interface Proc {
   readonly worker: Worker;
   readonly startedAt: number;
   state: 'starting' | 'ready' | 'draining';
+  /** It was answered `hello`: it builds its apps from that state (see settle()). */
+  greeted: boolean;
   lastApp: string | null;
   rss: number | null;
   readonly ready: Promise<ReadyInfo>;
@@ -92,7 +96,7 @@ export class Supervisor {
   #started = false;
   #restarting: Promise<void> | null = null;
   #asked = 0;
-  readonly #answers = new Map<number, (worker: number, apps: readonly AppView[]) => void>();
+  readonly #answers = new Map<number, (worker: number, m: FromWorker) => void>();
 
   constructor(opts: SupervisorOptions) {
     this.#opts = opts;
@@ -127,7 +131,7 @@ export class Supervisor {
     let onUnlistened!: () => void;
     const unlistened = new Promise<void>((resolve) => (onUnlistened = resolve));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
-    const proc: Proc = { slot, worker, startedAt: Date.now(), state: 'starting', lastApp: null, rss: null, ready, unlistened, exited };
+    const proc: Proc = { slot, worker, startedAt: Date.now(), state: 'starting', greeted: false, lastApp: null, rss: null, ready, unlistened, exited };
     slot.current = proc;
     this.#live.add(proc);
     const timer = setTimeout(() => onFail(new Error(`worker ${slot.index} did not start listening within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
@@ -145,7 +149,8 @@ export class Supervisor {
         onUnlistened();
         if (!this.#stopping) setTimeout(() => this.#drainAlone(proc), ALONE_AFTER_MS);
       }
-      else if (m.nano === 'apps') this.#answers.get(m.id)?.(slot.index, m.apps);
+      else if (m.nano === 'apps' || m.nano === 'applied') this.#answers.get(m.id)?.(slot.index, m);
+      else if (m.nano === 'hello') void this.#greet(proc);
       this.#opts.onMessage?.(slot.index, m);
     });
     worker.once('exit', (code, signal) => {
@@ -244,25 +249,59 @@ export class Supervisor {
     for (const p of this.#live) if (p.state !== 'draining' && p.worker.isConnected()) p.worker.send(m);
   }
 
+  async #greet(proc: Proc): Promise<void> {
+    const answer = await (this.#opts.greet?.() ?? Promise.resolve<ToWorker>({ nano: 'state', overlays: [] }));
+    proc.greeted = true;
+    if (proc.worker.isConnected()) proc.worker.send(answer);
+  }
+
   /** Asks every listening worker for its admin views of the apps; a worker that does not answer within a second is left out. */
   async apps(name: string | null): Promise<{ worker: number; apps: readonly AppView[] }[]> {
+    const answers = await this.request(this.serving(), (id) => ({ nano: 'apps', id, name }), 1000);
+    return answers.flatMap(({ worker, answer }) => (answer.nano === 'apps' ? [{ worker, apps: answer.apps }] : []));
+  }
+
+  /** The slots whose worker is listening and serving now. */
+  serving(): number[] {
+    return [...this.#live].filter((p) => p.state === 'ready' && p.worker.isConnected()).map((p) => p.slot.index);
+  }
+
+  /**
+   * Sends each of `workers` (slots) a request made with a fresh id and collects the answers
+   * carrying that id; a worker that does not answer within `timeoutMs` (or exits) is left out.
+   */
+  async request(workers: readonly number[], make: (id: number) => ToWorker, timeoutMs: number): Promise<{ worker: number; answer: FromWorker }[]> {
     const id = ++this.#asked;
-    const procs = [...this.#live].filter((p) => p.state === 'ready' && p.worker.isConnected());
-    const out: { worker: number; apps: readonly AppView[] }[] = [];
+    const procs = [...this.#live].filter((p) => workers.includes(p.slot.index) && p.state !== 'draining' && p.worker.isConnected());
+    const out: { worker: number; answer: FromWorker }[] = [];
+    let expected = procs.length;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1000);
-      this.#answers.set(id, (worker, apps) => {
-        out.push({ worker, apps });
-        if (out.length === procs.length) {
-          clearTimeout(timer);
-          resolve();
-        }
+      const timer = setTimeout(resolve, timeoutMs);
+      const check = (): void => {
+        if (out.length < expected) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#answers.set(id, (worker, answer) => {
+        out.push({ worker, answer });
+        check();
       });
-      if (procs.length === 0) resolve();
-      for (const p of procs) p.worker.send({ nano: 'apps', id, name } satisfies ToWorker);
+      check();
+      for (const p of procs) {
+        p.worker.send(make(id));
+        void p.exited.then(() => {
+          if (!out.some((o) => o.worker === p.slot.index)) expected--;
+          check();
+        });
+      }
     });
     this.#answers.delete(id);
     return out;
+  }
+
+  /** Resolves when every worker that already took its start state is listening (or gone). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.#live].filter((p) => p.state === 'starting' && p.greeted).map((p) => p.ready.catch(() => undefined)));
   }
 
   /** Drains every worker (503 to new requests); resolves with 0 when each exited 0, else 1. */
