@@ -20,7 +20,10 @@ export interface Death {
   readonly pid: number;
   readonly code: number | null;
   readonly signal: string | null;
-  /** The last app a request was routed to in that process (null: none, or not yet reported). */
+  /**
+   * The app the worker last routed a request to, as reported (a change at most every
+   * TRACE_EVERY_MS); not necessarily the app whose code ran when it died. Null: no request yet.
+   */
   readonly lastApp: string | null;
   readonly at: string;
   readonly uptimeMs: number;
