@@ -4,17 +4,16 @@
 // overlays over the config file (see docs: guides/operations). Errors are JSON {error:{code,message}}.
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ERRORS, NanoError, type ErrorCode } from '../errors/registry.js';
+import { NanoError, type ErrorCode } from '../errors/registry.js';
 import type { Server } from '../server/server.js';
 import { closeAdmin, listenAdmin } from './listener.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
-import { AdminRequestError, describeError, type Reloader } from '../reload/reloader.js';
+import { describeError, type Reloader } from '../reload/reloader.js';
 import { isObject } from '../reload/source.js';
+import { discardOverlaysOf, errorReply, readJson, sendJson, statusOf } from './http.js';
 import { bearerMatches } from './auth.js';
 import { appDetail, appSummary } from './views.js';
-
-const MAX_BODY = 1024 * 1024;
 
 export interface AdminOptions {
   readonly server: Server;
@@ -144,11 +143,8 @@ export class AdminServer {
   }
 
   async #reload(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, true);
-    if (body !== undefined && (!isObject(body) || Object.keys(body).some((k) => k !== 'discardOverlays') || (body.discardOverlays !== undefined && typeof body.discardOverlays !== 'boolean'))) {
-      throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', 'the body, if any, must be {"discardOverlays": true|false}');
-    }
-    const record = await this.#opts.reloader.reload('admin', { discardOverlays: isObject(body) && body.discardOverlays === true });
+    const discardOverlays = discardOverlaysOf(await readJson(req, true));
+    const record = await this.#opts.reloader.reload('admin', { discardOverlays });
     if (record.ok) sendJson(res, 200, { reload: record });
     else sendJson(res, statusOf(record.code ?? 'NANO_ERR_INTERNAL'), { error: { code: record.code, message: 'the config could not be applied; the running version keeps serving', problems: record.problems }, reload: record });
   }
@@ -159,44 +155,9 @@ export class AdminServer {
       return;
     }
     if (!(err instanceof NanoError)) this.#opts.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'admin request failed');
-    const { code, problems } = err instanceof AdminRequestError ? { code: err.code, problems: err.problems.length > 0 ? [...err.problems] : [err.message] } : describeError(err);
-    const body: Record<string, unknown> = { code, message: problems.length === 1 ? (problems[0] ?? '') : `${problems.length} problems; see "problems"` };
-    if (err instanceof AdminRequestError ? err.problems.length > 0 : problems.length > 1) body.problems = problems;
-    sendJson(res, statusOf(code), { error: body });
+    const { status, body } = errorReply(err, describeError);
+    sendJson(res, status, body);
   }
-}
-
-/** HTTP status of an admin error: request-ending codes keep theirs; config and load problems are 422. */
-function statusOf(code: ErrorCode): number {
-  if (code.startsWith('NANO_ERR_ADMIN_')) return ERRORS[code].status;
-  if (code === 'NANO_ERR_APP_DRAINING') return 503;
-  if (code === 'NANO_ERR_INTERNAL') return 500;
-  return 422;
-}
-
-async function readJson(req: IncomingMessage, optional = false): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.byteLength;
-    if (size > MAX_BODY) throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', 'the request body is over 1 MiB');
-    chunks.push(c);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') {
-    if (optional) return undefined;
-    throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', 'the request body is empty; send the app entry as JSON');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', `the request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body);
 }
 
 function sendJsonError(res: ServerResponse, code: ErrorCode, message: string): void {

@@ -2,12 +2,13 @@
 // supervisor's): bind errors become config errors that say what to fix.
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listenError } from '../server/server.js';
 
 /** Listens on host:port; resolves with the bound address (port 0 picks one). */
 export async function listenAdmin(http: HttpServer, port: number, host: string): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
-    http.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, 'admin', host, port)));
+    // The server module is imported only on this error path: the supervisor, which has an admin
+    // listener, does not load the server and isolated-vm.
+    http.once('error', (err: NodeJS.ErrnoException) => void import('../server/server.js').then((m) => reject(m.listenError(err, 'admin', host, port)), reject));
     http.listen(port, host, () => {
       http.removeAllListeners('error');
       resolve();

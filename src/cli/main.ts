@@ -1,22 +1,17 @@
 // The `nano` command: parses arguments, loads config, wires signals, and calls the Server. All
 // behaviour lives in src/server; this file only translates the outside world into calls.
-import { isolateTeardownGrace } from '../isolates/runtime-isolate.js';
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { ReloadError, formatAppProblem, type AppProblem } from '../server/server.js';
-import { run, type Running } from './run.js';
-import { installLastResort } from '../server/last-resort.js';
-import { helperNice, lowerHelperThreads } from '../server/thread-priority.js';
+import type { AppProblem, DrainResult } from '../server/server.js';
+import type { Running } from './run.js';
 import { ConfigSource, type SourceOverrides } from '../reload/source.js';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import type { DrainResult } from '../server/server.js';
 import { resolveAdminToken } from '../admin/auth.js';
 import { supervise } from '../supervisor/supervise.js';
 import { WORKER_ENV } from '../supervisor/messages.js';
-import { attachWorker, tracedHooks, workerIndex } from './worker.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -50,8 +45,10 @@ program
   .option('--log-level <level>', 'log level (trace, debug, info, warn, error)')
   .action(async (opts: ServeOptions) => {
     const base = createLogger({ ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}), ...(opts.logLevel !== undefined ? { level: opts.logLevel } : {}) });
-    const index = workerIndex();
-    if (index !== null) return serveWorker(opts, base.child({ worker: index }));
+    // The supervisor loads no app machinery (isolated-vm, the server): those modules are imported
+    // only on the paths that serve apps, so its memory stays that of a small Node process.
+    const index = process.env[WORKER_ENV.index];
+    if (index !== undefined && cluster.isWorker) return serveWorker(opts, base.child({ worker: Number(index) }));
     let source: ConfigSource;
     let count: number;
     try {
@@ -67,6 +64,7 @@ program
 
 /** `nano serve` as one process: the Server and everything around it (src/cli/run.ts). */
 async function serveSingle(source: ConfigSource, log: Logger): Promise<void> {
+  const [{ run }, { installLastResort }, { helperNice, lowerHelperThreads }] = await Promise.all([import('./run.js'), import('../server/last-resort.js'), import('../server/thread-priority.js')]);
   let nano: Running;
   try {
     nano = await run({ source, logger: log });
@@ -86,11 +84,18 @@ async function serveSingle(source: ConfigSource, log: Logger): Promise<void> {
 
 /** One worker under the supervisor: serves like serveSingle; the supervisor watches, reloads and stops it. */
 async function serveWorker(opts: ServeOptions, log: Logger): Promise<void> {
+  const [{ run }, { installLastResort }, { helperNice, lowerHelperThreads }, { attachWorker, greet, tracedHooks }] = await Promise.all([
+    import('./run.js'),
+    import('../server/last-resort.js'),
+    import('../server/thread-priority.js'),
+    import('./worker.js'),
+  ]);
   let nano: Running;
   try {
     const adminPort = process.env[WORKER_ENV.adminPort];
     const source = configSource(opts, { watch: false, ...(adminPort !== undefined && adminPort !== '' ? { adminPort: Number(adminPort) } : {}) });
-    nano = await run({ source, logger: log, worker: { metrics: process.env[WORKER_ENV.metrics] === '1', trace: tracedHooks } });
+    const overlays = await greet();
+    nano = await run({ source, logger: log, worker: { metrics: process.env[WORKER_ENV.metrics] === '1', trace: tracedHooks, overlays } });
   } catch (err) {
     fail(err);
   }
@@ -99,12 +104,23 @@ async function serveWorker(opts: ServeOptions, log: Logger): Promise<void> {
   const stop = drainOnce(log, (mode) => nano.shutdown(timeout(), mode), timeout);
   installLastResort(log);
   lowerHelperThreads(helperNice());
-  process.on('SIGTERM', () => stop('SIGTERM', 'refuse', true));
-  process.on('SIGINT', () => stop('SIGINT', 'refuse', true));
   // Reloads and restarts are the supervisor's; a signal sent to the whole process group must not end a worker.
   process.on('SIGHUP', () => {});
   process.on('SIGUSR2', () => {});
-  attachWorker(nano, log, (reason, mode) => stop(reason, mode, false));
+  const worker = attachWorker(nano, log, (reason, mode) => stop(reason, mode, false));
+  // The drain's order is the supervisor's (see AttachedWorker.signal); a second signal exits now.
+  let deferred: string | null = null;
+  const onSignal = (name: string): void => {
+    if (deferred === null && !stop.stopping && worker.signal(name)) {
+      deferred = name;
+      return;
+    }
+    // drainOnce counts signals: the first, which worker.signal took, counts now.
+    if (deferred !== null) stop(deferred, 'refuse', true);
+    stop(name, 'refuse', true);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 /** `nano serve --workers N`: the supervisor process (src/supervisor/), which holds no apps. */
@@ -118,17 +134,21 @@ async function serveSupervised(source: ConfigSource, config: Config, count: numb
     if (stopping) {
       log.warn({ event: 'exit_now', signal }, 'second signal: stopping every worker now without waiting for the drain');
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
-      exitAfterFlush(log, 130);
+      exitAfterFlush(log, 130, false);
       return;
     }
     stopping = true;
     log.info({ event: 'draining', signal, workers: count, timeoutMs: config.server.drainTimeoutMs }, `${signal}: draining ${count} workers`);
     void sup.shutdown().then((code) => {
       log.info({ event: 'exit', code }, code === 0 ? 'exiting: every worker drained' : 'exiting with status 1: a worker cut requests or did not drain cleanly');
-      exitAfterFlush(log, code);
+      exitAfterFlush(log, code, false);
     });
   };
-  installLastResort(log);
+  // The supervisor runs no app code: an exception nothing caught is a NANO bug, logged; the
+  // supervisor keeps its workers running (see server/last-resort.ts for the serving processes).
+  const lastResort = (kind: string) => (err: unknown): void => log.fatal({ event: kind, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, `${kind} in the supervisor; it keeps supervising`);
+  process.on('uncaughtException', lastResort('uncaughtException'));
+  process.on('unhandledRejection', lastResort('unhandledRejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
@@ -196,7 +216,7 @@ program
       if ((opts.config === undefined) === (opts.app === undefined)) throw new NanoError('NANO_ERR_CONFIG_INVALID', 'pass either --config <file> or --app <dir>');
       const source = new ConfigSource(opts.app !== undefined ? { appPath: opts.app, ...appOnly(opts) } : { file: opts.config as string, ...appOnly(opts) });
       const cfg = source.compose(await source.readRaw(), new Map());
-      const { loadApp, applyProject } = await import('../project/load.js');
+      const [{ loadApp, applyProject }, { ReloadError }] = await Promise.all([import('../project/load.js'), import('../server/server.js')]);
       const problems: AppProblem[] = [];
       for (const app of cfg.apps) {
         try {
@@ -327,19 +347,21 @@ function hostPort(a: AddressInfo): string {
 }
 
 /** Exits once the log lines written so far are out (pino writes asynchronously). */
-function exitAfterFlush(log: Logger, code: number): void {
+function exitAfterFlush(log: Logger, code: number, isolates = true): void {
   const exit = (): void => process.exit(code);
   setTimeout(exit, 400).unref();
   // After the flush, a short grace lets isolated-vm finish disposing the drained isolates.
-  log.flush(() => void isolateTeardownGrace(100).then(exit));
+  log.flush(() => (isolates ? void import('../isolates/runtime-isolate.js').then((m) => m.isolateTeardownGrace(100)).then(exit) : exit()));
 }
 
 /** Prints the error (every problem, each with its place and fix) and exits 1; `heading` says what failed. */
 function fail(err: unknown, heading = 'cannot start'): never {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.code}: invalid config\n${err.problems.map((p) => `  ${p.file}: ${p.path}: ${p.message}`).join('\n')}\n`);
-  } else if (err instanceof ReloadError) {
-    process.stderr.write(`${err.code}: ${heading}\n${err.problems.map((p) => `  ${formatAppProblem(p)}`).join('\n')}\n`);
+  } else if (err instanceof NanoError && err.name === 'ReloadError') {
+    // Server's ReloadError, told by name: importing it would load the server into every command.
+    const problems = (err as NanoError & { problems: readonly AppProblem[] }).problems;
+    process.stderr.write(`${err.code}: ${heading}\n${problems.map((p) => `  ${p.message.startsWith(`app "${p.app}"`) ? p.message : `app "${p.app}": ${p.message}`}`).join('\n')}\n`);
   } else if (err instanceof NanoError) {
     process.stderr.write(`${err.code}: ${err.message}\n`);
   } else {

@@ -13,7 +13,7 @@ import { AdminServer } from '../admin/admin-server.js';
 import { resolveAdminToken } from '../admin/auth.js';
 import { Reloader, type ReloadRecord } from '../reload/reloader.js';
 import { Watcher } from '../reload/watcher.js';
-import type { ConfigSource } from '../reload/source.js';
+import type { ConfigSource, Overlay } from '../reload/source.js';
 import { Server, type DrainResult } from '../server/server.js';
 
 export interface RunOptions {
@@ -25,7 +25,7 @@ export interface RunOptions {
    * watching of its own (the supervisor has them), metrics when the supervisor's admin API reads
    * them, and `trace` wrapping the hooks (the supervisor learns the last app a request went to).
    */
-  readonly worker?: { readonly metrics: boolean; readonly trace: (hooks: Hooks) => Hooks };
+  readonly worker?: { readonly metrics: boolean; readonly trace: (hooks: Hooks) => Hooks; readonly overlays: ReadonlyMap<string, Overlay> };
 }
 
 export interface Running {
@@ -48,7 +48,8 @@ export interface Running {
 export async function run(opts: RunOptions): Promise<Running> {
   const log = opts.logger;
   const raw = await opts.source.readRaw();
-  const config = opts.source.compose(raw, new Map());
+  const overlays = opts.worker?.overlays ?? new Map<string, Overlay>();
+  const config = opts.source.compose(raw, overlays);
   const token = opts.worker === undefined ? resolveAdminToken(config, opts.hostEnv) : null;
   // Metrics cost a little on every request, so they exist only when something can read them.
   const metrics = token !== null || opts.worker?.metrics === true ? new Metrics() : null;
@@ -59,7 +60,7 @@ export async function run(opts: RunOptions): Promise<Running> {
     log.warn({ app, code: 'NANO_ERR_HOST_LIMIT', limit, hits }, `app "${app}" hit the host limit ${limit}${hits > 1 ? ` ${hits} times` : ''}: ${message}`);
   });
   metrics?.attach(server);
-  const reloader = new Reloader({ server, source: opts.source, logger: log, hooks, initialRaw: raw });
+  const reloader = new Reloader({ server, source: opts.source, logger: log, hooks, initialRaw: raw, initialOverlays: overlays });
   holdFreedHeap();
   const address = await server.start(config);
   const stopReleaseLog = onMemoryRelease((r) => log.debug({ event: 'memory_released', ...r }, `returned freed isolate memory to the OS: RSS ${r.rssBeforeMiB} → ${r.rssAfterMiB} MiB in ${r.ms} ms`));

@@ -2,17 +2,19 @@
 // compose the config (file + admin overlays + command-line overrides), hand it to
 // Server.reconfigure, and record the outcome. A failure changes nothing: the running version
 // keeps serving, one error line is logged, and the admin API shows it.
-import { adminScopeProblems } from './admin-scope.js';
+import { planPut, planRemove } from './admin-change.js';
+import { AdminRequestError, describeConfigError } from './admin-error.js';
 import type { Server, ReconfigureReport } from '../server/server.js';
 import { ReloadError, formatAppProblem } from '../server/server.js';
 import { Mutex } from '../server/mutex.js';
-import { ConfigError, formatProblem, problemsFromIssues } from '../config/load.js';
-import { appSchema, type Config } from '../config/schema.js';
-import { NanoError, type ErrorCode } from '../errors/registry.js';
+import type { Config } from '../config/schema.js';
+import type { ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { noopHooks, type Hooks } from '../observability/hooks.js';
 import type { DrainOutcome } from '../drain/drain.js';
-import { ConfigSource, isObject, type Overlay } from './source.js';
+import { ConfigSource, type Overlay } from './source.js';
+
+export { AdminRequestError };
 
 /** The outcome of one reload attempt, as logged and shown by GET /admin/apps. */
 export interface ReloadRecord {
@@ -28,16 +30,6 @@ export interface ReloadRecord {
   readonly problems?: readonly string[];
 }
 
-/** An admin request the reloader refuses before trying it (bad body, unknown or duplicate app). */
-export class AdminRequestError extends NanoError {
-  readonly problems: readonly string[];
-  constructor(code: ErrorCode, message: string, problems: string[] = []) {
-    super(code, message);
-    this.name = 'AdminRequestError';
-    this.problems = problems;
-  }
-}
-
 export interface AppliedChange {
   readonly record: ReloadRecord;
   /** Resolves when replaced and removed versions have drained. */
@@ -51,6 +43,8 @@ export interface ReloaderOptions {
   readonly hooks?: Hooks;
   /** The raw config the server was started with (what admin changes compose against). */
   readonly initialRaw?: Record<string, unknown>;
+  /** The admin overlays the server was started with (a supervised worker gets them from the supervisor). */
+  readonly initialOverlays?: ReadonlyMap<string, Overlay>;
 }
 
 export class Reloader {
@@ -74,6 +68,7 @@ export class Reloader {
     this.#log = opts.logger;
     this.#hooks = opts.hooks ?? noopHooks;
     this.#baseRaw = opts.initialRaw ?? null;
+    this.#overlays = new Map(opts.initialOverlays);
   }
 
   get source(): ConfigSource {
@@ -142,24 +137,8 @@ export class Reloader {
   putApp(mode: 'add' | 'replace', urlName: string | null, body: unknown): Promise<AppliedChange> {
     return this.#mutex.run(async () => {
       const start = performance.now();
-      if (!isObject(body)) throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', 'the request body must be a JSON object: an app entry as in the config file');
-      const app: Record<string, unknown> = { ...body };
-      if (urlName !== null) {
-        if (app.name === undefined) app.name = urlName;
-        else if (app.name !== urlName) throw new AdminRequestError('NANO_ERR_ADMIN_BAD_REQUEST', `the body names app "${String(app.name)}" but the URL names "${urlName}"; they must match (renaming is DELETE then POST)`);
-      }
-      const parsed = appSchema.safeParse(app, { reportInput: true });
-      if (!parsed.success) {
-        const problems = problemsFromIssues('request body', parsed.error.issues).map(formatProblem);
-        throw new AdminRequestError('NANO_ERR_CONFIG_INVALID', `invalid app: ${problems.join('; ')}`, problems);
-      }
-      const name = parsed.data.name;
-      const exists = this.#server.config?.apps.some((a) => a.name === name) === true;
-      if (mode === 'add' && exists) throw new AdminRequestError('NANO_ERR_ADMIN_CONFLICT', `app "${name}" already exists; PUT /admin/apps/${name} replaces it`);
-      if (mode === 'replace' && !exists) throw new AdminRequestError('NANO_ERR_ADMIN_NOT_FOUND', `no app "${name}"; POST /admin/apps adds one`);
-      const next = new Map(this.#overlays);
-      next.set(name, { op: 'put', app });
-      await this.#checkAdminScope(name, next);
+      const raw = this.#baseRaw ?? (await this.#source.readRaw());
+      const next = await planPut({ source: this.#source, raw, overlays: this.#overlays, running: this.#server.config }, mode, urlName, body);
       return this.#adminApply(`admin ${mode}`, start, next);
     });
   }
@@ -168,30 +147,16 @@ export class Reloader {
   removeApp(name: string): Promise<AppliedChange> {
     return this.#mutex.run(async () => {
       const start = performance.now();
-      if (this.#server.config?.apps.some((a) => a.name === name) !== true) throw new AdminRequestError('NANO_ERR_ADMIN_NOT_FOUND', `no app "${name}"`);
-      const next = new Map(this.#overlays);
-      next.set(name, { op: 'delete' });
-      return this.#adminApply('admin remove', start, next);
+      return this.#adminApply('admin remove', start, planRemove({ overlays: this.#overlays, running: this.#server.config }, name));
     });
   }
 
   /**
-   * Refuses (403) an admin app that names host paths or variables outside the config's admin
-   * scope (admin-scope.ts), judged with its paths resolved as the composed config resolves them.
-   * A config that does not compose is left to #adminApply to report.
+   * Applies a set of admin overlays the supervisor already validated (planPut/planRemove there),
+   * so every worker runs the same admin changes; throws AdminRequestError when the apps fail to load.
    */
-  async #checkAdminScope(name: string, overlays: ReadonlyMap<string, Overlay>): Promise<void> {
-    const raw = this.#baseRaw ?? (await this.#source.readRaw());
-    let candidate: Config;
-    try {
-      candidate = this.#source.compose(raw, overlays);
-    } catch {
-      return;
-    }
-    const app = candidate.apps.find((a) => a.name === name);
-    if (app === undefined) return;
-    const problems = await adminScopeProblems(app, this.#server.config?.admin ?? candidate.admin);
-    if (problems.length > 0) throw new AdminRequestError('NANO_ERR_ADMIN_FORBIDDEN', `app "${name}" may not come from the admin API: ${problems.join('; ')}`, problems);
+  applyOverlays(trigger: string, overlays: ReadonlyMap<string, Overlay>): Promise<AppliedChange> {
+    return this.#mutex.run(() => this.#adminApply(trigger, performance.now(), new Map(overlays)));
   }
 
   async #adminApply(trigger: string, start: number, next: Map<string, Overlay>): Promise<AppliedChange> {
@@ -270,8 +235,6 @@ function describeChange(r: ReconfigureReport): string {
 
 /** Error code and problem lines of a failed reload: never a stack, never a secret value. */
 export function describeError(err: unknown): { code: ErrorCode; problems: string[] } {
-  if (err instanceof ConfigError) return { code: err.code, problems: err.problems.map(formatProblem) };
   if (err instanceof ReloadError) return { code: err.code, problems: err.problems.map(formatAppProblem) };
-  if (err instanceof NanoError) return { code: err.code, problems: err.message.split('\n') };
-  return { code: 'NANO_ERR_INTERNAL', problems: [err instanceof Error ? err.message : String(err)] };
+  return describeConfigError(err);
 }

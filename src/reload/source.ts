@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { validateConfig, ConfigError } from '../config/load.js';
 import { APP_NAME, type Config } from '../config/schema.js';
-import { projectName } from '../project/load.js';
 
 /** An admin change to one app, kept until restart or until discarded by a reload. */
 export type Overlay = { readonly op: 'put'; readonly app: Readonly<Record<string, unknown>> } | { readonly op: 'delete' };
@@ -120,6 +119,8 @@ export function applyOverlays(apps: unknown, overlays: ReadonlyMap<string, Overl
 
 /** The `--app` app's name: a Workers project's wrangler `name` when it is a valid app name, else "app". */
 async function appNameOf(path: string, wranglerEnv: string | undefined): Promise<string> {
+  // Imported here: the project loader reaches isolated-vm, which the supervisor must not load.
+  const { projectName } = await import('../project/load.js');
   const name = await projectName(path, wranglerEnv);
   return name !== null && APP_NAME.test(name) ? name : 'app';
 }

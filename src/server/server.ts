@@ -115,6 +115,9 @@ export class Server {
   /** A hand-off drain (see drain()): requests on open connections are still served. */
   #handoff = false;
   #drainDone: Promise<DrainResult> | null = null;
+  /** stopAccepting() ran: readiness fails, requests are still served until drain(). */
+  #unready = false;
+  #listenerClosed: Promise<void> | null = null;
   #shutdownStarted: () => void = () => {};
   readonly #shutdown = new Promise<void>((resolve) => (this.#shutdownStarted = resolve));
   #sweeper: NodeJS.Timeout | undefined;
@@ -451,7 +454,7 @@ export class Server {
     }
     if (path === '/readyz') {
       // A worker handing off (rolling restart) is not the service going away: the port stays ready.
-      const ready = (!this.#draining || this.#handoff) && this.#config !== null;
+      const ready = (!this.#draining || this.#handoff) && !this.#unready && this.#config !== null;
       if (!ready) res.shouldKeepAlive = false;
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(ready ? '{"status":"ready"}' : '{"status":"draining"}');
       return;
@@ -570,6 +573,23 @@ export class Server {
   }
 
   /**
+   * Readiness fails and the listener stops accepting, while requests on open connections are
+   * still served as before: a supervised worker's first step of a shutdown, so the supervisor can
+   * have every worker stop accepting before any answer closes a connection (src/supervisor/).
+   */
+  stopAccepting(): void {
+    this.#unready = true;
+    void this.#closeListener();
+  }
+
+  /** net.Server's close stops accepting without http.Server's closing of idle sockets (see drain()). */
+  #closeListener(): Promise<void> {
+    const http = this.#http;
+    this.#listenerClosed ??= http === null || !http.listening ? Promise.resolve() : new Promise<void>((resolve) => netClose.call(http, () => resolve()));
+    return this.#listenerClosed;
+  }
+
+  /**
    * Graceful shutdown (idempotent): readiness fails at once, the listener stops accepting,
    * responses in flight get Connection: close, new requests on open keep-alive sockets get 503 +
    * Connection: close; in-flight requests (streaming ones to their last byte) and waitUntil work
@@ -597,8 +617,7 @@ export class Server {
     clearInterval(this.#sweeper);
     clearTimeout(this.#compactTimer);
     const http = this.#http;
-    // net.Server's close stops accepting without http.Server's closing of idle sockets (see above).
-    const closed = http === null || !http.listening ? Promise.resolve() : new Promise<void>((resolve) => netClose.call(http, () => resolve()));
+    const closed = this.#closeListener();
     for (const res of this.#tracker.responses()) if (!res.headersSent) res.shouldKeepAlive = false;
     if (this.#handoff) {
       // Other processes serve this port: requests already on open connections are served here,

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { WorkerMetrics } from '../observability/worker-metrics.js';
-import { describeError } from '../reload/reloader.js';
+import { describeConfigError } from '../reload/admin-error.js';
+import { AppChanges } from './app-changes.js';
 import type { ConfigSource } from '../reload/source.js';
 import { Watcher } from '../reload/watcher.js';
 import { SupervisorAdmin } from './admin.js';
@@ -27,7 +28,7 @@ export interface Supervised {
   readonly adminAddress: AddressInfo | null;
   readonly watching: boolean;
   /** Validates the config once and, if valid, has every worker reload; never throws. */
-  reload(trigger: string, changedPaths?: readonly string[]): Promise<{ ok: boolean; problems: readonly string[] }>;
+  reload(trigger: string, changedPaths?: readonly string[], discardOverlays?: boolean): Promise<{ ok: boolean; problems: readonly string[] }>;
   /** Replaces the workers one at a time (SIGUSR2, POST /admin/restart). */
   restart(reason: string): Promise<void>;
   /** Drains every worker; resolves with the exit status (0 when every worker drained cleanly). */
@@ -45,15 +46,16 @@ export async function supervise(opts: SuperviseOptions): Promise<Supervised> {
   let watcher: Watcher | null = null;
   const syncWatch = (paths: readonly string[]): void => watcher?.sync([...paths]);
 
-  const reload = async (trigger: string, changedPaths?: readonly string[]): Promise<{ ok: boolean; problems: readonly string[] }> => {
+  const changes = new AppChanges({ source: opts.source, raw: await opts.source.readRaw(), log, supervisor: () => supervisor, applyTimeoutMs: config.server.drainTimeoutMs + 60_000 });
+  const reload = async (trigger: string, changedPaths?: readonly string[], discardOverlays = false): Promise<{ ok: boolean; problems: readonly string[] }> => {
     try {
-      opts.source.compose(await opts.source.readRaw(), new Map());
+      await changes.reload(await opts.source.readRaw(), discardOverlays);
     } catch (err) {
-      const { code, problems } = describeError(err);
+      const { code, problems } = describeConfigError(err);
       log.error({ event: 'reload_failed', trigger, code, problems }, `reload (${trigger}) refused before any worker saw it; the running config keeps serving:\n  ${problems.join('\n  ')}`);
       return { ok: false, problems };
     }
-    supervisor?.broadcast({ nano: 'reload', trigger, ...(changedPaths !== undefined ? { changedPaths } : {}) });
+    supervisor?.broadcast({ nano: 'reload', trigger, ...(changedPaths !== undefined ? { changedPaths } : {}), ...(discardOverlays ? { discardOverlays } : {}) });
     return { ok: true, problems: [] };
   };
 
@@ -69,7 +71,8 @@ export async function supervise(opts: SuperviseOptions): Promise<Supervised> {
     logger: log,
     metrics,
     workers: () => ({ workers: supervisor?.workers() ?? [], deaths }),
-    reload: () => reload('admin'),
+    reload: (discardOverlays) => reload('admin', undefined, discardOverlays),
+    changes,
     apps: (name) => supervisor?.apps(name) ?? Promise.resolve([]),
     restart: async () => {
       const start = Date.now();
@@ -88,6 +91,7 @@ export async function supervise(opts: SuperviseOptions): Promise<Supervised> {
       [WORKER_ENV.adminPort]: adminAddress === null ? '' : String(adminAddress.port),
       [WORKER_ENV.metrics]: metrics === null ? '' : '1',
     },
+    greet: () => changes.greeting(),
     onDeath: (d) => {
       deaths.push(d);
       if (deaths.length > DEATHS_KEPT) deaths.shift();

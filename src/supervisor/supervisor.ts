@@ -20,7 +20,10 @@ export interface Death {
   readonly pid: number;
   readonly code: number | null;
   readonly signal: string | null;
-  /** The last app a request was routed to in that process (null: none, or not yet reported). */
+  /**
+   * The app the worker last routed a request to, as reported (a change at most every
+   * TRACE_EVERY_MS); not necessarily the app whose code ran when it died. Null: no request yet.
+   */
   readonly lastApp: string | null;
   readonly at: string;
   readonly uptimeMs: number;
@@ -46,6 +49,8 @@ export interface SupervisorOptions {
   /** How long one worker's drain may take before it is killed (server.drainTimeoutMs plus a margin). */
   readonly killAfterMs: number;
   readonly onDeath?: (d: Death) => void;
+  /** The answer to a starting worker's `hello` (the admin changes in force). */
+  readonly greet?: () => Promise<ToWorker>;
   /** Every message a worker sends, after the supervisor's own handling. */
   readonly onMessage?: (worker: number, m: FromWorker) => void;
 }
@@ -55,9 +60,13 @@ interface Proc {
   readonly worker: Worker;
   readonly startedAt: number;
   state: 'starting' | 'ready' | 'draining';
+  /** It was answered `hello`: it builds its apps from that state (see settle()). */
+  greeted: boolean;
   lastApp: string | null;
   rss: number | null;
   readonly ready: Promise<ReadyInfo>;
+  /** Resolves when the worker says its listener is closed (`unlistened`). */
+  readonly unlistened: Promise<void>;
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
@@ -72,6 +81,13 @@ interface Slot {
 
 /** A new worker that is not listening after this long is given up (start or rolling restart). */
 const READY_TIMEOUT_MS = 60_000;
+/** At shutdown, how long the drain waits for every worker to have stopped accepting. */
+const UNLISTEN_TIMEOUT_MS = 2_000;
+/**
+ * A worker that stopped accepting on a signal of its own starts its drain after this long, unless
+ * the supervisor's shutdown (the same signal sent to the process group) takes over the order.
+ */
+const ALONE_AFTER_MS = 100;
 
 export class Supervisor {
   readonly #opts: SupervisorOptions;
@@ -83,7 +99,7 @@ export class Supervisor {
   #started = false;
   #restarting: Promise<void> | null = null;
   #asked = 0;
-  readonly #answers = new Map<number, (worker: number, apps: readonly AppView[]) => void>();
+  readonly #answers = new Map<number, (worker: number, m: FromWorker) => void>();
 
   constructor(opts: SupervisorOptions) {
     this.#opts = opts;
@@ -115,8 +131,10 @@ export class Supervisor {
       onFail = reject;
     });
     ready.catch(() => {});
+    let onUnlistened!: () => void;
+    const unlistened = new Promise<void>((resolve) => (onUnlistened = resolve));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
-    const proc: Proc = { slot, worker, startedAt: Date.now(), state: 'starting', lastApp: null, rss: null, ready, exited };
+    const proc: Proc = { slot, worker, startedAt: Date.now(), state: 'starting', greeted: false, lastApp: null, rss: null, ready, unlistened, exited };
     slot.current = proc;
     this.#live.add(proc);
     const timer = setTimeout(() => onFail(new Error(`worker ${slot.index} did not start listening within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
@@ -130,7 +148,12 @@ export class Supervisor {
         onReady({ port: m.port, host: m.host, apps: m.apps, watched: m.watched });
       } else if (m.nano === 'app') proc.lastApp = m.app;
       else if (m.nano === 'stats') proc.rss = m.rss;
-      else if (m.nano === 'apps') this.#answers.get(m.id)?.(slot.index, m.apps);
+      else if (m.nano === 'unlistened') {
+        onUnlistened();
+        if (!this.#stopping) setTimeout(() => this.#drainAlone(proc), ALONE_AFTER_MS);
+      }
+      else if (m.nano === 'apps' || m.nano === 'applied') this.#answers.get(m.id)?.(slot.index, m);
+      else if (m.nano === 'hello') void this.#greet(proc);
       this.#opts.onMessage?.(slot.index, m);
     });
     worker.once('exit', (code, signal) => {
@@ -210,6 +233,12 @@ export class Supervisor {
     return true;
   }
 
+  /** A worker signalled on its own (not by a shutdown): it drains, exits and is replaced like any death. */
+  #drainAlone(p: Proc): void {
+    if (this.#stopping || p.state === 'draining' || !p.worker.isConnected()) return;
+    p.worker.send({ nano: 'drain', mode: 'refuse' } satisfies ToWorker);
+  }
+
   #drainProc(p: Proc, mode: 'refuse' | 'handoff'): void {
     p.state = 'draining';
     const msg: ToWorker = { nano: 'drain', mode };
@@ -223,25 +252,59 @@ export class Supervisor {
     for (const p of this.#live) if (p.state !== 'draining' && p.worker.isConnected()) p.worker.send(m);
   }
 
+  async #greet(proc: Proc): Promise<void> {
+    const answer = await (this.#opts.greet?.() ?? Promise.resolve<ToWorker>({ nano: 'state', overlays: [] }));
+    proc.greeted = true;
+    if (proc.worker.isConnected()) proc.worker.send(answer);
+  }
+
   /** Asks every listening worker for its admin views of the apps; a worker that does not answer within a second is left out. */
   async apps(name: string | null): Promise<{ worker: number; apps: readonly AppView[] }[]> {
+    const answers = await this.request(this.serving(), (id) => ({ nano: 'apps', id, name }), 1000);
+    return answers.flatMap(({ worker, answer }) => (answer.nano === 'apps' ? [{ worker, apps: answer.apps }] : []));
+  }
+
+  /** The slots whose worker is listening and serving now. */
+  serving(): number[] {
+    return [...this.#live].filter((p) => p.state === 'ready' && p.worker.isConnected()).map((p) => p.slot.index);
+  }
+
+  /**
+   * Sends each of `workers` (slots) a request made with a fresh id and collects the answers
+   * carrying that id; a worker that does not answer within `timeoutMs` (or exits) is left out.
+   */
+  async request(workers: readonly number[], make: (id: number) => ToWorker, timeoutMs: number): Promise<{ worker: number; answer: FromWorker }[]> {
     const id = ++this.#asked;
-    const procs = [...this.#live].filter((p) => p.state === 'ready' && p.worker.isConnected());
-    const out: { worker: number; apps: readonly AppView[] }[] = [];
+    const procs = [...this.#live].filter((p) => workers.includes(p.slot.index) && p.state !== 'draining' && p.worker.isConnected());
+    const out: { worker: number; answer: FromWorker }[] = [];
+    let expected = procs.length;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1000);
-      this.#answers.set(id, (worker, apps) => {
-        out.push({ worker, apps });
-        if (out.length === procs.length) {
-          clearTimeout(timer);
-          resolve();
-        }
+      const timer = setTimeout(resolve, timeoutMs);
+      const check = (): void => {
+        if (out.length < expected) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#answers.set(id, (worker, answer) => {
+        out.push({ worker, answer });
+        check();
       });
-      if (procs.length === 0) resolve();
-      for (const p of procs) p.worker.send({ nano: 'apps', id, name } satisfies ToWorker);
+      check();
+      for (const p of procs) {
+        p.worker.send(make(id));
+        void p.exited.then(() => {
+          if (!out.some((o) => o.worker === p.slot.index)) expected--;
+          check();
+        });
+      }
     });
     this.#answers.delete(id);
     return out;
+  }
+
+  /** Resolves when every worker that already took its start state is listening (or gone). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.#live].filter((p) => p.state === 'starting' && p.greeted).map((p) => p.ready.catch(() => undefined)));
   }
 
   /** Drains every worker (503 to new requests); resolves with 0 when each exited 0, else 1. */
@@ -255,6 +318,19 @@ export class Supervisor {
       p.state = 'draining';
       p.worker.process.kill('SIGKILL');
     }
+    // Every worker stops accepting first; only then do the drains' answers close connections. A
+    // client whose connection closes reconnects at once: while any worker still listened, the
+    // primary would accept that connection and queue it for a worker, and node:cluster closes the
+    // queued ones unanswered when the last worker stops listening. Once none listens, the port is
+    // closed and a reconnect is refused cleanly (ECONNREFUSED, which a client can retry elsewhere).
+    for (const p of serving) if (p.worker.isConnected()) p.worker.send({ nano: 'unlisten' } satisfies ToWorker);
+    let wait: NodeJS.Timeout | undefined;
+    const unlistened = Promise.all(serving.map((p) => Promise.race([p.unlistened, p.exited])));
+    const start = Date.now();
+    const all = await Promise.race([unlistened.then(() => true), new Promise<false>((resolve) => (wait = setTimeout(() => resolve(false), UNLISTEN_TIMEOUT_MS)))]);
+    clearTimeout(wait);
+    if (all) this.#opts.log.info({ event: 'workers_unlistened', workers: serving.length, ms: Date.now() - start }, 'every worker stopped accepting; draining them');
+    else this.#opts.log.warn({ event: 'workers_unlistened', workers: serving.length, ms: Date.now() - start, timedOut: true }, `not every worker said it stopped accepting within ${UNLISTEN_TIMEOUT_MS} ms; draining them anyway`);
     for (const p of serving) this.#drainProc(p, 'refuse');
     const results = await Promise.all(serving.map((p) => p.exited));
     await Promise.all(starting.map((p) => p.exited));

@@ -90,5 +90,5 @@ t.test('admin API with workers: /metrics sums the workers and names the one that
     return released;
   });
   t.equal((await admin.call('GET', '/admin/apps/nope')).status, 404);
-  t.equal((await admin.call('PUT', '/admin/apps/gate', { name: 'gate', path: 'gate' })).status, 405, 'app changes are not offered with workers');
+  t.equal((await admin.call('PATCH', '/admin/apps/gate', { name: 'gate', path: 'gate' })).status, 405, 'an unknown method on an app');
 });
