@@ -11,7 +11,7 @@ import { AppActivity } from './app-activity.js';
 import { ResponseStreams } from './response-stream.js';
 import { DispatchQueue } from './dispatch-queue.js';
 import { AppIsolate } from './app-isolate.js';
-import { RestartPolicy } from './restart-policy.js';
+import { RestartPolicy, replayable } from './restart-policy.js';
 import { WallSweep } from './wall-sweep.js';
 import { RequestEnder } from './request-ends.js';
 import { GuestEvents } from './guest-events.js';
@@ -80,7 +80,7 @@ export class AppInstance {
       // On the main thread one entry must fit the slice: as many requests as the app's average
       // turn allows go together (a cheap app: hundreds).
       batchSize: (ready) => (this.#app.sliced ? Math.max(1, Math.floor(mainThreadSliceMs() / 2 / Math.max(this.#app.policy.averageMs, 0.25))) : ready),
-      batchTimeout: () => this.#limits.requestTimeout(0, this.#app.sliced),
+      batchTimeout: (fs) => this.#limits.requestTimeout(0, this.#app.sliced, this.#app.sliced && fs.every(replayable)),
     });
     this.#wall = new WallSweep(this.#limits, this.#inflight, this.#ends);
     this.#end = new RequestEnder(settings.name, this.#app, this.#activity, this.#responses, this.#wall, hooks, (req, res, isolate) => this.#dispatch(this.#nextRequestId++, req, res, isolate, true));
@@ -202,7 +202,8 @@ export class AppInstance {
   /** The timeout of an entry for `origin`: its request's CPU left, or the background budget. */
   #entryTimeout(origin: number): number {
     const f = this.#inflight.get(origin);
-    return f === undefined ? this.#limits.backgroundTimeout(performance.now(), this.#app.sliced) : this.#limits.requestTimeout(f.cpuMs, this.#app.sliced);
+    if (f === undefined) return this.#limits.backgroundTimeout(performance.now(), this.#app.sliced);
+    return this.#limits.requestTimeout(f.cpuMs, this.#app.sliced, this.#app.sliced && replayable(f));
   }
 
   #charge(origin: number, ms: number, hostStarted: boolean): void {

@@ -10,11 +10,18 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * Longest time one synchronous entry may hold the main thread, which every app shares. An entry
- * that runs longer is stopped; the app moves to the isolate thread pool for good (its isolate is
- * restarted, the request it served gets 503), so a looping app blocks its neighbours once, for
- * this long, instead of for its whole cpuMs on every request.
+ * that runs longer is stopped and the app moves to the isolate thread pool for good (its isolate
+ * is restarted), so a looping app blocks its neighbours once, for this long, instead of for its
+ * whole cpuMs on every request. This slice is for entries whose stop loses nothing: a GET or HEAD
+ * with nothing sent yet runs again on the pool, and a start-up is built again there.
  */
-export const MAIN_THREAD_SLICE_MS = 200;
+export const MAIN_THREAD_SLICE_MS = 50;
+/**
+ * The slice of an entry whose stop would lose work: a request that cannot be replayed (a body was
+ * read, a response begun, a method that is not safe) gets 503, background work is cut off. Such
+ * entries get longer, so a legitimate first upload is not failed for a one-off 60 ms turn.
+ */
+export const MAIN_THREAD_SLICE_UNREPLAYABLE_MS = 200;
 /** The slice never stretches past this, however starved the process is. */
 export const MAIN_THREAD_SLICE_MAX_MS = 1000;
 
@@ -28,15 +35,19 @@ export const MAIN_THREAD_SLICE_MAX_MS = 1000;
  */
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-let sliceMs = MAIN_THREAD_SLICE_MS;
+let stretchMs = 0;
 setInterval(() => {
-  sliceMs = Math.min(MAIN_THREAD_SLICE_MAX_MS, MAIN_THREAD_SLICE_MS + Math.round((2 * loopDelay.percentile(99)) / 1e6));
+  stretchMs = Math.round((2 * loopDelay.percentile(99)) / 1e6);
   loopDelay.reset();
 }, 5000).unref();
 
-/** The main thread's slice now (MAIN_THREAD_SLICE_MS, stretched while the process is starved). */
-export function mainThreadSliceMs(): number {
-  return sliceMs;
+/**
+ * The main thread's slice now for an entry whose stop loses nothing (`replayable`, the default) or
+ * one whose stop would (MAIN_THREAD_SLICE_MS or MAIN_THREAD_SLICE_UNREPLAYABLE_MS, stretched while
+ * the process is starved).
+ */
+export function mainThreadSliceMs(replayable = true): number {
+  return Math.min(MAIN_THREAD_SLICE_MAX_MS, (replayable ? MAIN_THREAD_SLICE_MS : MAIN_THREAD_SLICE_UNREPLAYABLE_MS) + stretchMs);
 }
 /**
  * Background work (timers and `waitUntil` work running after its request ended) draws from a
@@ -82,16 +93,16 @@ export class LimitEnforcer {
   }
 
   /** Timeout of an entry for a request that used `usedMs` of CPU so far. @limit cpuMs */
-  requestTimeout(usedMs: number, mainThread: boolean): number {
+  requestTimeout(usedMs: number, mainThread: boolean, replayable: boolean): number {
     const left = Math.max(1, this.limits.cpuMs - usedMs);
-    return mainThread ? Math.min(left, sliceMs) : left;
+    return mainThread ? Math.min(left, mainThreadSliceMs(replayable)) : left;
   }
 
   /** Timeout of an entry that serves no request in flight (a timer, an op completion, waitUntil work). */
   backgroundTimeout(now: number, mainThread: boolean): number {
     this.#roll(now);
     const left = Math.max(1, Math.min(this.limits.cpuMs, this.limits.cpuMs - this.#backgroundMs));
-    return mainThread ? Math.min(left, sliceMs) : left;
+    return mainThread ? Math.min(left, mainThreadSliceMs(false)) : left;
   }
 
   /** Charges background work; true once the window's budget is spent. */

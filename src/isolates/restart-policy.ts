@@ -55,8 +55,9 @@ export class RestartPolicy {
     switch (e.failure) {
       case 'timeout':
         if (e.mainThread && s.execution === 'auto' && (f === undefined || this.#limits.isSlice(f.cpuMs))) {
-          this.#app.moveToPool('an entry held the main thread past its slice', { sliceMs: mainThreadSliceMs() });
-          this.restart(iso, 'mainThreadSlice', f, 'NANO_ERR_ISOLATE_RESTARTED', `the app ran more than ${mainThreadSliceMs()} ms at once on the shared thread and now runs on the thread pool; retry`);
+          const sliceMs = mainThreadSliceMs(f !== undefined && replayable(f));
+          this.#app.moveToPool('an entry held the main thread past its slice', { sliceMs });
+          this.restart(iso, 'mainThreadSlice', f, 'NANO_ERR_ISOLATE_RESTARTED', `the app ran more than ${sliceMs} ms at once on the shared thread and now runs on the thread pool; retry`);
         } else if (f !== undefined) this.restart(iso, 'cpu', f, 'NANO_ERR_CPU_LIMIT', `request used more than ${s.cpuMs} ms of CPU`);
         else this.restart(iso, 'backgroundCpu', f, 'NANO_ERR_CPU_LIMIT', `background work used more than ${s.cpuMs} ms of CPU`);
         return;
@@ -112,12 +113,12 @@ export class RestartPolicy {
     }
     const fate = this.#fate;
     if (culprit !== undefined) {
-      if (slice && retriable(culprit)) fate.retry(culprit);
+      if (slice && replayable(culprit)) fate.retry(culprit);
       else fate.finishWithError(culprit, code, message, slice ? 0 : undefined);
     }
     for (const f of [...this.#activity.inflight.values()]) {
       if (f.isolate !== iso) continue;
-      if (slice && retriable(f)) fate.retry(f);
+      if (slice && replayable(f)) fate.retry(f);
       else fate.finishWithError(f, f === culprit ? code : 'NANO_ERR_ISOLATE_RESTARTED', 'the app restarted');
     }
     this.#activity.clearWaitUntil();
@@ -130,7 +131,7 @@ export class RestartPolicy {
  * nothing of its response sent, not retried before. Such requests are safe to repeat (RFC 9110
  * 9.2.1), so a healthy app whose turn a busy machine stretched past the slice loses nothing.
  */
-function retriable(f: InFlight): boolean {
+export function replayable(f: InFlight): boolean {
   const m = f.req.method;
   return (m === 'GET' || m === 'HEAD') && !f.retried && !f.responded && !f.res.headersSent && !f.bodyOpen && f.bodyBytes === 0 && f.pipe === null;
 }
