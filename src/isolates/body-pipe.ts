@@ -14,16 +14,16 @@ export interface PipeEvents {
   readonly cut: (why: string, detail: Record<string, unknown>) => void;
 }
 
-/** Pipes `req`'s body into `res`, cutting the response past `limit` bytes. */
-export function pipeRequestBody(req: IncomingMessage, res: ServerResponse, limit: number, events: PipeEvents): void {
+/** Pipes `req`'s body into `res`, cutting the response once `tooLarge` says the bytes so far are over the app's limit. */
+export function pipeRequestBody(req: IncomingMessage, res: ServerResponse, tooLarge: (bytes: number) => boolean, events: PipeEvents): void {
   let bytes = 0;
   const onData = (chunk: Buffer): void => {
     bytes += chunk.byteLength;
-    if (bytes > limit) {
+    if (tooLarge(bytes)) {
       detach();
       req.resume();
       res.destroy();
-      events.cut('request body over the size limit while piped to a response; the response is cut', { limit });
+      events.cut('request body over the size limit while piped to a response; the response is cut', { bytes });
       return;
     }
     if (!res.write(chunk)) req.pause();

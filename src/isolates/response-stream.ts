@@ -56,7 +56,7 @@ export class ResponseStreams {
     }
     if (bodyStream < 0) {
       const pipe = f.pipe;
-      if (pipe?.kind === 'request') pipeRequestBody(pipe.source.req, res, this.#limits.limits.maxBodyBytes, this.#pipeEvents(f, pipe.source.id));
+      if (pipe?.kind === 'request') pipeRequestBody(pipe.source.req, res, (bytes) => this.#limits.bodyTooLarge(bytes), this.#pipeEvents(f, pipe.source.id));
       else if (pipe?.kind === 'fetch') pipeDownload(pipe.download, res, this.#pipeEvents(f, f.id));
       else this.#ends.finishWithError(f, 'NANO_ERR_INTERNAL', 'internal error');
       return;
