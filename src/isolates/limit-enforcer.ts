@@ -4,6 +4,7 @@
 // that keeps an app which keeps failing from costing anything while it waits. AppInstance asks it;
 // the limits themselves come from the resolved config (src/config/schema.ts holds every default).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { wallPerCpu } from './main-thread-share.js';
 
 // The constants below are fixed by NANO, not config fields: they protect the shared main thread
 // and the process, so no app's config may loosen them.
@@ -28,10 +29,10 @@ export const MAIN_THREAD_SLICE_MAX_MS = 1000;
 /**
  * Entry timeouts are wall-clock: when the machine is so busy that the main thread waits for a
  * core, a cheap entry can take longer than the slice without using the CPU, and stopping it would
- * punish an innocent app. So the slice stretches by twice the event loop's recent p99 delay
- * (which grows exactly when the thread is kept waiting), sampled every 10 ms and renewed every
- * 5 s. An app that loops raises the delay once, for the slice it is given, and then runs on the
- * pool.
+ * punish an innocent app. So the slice is scaled by the wall-clock time per CPU time the main
+ * thread lately got (main-thread-share.ts, from the scheduler's own counts), and stretches by
+ * twice the event loop's recent p99 delay, sampled every 10 ms and renewed every 5 s. An app that
+ * loops keeps the thread running, not waiting, so it does not lengthen its own slice.
  */
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -47,7 +48,8 @@ setInterval(() => {
  * the process is starved).
  */
 export function mainThreadSliceMs(replayable = true): number {
-  return Math.min(MAIN_THREAD_SLICE_MAX_MS, (replayable ? MAIN_THREAD_SLICE_MS : MAIN_THREAD_SLICE_UNREPLAYABLE_MS) + stretchMs);
+  const base = replayable ? MAIN_THREAD_SLICE_MS : MAIN_THREAD_SLICE_UNREPLAYABLE_MS;
+  return Math.min(MAIN_THREAD_SLICE_MAX_MS, Math.round(base * wallPerCpu()) + stretchMs);
 }
 /**
  * Background work (timers and `waitUntil` work running after its request ended) draws from a

@@ -79,15 +79,21 @@ t.test('the streams polyfill is evaluated on first use, not at isolate start', {
 });
 
 t.test('a hello request evaluates none of the units behind events, abort, console, encoding, URL, Blob, crypto', { skip: lazyLoadModule() === null || !lazy ? 'eager runtime (no lazy-load module)' : false }, async (t) => {
-  await withIsolate(async (iso) => {
-    const used = (): number => iso.isolate.getHeapStatisticsSync().used_heap_size;
-    iso.context.evalSync(`new Response('hello'); new Headers({ a: 'b' }); void 0`);
-    for (const global of ['DOMException', 'console', 'EventTarget', 'AbortController', 'TextEncoder', 'URL', 'Blob', 'crypto']) {
-      const before = used();
-      iso.context.evalSync(`void ${global}`);
-      t.ok(used() - before > 8 * 1024, `reading ${global} evaluates its unit (${used() - before} bytes)`);
+  for (const global of ['DOMException', 'console', 'EventTarget', 'AbortController', 'TextEncoder', 'URL', 'Blob', 'crypto']) {
+    // A garbage collection between the two readings can hide the growth: the global is then read
+    // again in a fresh isolate (a unit that was already evaluated adds nothing in any of them).
+    let grown = -1;
+    for (let attempt = 0; attempt < 3 && grown <= 8 * 1024; attempt++) {
+      grown = await withIsolate(async (iso) => {
+        const used = (): number => iso.isolate.getHeapStatisticsSync().used_heap_size;
+        iso.context.evalSync(`new Response('hello'); new Headers({ a: 'b' }); void 0`);
+        const before = used();
+        iso.context.evalSync(`void ${global}`);
+        return used() - before;
+      });
     }
-  });
+    t.ok(grown > 8 * 1024, `reading ${global} evaluates its unit (${grown} bytes)`);
+  }
 });
 
 t.test('the global is an EventTarget with enumerable own methods, also before the events unit is loaded', async (t) => {
