@@ -173,6 +173,9 @@ t.test('an app added by a reload is watched too', async (t) => {
   writeConfig(dir, base([...base().apps, { name: 'extra', path: 'extra', hostnames: ['extra.test'] }]));
   t.same((await nextReload(s, since)).added, ['extra']);
   t.equal((await fetchRaw(s.port, '/', { host: 'extra.test' })).text, 'extra 1');
+  // The watcher starts watching the new directory when the reload is applied, and chokidar scans
+  // it asynchronously: an edit in the first moments can come before the watch is in place.
+  await new Promise((r) => setTimeout(r, 500));
   since = s.logs.length;
   writeAtomic(join(dir, 'extra/index.js'), 'export default { fetch() { return new Response("extra 2") } };');
   t.same((await nextReload(s, since)).changed, ['extra']);
