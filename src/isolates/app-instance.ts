@@ -80,7 +80,7 @@ export class AppInstance {
       // On the main thread one entry must fit the slice: as many requests as the app's average
       // turn allows go together (a cheap app: hundreds).
       batchSize: (ready) => (this.#app.sliced ? Math.max(1, Math.floor(mainThreadSliceMs() / 2 / Math.max(this.#app.policy.averageMs, 0.25))) : ready),
-      batchTimeout: (fs) => this.#limits.requestTimeout(0, this.#app.sliced, this.#app.sliced && fs.every(replayable)),
+      batchTimeout: (batch) => this.#limits.requestTimeout(0, this.#app.sliced, this.#app.sliced && batch.every((d) => replayable(d.f))),
     });
     this.#wall = new WallSweep(this.#limits, this.#inflight, this.#ends);
     this.#end = new RequestEnder(settings.name, this.#app, this.#activity, this.#responses, this.#wall, hooks, (req, res, isolate) => this.#dispatch(this.#nextRequestId++, req, res, isolate, true));

@@ -1,14 +1,14 @@
 // Sends an app's requests into its isolate: those that arrive in one event-loop turn enter
 // together (Entry.dispatchBatch, flushed in the check phase), in batches that fit the main
 // thread's slice; and tells which requests a batch entry served, so its CPU time is shared out.
-import type { InFlight, QueuedDispatch, RequestEnds } from './in-flight.js';
+import type { QueuedDispatch, RequestEnds } from './in-flight.js';
 import { encodeBatch } from '../protocol/request-batch.js';
 
 export interface BatchSizing {
   /** Most requests per entry (all of them off the main thread). */
   readonly batchSize: (ready: number) => number;
-  /** The timeout of a batch entry serving `requests`. */
-  readonly batchTimeout: (requests: readonly InFlight[]) => number;
+  /** The timeout of the entry that dispatches `batch`. */
+  readonly batchTimeout: (batch: readonly QueuedDispatch[]) => number;
 }
 
 export class DispatchQueue {
@@ -67,7 +67,7 @@ export class DispatchQueue {
     const origin = -first.f.id;
     this.#batches.set(origin, batch.map((d) => d.f.id));
     const text = encodeBatch(batch);
-    isolate.dispatchBatch(text, origin, this.#sizing.batchTimeout(batch.map((d) => d.f))).catch((err: unknown) => {
+    isolate.dispatchBatch(text, origin, this.#sizing.batchTimeout(batch)).catch((err: unknown) => {
       this.#batches.delete(origin);
       // A limit hit by the batch restarts the isolate; the first request is named the culprit.
       ends.entryFailed(first.f.id, err);
