@@ -84,7 +84,8 @@ export async function run(opts: RunOptions): Promise<Running> {
       log,
       onChange: (paths) => {
         log.debug({ event: 'files_changed', paths: paths.slice(0, 10) }, 'files changed; reloading');
-        void reloader.reload('watch', { changedPaths: paths }).then(() => w.sync(reloader.watchedPaths()));
+        const since = Date.now();
+        void reloader.reload('watch', { changedPaths: paths }).then(() => w.sync(reloader.watchedPaths(), since));
       },
     });
     await w.start(reloader.watchedPaths());
@@ -101,8 +102,9 @@ export async function run(opts: RunOptions): Promise<Running> {
     adminAddress,
     watching: watcher !== null,
     async reload(trigger: string) {
+      const since = Date.now();
       const r = await reloader.reload(trigger);
-      watcher?.sync(reloader.watchedPaths());
+      void watcher?.sync(reloader.watchedPaths(), since);
       return r;
     },
     shutdown(timeoutMs?: number, mode: 'refuse' | 'handoff' = 'refuse') {

@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { join, resolve, relative, dirname, extname, sep, posix } from 'node:path';
 import ivm from 'isolated-vm';
 import { NanoError } from '../errors/registry.js';
+import { wallTimeoutMs } from './thread-share.js';
 
 /** The entry files looked for, in order, when an app names none (the schema's `entry` doc lists them). */
 const DEFAULT_ENTRIES = ['index.js', 'index.mjs', 'worker.js', 'worker.mjs', 'main.js', 'main.mjs', 'src/index.js', 'src/worker.js'];
@@ -177,8 +178,8 @@ export async function instantiateApp(isolate: ivm.Isolate, context: ivm.Context,
   });
   // Top-level await works either way: its continuation runs in the isolate's next turns.
   try {
-    if (sync) entry.evaluateSync({ timeout: timeoutMs });
-    else await entry.evaluate({ timeout: timeoutMs });
+    if (sync) entry.evaluateSync({ timeout: wallTimeoutMs(timeoutMs, true) });
+    else await entry.evaluate({ timeout: wallTimeoutMs(timeoutMs, false) });
   } catch (err) {
     if (err instanceof Error && typeof err.stack === 'string') appStacks.set(err, appStack(err.stack, code));
     throw err;

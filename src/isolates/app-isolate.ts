@@ -6,6 +6,7 @@ import type { SignalName } from '../protocol/bridge.js';
 import { ExecutionPolicy, LONG_TURN_MS } from './execution-policy.js';
 import { HOST_CALL_BUDGET_MS, HOST_CALL_WINDOW_MS, mainThreadSliceMs, type LimitEnforcer } from './limit-enforcer.js';
 import { RuntimeIsolate, EntryError, type Execution } from './runtime-isolate.js';
+import { wallTimeoutMs } from './thread-share.js';
 import { instantiateApp, appStackOf, type AppCode } from './app-code.js';
 import type { AppSettings } from './app-settings.js';
 import type { Logger } from '../observability/logger.js';
@@ -156,7 +157,7 @@ export class AppIsolate {
       return await this.#build();
     } catch (err) {
       if (!(err instanceof EntryError && err.failure === 'timeout' && this.sliced)) throw err;
-      this.moveToPool('app start-up takes more than the main thread\'s slice', { sliceMs: mainThreadSliceMs() });
+      this.moveToPool('app start-up takes more than the main thread\'s slice', { sliceMs: mainThreadSliceMs(), wallMs: wallTimeoutMs(mainThreadSliceMs(), true) });
       return this.#build();
     }
   }

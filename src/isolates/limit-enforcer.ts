@@ -3,8 +3,8 @@
 // wall clock until a response, how long waitUntil work is waited for, and the crash-loop backoff
 // that keeps an app which keeps failing from costing anything while it waits. AppInstance asks it;
 // the limits themselves come from the resolved config (src/config/schema.ts holds every default).
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { wallPerCpu } from './main-thread-share.js';
+
+import { wallTimeoutMs } from './thread-share.js';
 
 // The constants below are fixed by NANO, not config fields: they protect the shared main thread
 // and the process, so no app's config may loosen them.
@@ -23,33 +23,14 @@ export const MAIN_THREAD_SLICE_MS = 50;
  * entries get longer, so a legitimate first upload is not failed for a one-off 60 ms turn.
  */
 export const MAIN_THREAD_SLICE_UNREPLAYABLE_MS = 200;
-/** The slice never stretches past this, however starved the process is. */
-export const MAIN_THREAD_SLICE_MAX_MS = 1000;
-
 /**
- * Entry timeouts are wall-clock: when the machine is so busy that the main thread waits for a
- * core, a cheap entry can take longer than the slice without using the CPU, and stopping it would
- * punish an innocent app. So the slice is scaled by the wall-clock time per CPU time the main
- * thread lately got (main-thread-share.ts, from the scheduler's own counts), and stretches by
- * twice the event loop's recent p99 delay, sampled every 10 ms and renewed every 5 s. An app that
- * loops keeps the thread running, not waiting, so it does not lengthen its own slice.
- */
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
-let stretchMs = 0;
-setInterval(() => {
-  stretchMs = Math.round((2 * loopDelay.percentile(99)) / 1e6);
-  loopDelay.reset();
-}, 5000).unref();
-
-/**
- * The main thread's slice now for an entry whose stop loses nothing (`replayable`, the default) or
- * one whose stop would (MAIN_THREAD_SLICE_MS or MAIN_THREAD_SLICE_UNREPLAYABLE_MS, stretched while
- * the process is starved).
+ * The main thread's slice, in CPU milliseconds, for an entry whose stop loses nothing
+ * (`replayable`, the default) or one whose stop would. Like every entry timeout it is CPU time:
+ * the isolate converts it into the wall-clock timeout it gives (thread-share.ts), longer while
+ * the machine keeps the main thread waiting for a core.
  */
 export function mainThreadSliceMs(replayable = true): number {
-  const base = replayable ? MAIN_THREAD_SLICE_MS : MAIN_THREAD_SLICE_UNREPLAYABLE_MS;
-  return Math.min(MAIN_THREAD_SLICE_MAX_MS, Math.round(base * wallPerCpu()) + stretchMs);
+  return replayable ? MAIN_THREAD_SLICE_MS : MAIN_THREAD_SLICE_UNREPLAYABLE_MS;
 }
 /**
  * Background work (timers and `waitUntil` work running after its request ended) draws from a
@@ -144,7 +125,9 @@ export class LimitEnforcer {
 
   /** Whether a pool app may make a synchronous host call now (its budget for the window is not spent). */
   hostCallAllowed(now: number): boolean {
-    if (now - this.#hostWindowStart >= HOST_CALL_WINDOW_MS) {
+    // The window is the main thread's CPU time too: on a starved machine a second of the clock
+    // holds less of it, and the app's share of it is what the budget bounds.
+    if (now - this.#hostWindowStart >= wallTimeoutMs(HOST_CALL_WINDOW_MS, true)) {
       this.#hostWindowStart = now;
       this.#hostCallMs = 0;
     }

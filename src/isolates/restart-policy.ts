@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { Hooks } from '../observability/hooks.js';
 import { EntryError, type RuntimeIsolate } from './runtime-isolate.js';
+import { wallTimeoutMs } from './thread-share.js';
 import { mainThreadSliceMs, type LimitEnforcer } from './limit-enforcer.js';
 import type { AppIsolate } from './app-isolate.js';
 import type { AppActivity } from './app-activity.js';
@@ -56,7 +57,7 @@ export class RestartPolicy {
       case 'timeout':
         if (e.mainThread && s.execution === 'auto' && (f === undefined || this.#limits.isSlice(f.cpuMs))) {
           const sliceMs = mainThreadSliceMs(f !== undefined && replayable(f));
-          this.#app.moveToPool('an entry held the main thread past its slice', { sliceMs });
+          this.#app.moveToPool('an entry held the main thread past its slice', { sliceMs, wallMs: wallTimeoutMs(sliceMs, true) });
           this.restart(iso, 'mainThreadSlice', f, 'NANO_ERR_ISOLATE_RESTARTED', `the app ran more than ${sliceMs} ms at once on the shared thread and now runs on the thread pool; retry`);
         } else if (f !== undefined) this.restart(iso, 'cpu', f, 'NANO_ERR_CPU_LIMIT', `request used more than ${s.cpuMs} ms of CPU`);
         else this.restart(iso, 'backgroundCpu', f, 'NANO_ERR_CPU_LIMIT', `background work used more than ${s.cpuMs} ms of CPU`);

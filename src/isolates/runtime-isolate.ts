@@ -7,6 +7,7 @@ import { decodeOutbox, OUTBOX_ENABLED, OUTBOX_WAITING } from '../protocol/outbox
 import type { WindowTake } from '../protocol/window-take.js';
 import type { IsolateCallName } from '../protocol/host-api.js';
 import { noteIsolateDisposed } from './memory-release.js';
+import { cpuChargeMs, wallTimeoutMs } from './thread-share.js';
 import { defaultStartup, installRuntime, runtimeSnapshot, type Startup } from './runtime-image.js';
 import { OP_HANDLERS, SYNC_CALL_HANDLERS } from '../host-calls/registry.js';
 import { OpError } from '../host-calls/ops.js';
@@ -31,9 +32,15 @@ export interface RuntimeIsolateOptions {
   readonly calls?: Readonly<Partial<Record<IsolateCallName, (...args: unknown[]) => unknown>>>;
   /** Signals the caller handles: bodyReady, bodyPull, waitUntil, uncaught, and the host's own entryFailed. */
   readonly onSignal?: (name: SignalName, origin: number, args: unknown[]) => void;
-  /** Called after every entry with its origin and duration (CPU accounting). */
+  /**
+   * Called after every entry with its origin and the CPU time it is charged: its duration on the
+   * clock, less the share its thread spent waiting for a core lately (thread-share.ts).
+   */
   readonly onEntry?: (origin: number, ms: number, hostStarted: boolean) => void;
-  /** Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. */
+  /**
+   * Timeout for entries the host starts on its own (timers, op completions); default 1000 ms. Every
+   * entry's timeout is CPU time; the wall-clock timeout given is longer while its thread waits.
+   */
   readonly entryTimeout?: (origin: number) => number;
   /**
    * The main-thread budget of synchronous host calls made while the isolate runs on the pool:
@@ -211,8 +218,8 @@ export class RuntimeIsolate {
   async initApp(defaultExport: ivm.Reference | undefined, envJson: string, timeoutMs: number, sync: boolean, servicesJson = ''): Promise<void> {
     const args = [Entry.init, defaultExport?.derefInto(), envJson, 0, servicesJson] as never[];
     try {
-      if (sync) this.#entry.applySync(undefined, args, { timeout: timeoutMs });
-      else await this.#entry.apply(undefined, args, { timeout: timeoutMs });
+      if (sync) this.#entry.applySync(undefined, args, { timeout: wallTimeoutMs(timeoutMs, true) });
+      else await this.#entry.apply(undefined, args, { timeout: wallTimeoutMs(timeoutMs, false) });
     } catch (err) {
       throw this.#classify(err);
     }
@@ -269,10 +276,10 @@ export class RuntimeIsolate {
     lastEntered = this.name;
     // Timers and op completions: entries the host starts on its own, outside any request's turn.
     const hostStarted = args[0] === Entry.timer || args[0] === Entry.complete;
-    const opts = copy
-      ? { arguments: { copy: true }, result: { copy: true }, timeout: Math.max(1, Math.ceil(timeoutMs)) }
-      : { timeout: Math.max(1, Math.ceil(timeoutMs)) };
-    if (this.#execution === 'main-thread') {
+    const onMain = this.#execution === 'main-thread';
+    const timeout = wallTimeoutMs(timeoutMs, onMain);
+    const opts = copy ? { arguments: { copy: true }, result: { copy: true }, timeout } : { timeout };
+    if (onMain) {
       if (this.#busy) {
         return new Promise((resolve, reject) => this.#queue.push(() => this.#run(args, copy, origin, timeoutMs).then(resolve, reject)));
       }
@@ -285,7 +292,7 @@ export class RuntimeIsolate {
         result = Promise.reject(this.#classify(err, true));
       } finally {
         this.#busy = false;
-        this.#opts.onEntry?.(origin, performance.now() - start, hostStarted);
+        this.#opts.onEntry?.(origin, cpuChargeMs(performance.now() - start, true), hostStarted);
       }
       if (Atomics.load(this.#outbox, OUTBOX_WAITING) !== 0) this.#collect();
       this.#drainQueue();
@@ -338,7 +345,7 @@ export class RuntimeIsolate {
       try {
         return await fn();
       } finally {
-        this.#opts.onEntry?.(origin, performance.now() - start, hostStarted);
+        this.#opts.onEntry?.(origin, cpuChargeMs(performance.now() - start, false), hostStarted);
       }
     };
     const p = this.#tail.then(run, run);

@@ -44,10 +44,13 @@ export async function supervise(opts: SuperviseOptions): Promise<Supervised> {
   let supervisor: Supervisor | null = null;
   const metrics = opts.token === null ? null : new WorkerMetrics(() => supervisor?.workers().filter((w) => w.state !== 'draining').length ?? 0);
   let watcher: Watcher | null = null;
-  const syncWatch = (paths: readonly string[]): void => watcher?.sync([...paths]);
+  /** When the last reload began: a root its workers report new is checked for edits since then. */
+  let reloadBegan = Date.now();
+  const syncWatch = (paths: readonly string[]): void => void watcher?.sync([...paths], reloadBegan);
 
   const changes = new AppChanges({ source: opts.source, raw: await opts.source.readRaw(), log, supervisor: () => supervisor, applyTimeoutMs: config.server.drainTimeoutMs + 60_000 });
   const reload = async (trigger: string, changedPaths?: readonly string[], discardOverlays = false): Promise<{ ok: boolean; problems: readonly string[] }> => {
+    reloadBegan = Date.now();
     try {
       await changes.reload(await opts.source.readRaw(), discardOverlays);
     } catch (err) {

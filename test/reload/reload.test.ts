@@ -173,13 +173,12 @@ t.test('an app added by a reload is watched too', async (t) => {
   writeConfig(dir, base([...base().apps, { name: 'extra', path: 'extra', hostnames: ['extra.test'] }]));
   t.same((await nextReload(s, since)).added, ['extra']);
   t.equal((await fetchRaw(s.port, '/', { host: 'extra.test' })).text, 'extra 1');
-  // The watcher starts watching the new directory when the reload is applied, and chokidar scans
-  // it asynchronously: an edit in the first moments can come before the watch is in place.
-  await new Promise((r) => setTimeout(r, 500));
+  // Edited at once, while chokidar may still be scanning the new directory: the watcher either
+  // sees the edit or, once the directory is watched, finds a file modified since the reload began.
   since = s.logs.length;
   writeAtomic(join(dir, 'extra/index.js'), 'export default { fetch() { return new Response("extra 2") } };');
   t.same((await nextReload(s, since)).changed, ['extra']);
-  t.equal((await fetchRaw(s.port, '/', { host: 'extra.test' })).text, 'extra 2');
+  await until('the edit is served', async () => (await fetchRaw(s.port, '/', { host: 'extra.test' })).text === 'extra 2');
 });
 
 t.test('without watching, SIGHUP reloads', async (t) => {
