@@ -96,12 +96,15 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}, listenT
   });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': the child's stdout is read to its end by then, so every log line it wrote is in `logs`.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   const waitForLog = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> => {
     const found = logs.find(pred);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`log line not seen in ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+      // The last lines say what happened instead.
+      const last = (): string => logs.slice(-8).map((l) => JSON.stringify(l).slice(0, 400)).join('\n  ');
+      const t = setTimeout(() => reject(new Error(`log line not seen in ${timeoutMs} ms; last lines:\n  ${last()}\nstderr: ${err}`)), timeoutMs);
       waiters.push({ pred, resolve: (l) => { clearTimeout(t); resolve(l); } });
       void exited.then(() => { clearTimeout(t); reject(new Error(`nano exited before the log line; stderr: ${err}`)); });
     });
