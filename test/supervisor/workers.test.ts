@@ -12,7 +12,11 @@ t.test('two workers listen on the one port 0 the supervisor logs; both serve', a
   t.teardown(() => s.stop().then(() => undefined));
   const listening = s.logs.find((l) => l.event === 'listening' && l.worker === undefined);
   t.equal(listening?.workers, 2);
-  const workers = s.logs.filter((l) => l.event === 'worker_listening');
+  // Each worker writes its own line to the shared stdout; it may come after the supervisor's.
+  const workers = await until('two worker_listening lines', () => {
+    const lines = s.logs.filter((l) => l.event === 'worker_listening');
+    return lines.length >= 2 && lines;
+  });
   t.equal(workers.length, 2, 'two workers');
   t.same(workers.map((w) => w.port), [s.port, s.port], 'on the port the supervisor logged');
   t.not(workers[0]?.pid, workers[1]?.pid, 'in two processes');
