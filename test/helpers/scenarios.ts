@@ -35,6 +35,9 @@ async function stopped(s: Served): Promise<void> {
 }
 
 /** Edits app a's code `edits` times while load runs against it. */
+/** How long the load goes on after the last code reload was applied. */
+const LAST_VERSION_MS = 300;
+
 export async function codeReloadUnderLoad(opts: ScenarioOptions & { edits?: number } = {}): Promise<Figure> {
   const duration = opts.durationMs ?? 2500;
   const edits = opts.edits ?? 3;
@@ -42,7 +45,10 @@ export async function codeReloadUnderLoad(opts: ScenarioOptions & { edits?: numb
   const config = writeConfig(dir, { watch: { debounceMs: 50 }, apps: [{ name: 'a', path: 'a', hostnames: ['a.test'] }, { name: 'b', path: 'b', hostnames: ['b.test'] }] });
   const s = await serve(['--config', config]);
   try {
-    const load = startLoad({ port: s.port, host: 'a.test', path: '/', concurrency: opts.concurrency ?? 8, durationMs: duration });
+    // The load runs until the last version has served for a while (a busy machine can take
+    // longer than `duration` to apply every edit), and at least `duration`.
+    const started = performance.now();
+    const load = startLoad({ port: s.port, host: 'a.test', path: '/', concurrency: opts.concurrency ?? 8, durationMs: duration + 60_000 });
     const reloads: number[] = [];
     for (let i = 1; i <= edits; i++) {
       await new Promise((r) => setTimeout(r, duration / (edits + 1) - 50));
@@ -52,7 +58,8 @@ export async function codeReloadUnderLoad(opts: ScenarioOptions & { edits?: numb
       await until('the code reload', () => s.logs.slice(since).find((l) => l.event === 'reloaded' && Array.isArray(l.changed) && l.changed.includes('a')), 10_000);
       reloads.push(Math.round(performance.now() - t0));
     }
-    const r = await load.done;
+    await new Promise((r) => setTimeout(r, Math.max(LAST_VERSION_MS, duration - (performance.now() - started))));
+    const r = await load.stop();
     return figure('code reload', r, { reloads: edits, msFromEditToSwitch: reloads, versionsSeen: Object.keys(r.bodies) });
   } finally {
     await stopped(s);
