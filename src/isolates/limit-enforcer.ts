@@ -3,7 +3,6 @@
 // wall clock until a response, how long waitUntil work is waited for, and the crash-loop backoff
 // that keeps an app which keeps failing from costing anything while it waits. AppInstance asks it;
 // the limits themselves come from the resolved config (src/config/schema.ts holds every default).
-
 import { wallTimeoutMs } from './thread-share.js';
 
 // The constants below are fixed by NANO, not config fields: they protect the shared main thread

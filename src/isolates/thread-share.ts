@@ -7,7 +7,7 @@
 // into the wall-clock timeout to give an entry, and an entry's wall-clock duration back into the
 // CPU time it is charged. Elsewhere (no schedstat) the factor is 1.
 //
-// Two threads kinds are measured: the main thread, and isolated-vm's pool threads (which inherit
+// Two kinds of thread are measured: the main thread, and isolated-vm's pool threads (which inherit
 // the main thread's name, "MainThread"; they run at a lower priority, server/thread-priority.ts,
 // so they wait longer when the cores are busy). The pool is sampled only while someone asks.
 //
